@@ -1,0 +1,170 @@
+"""Access scope — the one place that says who sees and may do what (DESIGN.md §4).
+
+* office, leader and admin memberships see their unit's whole subtree; a leader also sees
+  the subtrees of the units he is patron of (包保);
+* handlers, grid workers and inspectors see their own unit;
+* volunteers and citizens see no part of the organisation.
+
+Outside the scope an object answers 404 (its existence is not revealed); inside the scope an
+action the user's roles do not allow answers 403. Both refusals are written to the audit log.
+Selectors and services call :func:`scope_for`, :func:`require_visible` and :func:`require`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from wenming.org.models import SUBTREE_ROLES, Membership, Patronage, Role, Unit
+
+from . import audit
+from .models import AuditResult
+
+# permission -> roles that hold it (at the unit of their membership, or below for subtree roles)
+PERMISSIONS: dict[str, set[str]] = {
+    "org.view": {Role.OFFICE, Role.LEADER, Role.ADMIN, Role.HANDLER, Role.GRID_WORKER, Role.INSPECTOR},
+    "org.edit_units": {Role.OFFICE},
+    "org.manage_teams": {Role.OFFICE},
+    "org.manage_patronage": {Role.OFFICE},
+    "org.manage_accounts": {Role.OFFICE},
+    "org.view_contacts": {Role.OFFICE, Role.LEADER, Role.ADMIN},
+    "audit.view": {Role.OFFICE, Role.ADMIN},
+}
+
+
+@dataclass
+class Scope:
+    user_id: int | None
+    # (unit path, role) for every active membership
+    grants: list[tuple[str, int, str]] = field(default_factory=list)
+    patron_paths: list[str] = field(default_factory=list)
+
+    @property
+    def roles(self) -> set[str]:
+        return {role for _, _, role in self.grants}
+
+    @property
+    def subtree_paths(self) -> list[str]:
+        paths = [path for path, _, role in self.grants if role in SUBTREE_ROLES]
+        return _minimal(paths + self.patron_paths)
+
+    @property
+    def own_unit_ids(self) -> set[int]:
+        """Units seen through a non-subtree staff role (handler, grid worker, inspector)."""
+        staff = PERMISSIONS["org.view"]
+        return {unit_id for _, unit_id, role in self.grants if role in staff and role not in SUBTREE_ROLES}
+
+    def unit_filter(self, prefix: str = "") -> Q:
+        """A Q over a model whose unit is reached through ``prefix`` ("" for Unit itself)."""
+        path_field = f"{prefix}path__startswith"
+        id_field = f"{prefix}id__in" if prefix else "id__in"
+        parts = [Q(**{path_field: path}) for path in self.subtree_paths]
+        own = self.own_unit_ids
+        if own:
+            parts.append(Q(**{id_field: own}))
+        if not parts:
+            return Q(pk__in=[])
+        return reduce(or_, parts)
+
+    def sees_unit(self, unit: Unit) -> bool:
+        if any(unit.path.startswith(path) for path in self.subtree_paths):
+            return True
+        return unit.pk in self.own_unit_ids
+
+    def roles_at(self, unit: Unit) -> set[str]:
+        """The roles that apply at ``unit``: subtree roles held at it or above, others held at it."""
+        roles = set()
+        for path, unit_id, role in self.grants:
+            if role in SUBTREE_ROLES and unit.path.startswith(path):
+                roles.add(role)
+            elif unit_id == unit.pk:
+                roles.add(role)
+        if any(unit.path.startswith(path) for path in self.patron_paths):
+            roles.add(Role.LEADER)
+        return roles
+
+    def has(self, permission: str, unit: Unit | None = None) -> bool:
+        allowed = PERMISSIONS[permission]
+        if unit is None:
+            return bool(self.roles & allowed)
+        return bool(self.roles_at(unit) & allowed)
+
+    @property
+    def is_root_office(self) -> bool:
+        return any(role == Role.OFFICE and path.count("/") == 2 for path, _, role in self.grants)
+
+
+def _minimal(paths: list[str]) -> list[str]:
+    """Drop paths that lie inside another path of the list."""
+    result: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(path.startswith(kept) for kept in result):
+            result.append(path)
+    return result
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, computed once per request (cached on the user object)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope(user_id=None)
+    cached = getattr(user, "_wenming_scope", None)
+    if cached is not None:
+        return cached
+    grants = [
+        (path, unit_id, role)
+        for path, unit_id, role in Membership.objects.filter(
+            user=user, is_active=True, unit__is_active=True
+        ).values_list("unit__path", "unit_id", "role")
+    ]
+    patron_paths: list[str] = []
+    if any(role == Role.LEADER for _, _, role in grants):
+        patron_paths = list(
+            Patronage.objects.filter(patron_user=user, is_active=True).values_list("target_unit__path", flat=True)
+        )
+    scope = Scope(user_id=user.pk, grants=grants, patron_paths=patron_paths)
+    user._wenming_scope = scope
+    return scope
+
+
+def forget_scope(user) -> None:
+    if hasattr(user, "_wenming_scope"):
+        del user._wenming_scope
+
+
+def refuse_not_found(user, what: str, target=None):
+    audit.record("access.refused", actor=user, target=target if target is not None else what,
+                 result=AuditResult.DENIED, detail={"status": 404, "what": what})
+    raise Http404("未找到该对象，或您无权查看。")
+
+
+def refuse_forbidden(user, permission: str, target=None, unit=None):
+    audit.record("access.refused", actor=user, target=target if target is not None else permission,
+                 unit=unit, result=AuditResult.DENIED, detail={"status": 403, "permission": permission})
+    raise PermissionDenied("您没有执行此操作的权限。")
+
+
+def require_visible(user, unit: Unit | None, what: str = "unit", target=None) -> None:
+    """404 unless ``unit`` lies in the user's scope."""
+    if unit is None or not scope_for(user).sees_unit(unit):
+        refuse_not_found(user, what, target)
+
+
+def require(user, permission: str, unit: Unit | None = None, target=None) -> None:
+    """404 outside the scope, 403 inside it without the permission."""
+    scope = scope_for(user)
+    if unit is not None:
+        require_visible(user, unit, target=target or unit)
+    if not scope.has(permission, unit):
+        refuse_forbidden(user, permission, target or unit, unit)
+
+
+def require_permission(user, permission: str, unit: Unit | None = None, target=None) -> None:
+    """403 without the permission at ``unit``; for objects whose visibility the caller's
+    selector has already established (e.g. a city team seen from a street)."""
+    if not scope_for(user).has(permission, unit):
+        refuse_forbidden(user, permission, target or unit, unit)

@@ -1,0 +1,20 @@
+from django.conf import settings
+
+from . import access
+
+
+def navigation(request):
+    """Menu entries the user may use, computed from his scope."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"city_name": settings.CITY_NAME}
+    scope = access.scope_for(user)
+    items = [("home", "首页")]
+    if scope.has("org.view"):
+        items += [("org:tree", "组织体系"), ("org:teams", "领导小组与工作组")]
+    if scope.has("org.manage_accounts"):
+        items.append(("org:accounts", "账号管理"))
+    if scope.has("audit.view"):
+        items.append(("audit_log", "审计日志"))
+    items.append(("me", "个人中心"))
+    return {"nav_items": items, "city_name": settings.CITY_NAME, "user_scope": scope}

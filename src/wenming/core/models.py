@@ -1,0 +1,72 @@
+"""Base model and the tamper-evident audit log."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditResult(models.TextChoices):
+    SUCCESS = "success", "成功"
+    FAILURE = "failure", "失败"
+    DENIED = "denied", "拒绝"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ARG002
+        raise PermissionError("audit log is append-only")
+
+    def delete(self):
+        raise PermissionError("audit log is append-only")
+
+
+class AuditEvent(models.Model):
+    """One line of the audit log. Rows are chained: ``hash`` covers the row's content and the
+    previous row's hash, so editing or removing any row breaks every hash after it
+    (``wenming manage audit_verify`` finds the first broken row). References to users and units
+    are plain ids, not foreign keys, so that no cascade can ever touch a row."""
+
+    id = models.BigIntegerField(primary_key=True)  # the chain's sequence number, 1, 2, 3 …
+    at = models.DateTimeField("时间", db_index=True)
+    actor_id = models.BigIntegerField("操作人ID", null=True, blank=True, db_index=True)
+    actor_username = models.CharField("操作人", max_length=150, blank=True)
+    unit_id = models.BigIntegerField("所属单位ID", null=True, blank=True)
+    unit_path = models.CharField(max_length=255, blank=True, db_index=True)
+    action = models.CharField("操作", max_length=64, db_index=True)
+    target = models.CharField("对象", max_length=200, blank=True)
+    result = models.CharField("结果", max_length=10, choices=AuditResult.choices)
+    ip = models.CharField("来源地址", max_length=64, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-id"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("audit log is append-only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit log is append-only")
+
+
+class AuditChainHead(models.Model):
+    """Single row holding the last sequence number and hash; locking it serialises appends."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)

@@ -1,0 +1,121 @@
+"""Reads for the home page, the personal page and the audit log, scoped to the user."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from wenming.org.models import Membership, Role, TeamMember, UnitKind
+from wenming.org import selectors as org_selectors
+
+from . import access
+from .models import AuditEvent, AuditResult
+
+AUDIT_ACTION_LABELS = {
+    "auth.login": "登录",
+    "org.init_city": "初始化城市",
+    "auth.logout": "退出",
+    "auth.lockout": "账号锁定",
+    "auth.password_change": "修改密码",
+    "access.refused": "越权访问被拒绝",
+    "org.unit_create": "新建单位",
+    "org.unit_update": "修改单位",
+    "org.units_import": "导入单位",
+    "org.units_export": "导出单位",
+    "org.account_create": "新建账号",
+    "org.account_update": "修改账号",
+    "org.account_enable": "启用账号",
+    "org.account_disable": "停用账号",
+    "org.account_reset_password": "重置密码",
+    "org.role_grant": "授予角色",
+    "org.role_revoke": "撤销角色",
+    "org.team_create": "新建机构",
+    "org.team_member_add": "添加机构成员",
+    "org.team_member_remove": "移除机构成员",
+    "org.team_unit_add": "添加责任单位",
+    "org.patronage_create": "新建包保关系",
+    "org.patronage_end": "结束包保关系",
+}
+
+
+def audit_events_visible_to(user, *, actor: str = "", action: str = "", result: str = "", start=None, end=None):
+    scope = access.scope_for(user)
+    if not scope.has("audit.view"):
+        return AuditEvent.objects.none()
+    qs = AuditEvent.objects.all()
+    if not scope.is_root_office and not any(r == Role.ADMIN for r in scope.roles):
+        paths = access._minimal([p for p, _, role in scope.grants if role in {Role.OFFICE, Role.ADMIN}])
+        qs = qs.filter(Q(*[Q(unit_path__startswith=p) for p in paths], _connector=Q.OR) | Q(actor_id=user.pk))
+    if actor:
+        qs = qs.filter(actor_username__icontains=actor)
+    if action:
+        qs = qs.filter(action=action)
+    if result:
+        qs = qs.filter(result=result)
+    if start:
+        qs = qs.filter(at__gte=start)
+    if end:
+        qs = qs.filter(at__lte=end)
+    return qs.order_by("-id")
+
+
+def _locked_usernames(usernames_qs) -> list[str]:
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return list(AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since,
+        username__in=usernames_qs).values_list("username", flat=True).distinct())
+
+
+def home_summary(user) -> dict:
+    scope = access.scope_for(user)
+    memberships = list(Membership.objects.filter(user=user, is_active=True).select_related("unit"))
+    context: dict = {"memberships": memberships, "roles": scope.roles, "attention": []}
+    if scope.has("org.view"):
+        units = org_selectors.units_visible_to(user)
+        context["unit_counts"] = [
+            (UnitKind(row["kind"]).label, row["n"])
+            for row in units.values("kind").annotate(n=Count("id")).order_by("kind")
+        ]
+        context["roots"] = list(org_selectors.unit_roots_for(user))
+    if scope.has("org.manage_accounts"):
+        accounts = org_selectors.users_manageable_by(user)
+        context["account_total"] = accounts.count()
+        locked = _locked_usernames(accounts.values("username"))
+        pending = accounts.filter(is_active=True, must_change_password=True).count()
+        disabled = accounts.filter(is_active=False).count()
+        refused = audit_events_visible_to(
+            user, result=AuditResult.DENIED, start=timezone.now() - timedelta(days=7)).count()
+        incomplete = org_selectors.units_visible_to(user).filter(
+            Q(contact_phone="") | Q(population=0), kind__in=[UnitKind.STREET, UnitKind.COMMUNITY]).count()
+        context["attention"] += [
+            {"label": "被锁定的账号", "count": len(locked), "detail": "、".join(locked[:10]),
+             "url": "org:accounts", "query": "active=1"},
+            {"label": "尚未修改初始密码的账号", "count": pending, "url": "org:accounts", "query": "pending=1"},
+            {"label": "已停用的账号", "count": disabled, "url": "org:accounts", "query": "active=0"},
+            {"label": "近7天被拒绝的越权访问", "count": refused, "url": "audit_log", "query": "result=denied"},
+            {"label": "缺少联系电话或人口数的街道/社区", "count": incomplete, "url": "org:tree", "query": "incomplete=1"},
+        ]
+    if Role.LEADER in scope.roles:
+        context["patronages"] = list(
+            user.patronages.filter(is_active=True).select_related("target_unit").order_by("target_unit__path"))
+    own_units = [m.unit for m in memberships if m.role in {Role.HANDLER, Role.GRID_WORKER, Role.INSPECTOR}]
+    if own_units:
+        context["own_units"] = [
+            {"unit": unit, "patrons": list(org_selectors.unit_patrons(unit)),
+             "teams": list(org_selectors.unit_teams(unit))}
+            for unit in own_units
+        ]
+    return context
+
+
+def my_profile(user) -> dict:
+    memberships = Membership.objects.filter(user=user).select_related("unit").order_by("-is_active", "id")
+    return {
+        "memberships": memberships,
+        "team_posts": TeamMember.objects.filter(user=user).select_related("team", "team__unit"),
+        "recent_logins": AuditEvent.objects.filter(actor_id=user.pk, action="auth.login").order_by("-id")[:5],
+    }

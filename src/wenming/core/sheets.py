@@ -1,0 +1,111 @@
+"""Reading and writing the spreadsheets people exchange: .xlsx (openpyxl) and .csv
+(UTF-8 with or without BOM, or GB18030 as saved by Chinese Excel)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+class SheetError(Exception):
+    """The file as a whole cannot be read; the message is Chinese."""
+
+
+@dataclass
+class RowError:
+    row: int  # the row number as the user sees it in the sheet (header is row 1)
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行「{self.column}」：{self.message}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and data rows (with their sheet row numbers) of the first sheet, as text."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise SheetError("文件超过20MB，请拆分后分批导入")
+    name = filename.lower()
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise SheetError("无法识别CSV文件的编码，请另存为UTF-8或Excel格式")
+        raw = list(csv.reader(io.StringIO(text)))
+    elif name.endswith(".xlsx"):
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (InvalidFileException, KeyError, OSError, ValueError, Exception) as exc:  # noqa: BLE001
+            raise SheetError("文件不是有效的Excel（.xlsx）文件，请用Excel另存后重试") from exc
+        sheet = workbook.worksheets[0]
+        raw = [list(row) for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    else:
+        raise SheetError("只支持 .xlsx 或 .csv 文件")
+    rows = [[_cell_text(v) for v in row] for row in raw]
+    if not rows or not any(rows[0]):
+        raise SheetError("文件是空的：第1行应为表头")
+    header = rows[0]
+    body = [(index + 2, row) for index, row in enumerate(rows[1:]) if any(row)]
+    return header, body
+
+
+def workbook_bytes(title: str, header: list[str], rows, widths: list[int] | None = None) -> bytes:
+    """A one-sheet .xlsx in write-only mode (rows are streamed into the file, not held)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    for index, width in enumerate(widths or []):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    bold = Font(bold=True)
+    from openpyxl.cell import WriteOnlyCell
+
+    sheet.append([_bold_cell(sheet, text, bold, WriteOnlyCell) for text in header])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _bold_cell(sheet, text, font, cell_class):
+    cell = cell_class(sheet, value=text)
+    cell.font = font
+    return cell
+
+
+def csv_bytes(header: list[str], rows) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from wenming.org import services as org_services
+
+from . import access, selectors
+from .models import AuditResult
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "core/password_change.html"
+    success_url = reverse_lazy("me")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        org_services.password_changed(user=self.request.user)
+        messages.success(self.request, "密码已修改。")
+        return response
+
+
+@login_required
+@require_GET
+def home(request):
+    return render(request, "core/home.html", selectors.home_summary(request.user))
+
+
+@login_required
+@require_GET
+def me(request):
+    return render(request, "core/me.html", selectors.my_profile(request.user))
+
+
+def _parse_date(text: str, end: bool = False):
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except (TypeError, ValueError):
+        return None
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+@login_required
+@require_GET
+def audit_log(request):
+    access.require(request.user, "audit.view")
+    params = request.GET
+    errors = []
+    start = _parse_date(params.get("start", ""))
+    end = _parse_date(params.get("end", ""), end=True)
+    if params.get("start") and start is None:
+        errors.append("开始日期格式应为 年-月-日，如 2026-11-01")
+    if params.get("end") and end is None:
+        errors.append("结束日期格式应为 年-月-日，如 2026-11-30")
+    result = params.get("result", "")
+    if result and result not in AuditResult.values:
+        errors.append("结果筛选无效")
+        result = ""
+    events = selectors.audit_events_visible_to(
+        request.user, actor=params.get("actor", "").strip(), action=params.get("action", "").strip(),
+        result=result, start=start, end=end)
+    page = Paginator(events, 50).get_page(params.get("page"))
+    return render(request, "core/audit_log.html", {
+        "page": page, "errors": errors, "params": params, "results": AuditResult.choices,
+        "actions": selectors.AUDIT_ACTION_LABELS,
+    })
+
+
+def permission_denied(request, exception=None):
+    return render(request, "core/error.html", {"status": 403, "title": "无权操作",
+                                               "message": "您没有执行此操作的权限。"}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "core/error.html", {"status": 404, "title": "页面不存在",
+                                               "message": "未找到该页面或对象，或您无权查看。"}, status=404)

@@ -1,0 +1,98 @@
+from django import forms
+
+from .models import PatronageKind, Role, TeamKind, TeamPost, Unit, UnitKind
+
+
+class UnitCodeField(forms.CharField):
+    """A unit chosen by its code; the view checks it lies in the user's scope."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("label", "单位编码")
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        unit = Unit.objects.filter(code=code.strip()).first()
+        if unit is None:
+            raise forms.ValidationError(f"找不到编码为{code}的单位")
+        return unit
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100)
+    kind = forms.ChoiceField(label="类型", choices=UnitKind.choices)
+    code = forms.CharField(label="编码", max_length=18,
+                           help_text="行政单位用区划编码（街道9位、社区12位、网格15位）；部门、企业、学校用18位统一社会信用代码")
+    population = forms.IntegerField(label="常住人口", min_value=0, initial=0)
+    contact_name = forms.CharField(label="联系人", max_length=50, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    head_name = forms.CharField(label="主要负责人", max_length=50, required=False)
+
+
+class UnitEditForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100)
+    population = forms.IntegerField(label="常住人口", min_value=0)
+    contact_name = forms.CharField(label="联系人", max_length=50, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    head_name = forms.CharField(label="主要负责人", max_length=50, required=False)
+    is_active = forms.BooleanField(label="启用", required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="单位表（.xlsx 或 .csv）")
+
+
+class AccountForm(forms.Form):
+    username = forms.RegexField(label="用户名", max_length=150, regex=r"^[A-Za-z0-9_.@-]+$",
+                                error_messages={"invalid": "用户名只能包含字母、数字和 _ . @ -"})
+    full_name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    post = forms.CharField(label="职务", max_length=100, required=False)
+    unit = UnitCodeField()
+    role = forms.ChoiceField(label="角色", choices=[c for c in Role.choices if c[0] != Role.CITIZEN])
+
+
+class AccountEditForm(forms.Form):
+    full_name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    post = forms.CharField(label="职务", max_length=100, required=False)
+
+
+class GrantForm(forms.Form):
+    unit = UnitCodeField()
+    role = forms.ChoiceField(label="角色", choices=[c for c in Role.choices if c[0] != Role.CITIZEN])
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100)
+    kind = forms.ChoiceField(label="类型", choices=TeamKind.choices)
+    unit = UnitCodeField(label="所属单位编码")
+    duties = forms.CharField(label="工作职责", widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+
+class TeamMemberForm(forms.Form):
+    person_name = forms.CharField(label="姓名", max_length=50)
+    team_post = forms.ChoiceField(label="组内职务", choices=TeamPost.choices)
+    post = forms.CharField(label="职务", max_length=100, required=False)
+    username = forms.CharField(label="关联账号（可选）", max_length=150, required=False)
+
+
+class TeamUnitForm(forms.Form):
+    unit = UnitCodeField(label="责任单位编码")
+    is_lead = forms.BooleanField(label="牵头单位", required=False)
+
+
+class PatronageForm(forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=PatronageKind.choices)
+    patron_username = forms.CharField(label="包保领导（账号）", max_length=150, required=False)
+    patron_unit = UnitCodeField(label="包保单位编码", required=False)
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("patron_username") and not data.get("patron_unit"):
+            raise forms.ValidationError("请填写包保领导账号或包保单位编码（至少一项）")
+        return data

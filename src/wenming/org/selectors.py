@@ -1,0 +1,147 @@
+"""Reads of the organisation, always scoped to the acting user."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from wenming.core import access
+
+from .models import Membership, Patronage, Role, Team, TeamMember, TeamUnit, Unit, User
+
+
+def units_visible_to(user) -> QuerySet[Unit]:
+    return Unit.objects.filter(access.scope_for(user).unit_filter())
+
+
+def unit_roots_for(user) -> QuerySet[Unit]:
+    """The top of each branch the user sees — where his tree browser starts."""
+    scope = access.scope_for(user)
+    paths = scope.subtree_paths
+    ids = {int(path.strip("/").split("/")[-1]) for path in paths}
+    for unit_id, path in Unit.objects.filter(id__in=scope.own_unit_ids).values_list("id", "path"):
+        if not any(path.startswith(p) for p in paths):
+            ids.add(unit_id)
+    return Unit.objects.filter(id__in=ids).annotate(child_count=Count("children")).order_by("path")
+
+
+def unit_get(user, pk: int) -> Unit:
+    unit = Unit.objects.select_related("parent").filter(pk=pk).first()
+    access.require_visible(user, unit, target=f"org.unit:{pk}")
+    return unit
+
+
+def unit_children(user, unit: Unit) -> QuerySet[Unit]:
+    return (units_visible_to(user).filter(parent=unit)
+            .annotate(child_count=Count("children")).order_by("kind", "code"))
+
+
+def unit_search(user, text: str, limit: int = 50) -> QuerySet[Unit]:
+    text = text.strip()
+    qs = units_visible_to(user).select_related("parent")
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(code__startswith=text))
+    return qs.order_by("depth", "path")[:limit]
+
+
+def unit_breadcrumbs(user, unit: Unit) -> list[Unit]:
+    ids = unit.ancestor_ids()
+    by_id = {u.pk: u for u in units_visible_to(user).filter(id__in=ids)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def unit_members(unit: Unit) -> QuerySet[Membership]:
+    return (Membership.objects.filter(unit=unit, is_active=True, user__is_active=True)
+            .select_related("user").order_by("role", "user__full_name"))
+
+
+def unit_teams(unit: Unit) -> QuerySet[Team]:
+    """Teams the unit owns and the working groups it is responsible in."""
+    return (Team.objects.filter(Q(unit=unit) | Q(responsible_units__unit=unit)).distinct()
+            .select_related("unit").order_by("unit__path", "sort"))
+
+
+def unit_patrons(unit: Unit) -> QuerySet[Patronage]:
+    """Patrons of the unit itself and of the units above it (a district leader's 包保 of a
+    street covers its communities)."""
+    ids = unit.ancestor_ids() + [unit.pk]
+    return (Patronage.objects.filter(target_unit_id__in=ids, is_active=True)
+            .select_related("patron_user", "patron_unit", "target_unit").order_by("-target_unit__depth"))
+
+
+def unit_patronages_given(unit: Unit) -> QuerySet[Patronage]:
+    return Patronage.objects.filter(patron_unit=unit, is_active=True).select_related("target_unit")
+
+
+def _team_filter(user) -> Q:
+    """Teams of units in scope, and the teams above the user's own units (a street handler
+    sees his district's and the city's leading group and working groups)."""
+    scope = access.scope_for(user)
+    if not scope.has("org.view"):
+        return Q(pk__in=[])
+    staff = access.PERMISSIONS["org.view"]
+    above = {int(part) for path, _, role in scope.grants if role in staff for part in path.strip("/").split("/")}
+    return scope.unit_filter("unit__") | Q(unit_id__in=above)
+
+
+def teams_visible_to(user) -> QuerySet[Team]:
+    return (Team.objects.filter(_team_filter(user)).select_related("unit", "parent")
+            .annotate(member_count=Count("members", distinct=True))
+            .order_by("unit__path", "sort", "id"))
+
+
+def team_get(user, pk: int) -> Team:
+    team = Team.objects.select_related("unit", "parent").filter(_team_filter(user), pk=pk).first()
+    if team is None:
+        access.refuse_not_found(user, "team", f"org.team:{pk}")
+    return team
+
+
+def team_detail(team: Team) -> dict:
+    return {
+        "members": TeamMember.objects.filter(team=team).select_related("user"),
+        "units": TeamUnit.objects.filter(team=team).select_related("unit"),
+        "subteams": team.subteams.annotate(member_count=Count("members")).order_by("sort", "id"),
+    }
+
+
+def users_manageable_by(actor) -> QuerySet[User]:
+    """Accounts whose every active membership lies inside one of the actor's office subtrees.
+    Accounts with no active membership are managed by the city (root) office."""
+    scope = access.scope_for(actor)
+    office_paths = access._minimal([path for path, _, role in scope.grants if role == Role.OFFICE])
+    if not office_paths:
+        return User.objects.none()
+    inside = Q(*[Q(unit__path__startswith=p) for p in office_paths], _connector=Q.OR)
+    outside_membership = Membership.objects.filter(user=OuterRef("pk"), is_active=True).exclude(inside)
+    any_membership = Membership.objects.filter(user=OuterRef("pk"), is_active=True)
+    qs = User.objects.annotate(_outside=Exists(outside_membership), _any=Exists(any_membership))
+    if scope.is_root_office:
+        return qs.filter(_outside=False)
+    return qs.filter(_outside=False, _any=True)
+
+
+def account_list(actor, *, text: str = "", role: str = "", unit: Unit | None = None,
+                 active: str = "") -> QuerySet[User]:
+    qs = users_manageable_by(actor)
+    if text:
+        qs = qs.filter(Q(username__icontains=text) | Q(full_name__icontains=text) | Q(phone__endswith=text))
+    if role:
+        qs = qs.filter(memberships__role=role, memberships__is_active=True)
+    if unit is not None:
+        qs = qs.filter(memberships__unit__path__startswith=unit.path, memberships__is_active=True)
+    if active in {"1", "0"}:
+        qs = qs.filter(is_active=active == "1")
+    active_memberships = Membership.objects.filter(is_active=True).select_related("unit").order_by("id")
+    return (qs.distinct().order_by("username")
+            .prefetch_related(Prefetch("memberships", queryset=active_memberships, to_attr="active_memberships")))
+
+
+def account_get(actor, pk: int) -> User:
+    user = users_manageable_by(actor).filter(pk=pk).first()
+    if user is None:
+        access.refuse_not_found(actor, "account", f"org.user:{pk}")
+    return user
+
+
+def account_memberships(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("unit").order_by("-is_active", "id")

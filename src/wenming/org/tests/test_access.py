@@ -1,0 +1,125 @@
+"""Every page, every persona: allowed (200), refused inside scope (403) or not revealed (404)."""
+
+import pytest
+from django.urls import reverse
+
+from wenming.core.models import AuditEvent
+from wenming.org.models import Team, TeamKind, TeamUnit
+
+ALL = ["office_city", "office_district_a", "handler_street_a1", "handler_street_a2", "inspector", "leader",
+       "grid_worker", "citizen", "admin", "outsider"]
+
+
+def expect(**codes):
+    """Expected status per persona; unspecified personas default to the ``_`` entry."""
+    default = codes.pop("_", None)
+    return {name: codes.get(name, default) for name in ALL}
+
+
+@pytest.fixture
+def city_team(org):
+    team = Team.objects.create(name="创建工作领导小组", kind=TeamKind.LEADING_GROUP, unit=org["city"])
+    TeamUnit.objects.create(team=team, unit=org["street_a1"], is_lead=True)
+    return team
+
+
+@pytest.fixture
+def district_b_team(org):
+    return Team.objects.create(name="乙区创建办", kind=TeamKind.OFFICE, unit=org["district_b"])
+
+
+CASES = [
+    ("home", lambda o: reverse("home"), expect(_=200)),
+    ("me", lambda o: reverse("me"), expect(_=200)),
+    ("tree", lambda o: reverse("org:tree"), expect(_=200, citizen=403, outsider=403)),
+    ("unit street_a1", lambda o: reverse("org:unit", args=[o["street_a1"].pk]),
+     expect(_=404, office_city=200, office_district_a=200, handler_street_a1=200, leader=200, admin=200)),
+    ("unit street_b1 (leader's 包保)", lambda o: reverse("org:unit", args=[o["street_b1"].pk]),
+     expect(_=404, office_city=200, leader=200, admin=200)),
+    ("unit grid (grid worker's own)", lambda o: reverse("org:unit", args=[o["grid_a1"].pk]),
+     expect(_=404, office_city=200, office_district_a=200, leader=200, admin=200, grid_worker=200)),
+    ("unit city", lambda o: reverse("org:unit", args=[o["city"].pk]),
+     expect(_=404, office_city=200, inspector=200, admin=200)),
+    ("children street_a1", lambda o: reverse("org:unit_children", args=[o["street_a1"].pk]),
+     expect(_=404, office_city=200, office_district_a=200, handler_street_a1=200, leader=200, admin=200)),
+    ("unit edit street_a1", lambda o: reverse("org:unit_edit", args=[o["street_a1"].pk]),
+     expect(_=404, office_city=200, office_district_a=200, handler_street_a1=403, leader=403, admin=403)),
+    ("unit create under street_a1", lambda o: reverse("org:unit_create", args=[o["street_a1"].pk]),
+     expect(_=404, office_city=200, office_district_a=200, handler_street_a1=403, leader=403, admin=403)),
+    ("patronage create street_a1", lambda o: reverse("org:patronage_create", args=[o["street_a1"].pk]),
+     expect(_=404, office_city=200, office_district_a=200, handler_street_a1=403, leader=403, admin=403)),
+    ("import", lambda o: reverse("org:import"), expect(_=403, office_city=200, office_district_a=200)),
+    ("import template", lambda o: reverse("org:import_template"),
+     expect(_=403, office_city=200, office_district_a=200)),
+    ("export", lambda o: reverse("org:export"),
+     expect(_=403, office_city=200, office_district_a=200, leader=200, admin=200)),
+    ("export district B", lambda o: reverse("org:export") + f"?root={o['district_b'].pk}",
+     expect(_=404, office_city=200, admin=200)),
+    ("teams", lambda o: reverse("org:teams"), expect(_=200, citizen=403, outsider=403)),
+    ("team create", lambda o: reverse("org:team_create"), expect(_=403, office_city=200, office_district_a=200)),
+    ("accounts", lambda o: reverse("org:accounts"), expect(_=403, office_city=200, office_district_a=200)),
+    ("account create", lambda o: reverse("org:account_create"),
+     expect(_=403, office_city=200, office_district_a=200)),
+    ("audit log", lambda o: reverse("audit_log"),
+     expect(_=403, office_city=200, office_district_a=200, admin=200)),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label,url,expected", CASES, ids=[c[0] for c in CASES])
+def test_page_access_matrix(login, org, label, url, expected):
+    for persona in ALL:
+        response = login(persona).get(url(org))
+        assert response.status_code == expected[persona], f"{label}: {persona} got {response.status_code}"
+
+
+@pytest.mark.django_db
+def test_team_pages_scope(login, city_team, district_b_team):
+    # the city's leading group is visible to staff everywhere in the city; district B's office is not
+    # visible from district A
+    city_url = reverse("org:team", args=[city_team.pk])
+    b_url = reverse("org:team", args=[district_b_team.pk])
+    for persona in ["office_city", "office_district_a", "handler_street_a1", "inspector", "leader", "grid_worker", "admin"]:
+        assert login(persona).get(city_url).status_code == 200, persona
+    for persona in ["citizen", "outsider"]:
+        assert login(persona).get(city_url).status_code == 404, persona
+    assert login("office_city").get(b_url).status_code == 200
+    for persona in ["office_district_a", "handler_street_a1", "handler_street_a2", "grid_worker", "citizen"]:
+        assert login(persona).get(b_url).status_code == 404, persona
+
+
+@pytest.mark.django_db
+def test_team_writes_refused_to_wrong_persona(login, city_team, personas):
+    url = reverse("org:team_member_add", args=[city_team.pk])
+    data = {"person_name": "新成员", "team_post": "member", "post": "局长"}
+    assert login("handler_street_a1").post(url, data).status_code == 403
+    assert login("office_district_a").post(url, data).status_code == 403  # city team, district office
+    assert login("citizen").post(url, data).status_code == 404
+    assert city_team.members.count() == 0
+    assert login("office_city").post(url, data).status_code == 302
+    assert city_team.members.get().person_name == "新成员"
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(client, org):
+    for url in [reverse("home"), reverse("org:tree"), reverse("org:unit", args=[org["city"].pk]),
+                reverse("org:accounts"), reverse("audit_log")]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+def test_refusals_are_audited(login, org):
+    login("handler_street_a2").get(reverse("org:unit", args=[org["street_a1"].pk]))
+    login("handler_street_a1").get(reverse("org:accounts"))
+    refused = AuditEvent.objects.filter(action="access.refused").order_by("id")
+    assert [(e.actor_username, e.detail["status"]) for e in refused] == [
+        ("handler_street_a2", 404), ("handler_street_a1", 403)]
+
+
+@pytest.mark.django_db
+def test_contacts_masked_for_handlers(login, org):
+    page = login("handler_street_a1").get(reverse("org:unit", args=[org["street_a1"].pk])).content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    page = login("office_district_a").get(reverse("org:unit", args=[org["street_a1"].pk])).content.decode()
+    assert "13912345678" in page
