@@ -137,6 +137,7 @@ def account_list(actor, *, text: str = "", role: str = "", unit: Unit | None = N
 
 
 def account_get(actor, pk: int) -> User:
+    access.require(actor, "org.manage_accounts")
     user = users_manageable_by(actor).filter(pk=pk).first()
     if user is None:
         access.refuse_not_found(actor, "account", f"org.user:{pk}")

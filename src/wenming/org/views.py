@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.views.decorators.cache import never_cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
@@ -310,6 +311,7 @@ def accounts(request):
                                                  "unit_not_found": bool(params.get("unit")) and unit is None})
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_create(request):
@@ -362,6 +364,7 @@ def account_toggle(request, pk: int):
     return redirect("org:account", pk=account.pk)
 
 
+@never_cache
 @login_required
 @require_POST
 def account_reset(request, pk: int):

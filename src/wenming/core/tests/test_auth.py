@@ -1,0 +1,123 @@
+"""Login, lockout, session timeout, disabled accounts and forced password change."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from wenming.conftest import PASSWORD
+from wenming.core.models import AuditEvent
+from wenming.org import services
+
+
+def post_login(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+@pytest.mark.django_db
+def test_login_page_is_chinese(client):
+    page = client.get(reverse("login")).content.decode()
+    assert "文明城市创建管理平台" in page and "用户名" in page and "密码" in page
+
+
+@pytest.mark.django_db
+def test_login_success_and_failure_are_audited(client, personas):
+    response = post_login(client, "handler_street_a1", "wrong-password-1")
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()  # Django's zh-hans message
+    response = post_login(client, "handler_street_a1", PASSWORD)
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    events = list(AuditEvent.objects.filter(action="auth.login").order_by("id").values_list("actor_username", "result"))
+    assert events == [("handler_street_a1", "failure"), ("handler_street_a1", "success")]
+    assert AuditEvent.objects.filter(action="auth.login").first().ip == "127.0.0.1"
+
+
+@pytest.mark.django_db
+def test_lockout_after_repeated_failures(client, personas, settings):
+    assert settings.AXES_FAILURE_LIMIT == 5
+    for _ in range(4):
+        assert post_login(client, "office_city", "not-the-password9").status_code == 200
+    response = post_login(client, "office_city", "not-the-password9")
+    assert response.status_code == 429
+    assert "账号已临时锁定" in response.content.decode()
+    # even the right password is refused while locked, from any client
+    response = post_login(Client(), "office_city", PASSWORD)
+    assert response.status_code == 429
+    assert AuditEvent.objects.filter(action="auth.lockout", actor_username="office_city").exists()
+    # other accounts are not affected
+    assert post_login(Client(), "office_district_a", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_lockout_lifted_by_office_reset(client, personas):
+    for _ in range(5):
+        post_login(client, "handler_street_a1", "not-the-password9")
+    assert post_login(Client(), "handler_street_a1", PASSWORD).status_code == 429
+    temporary = services.account_reset_password(actor=personas["office_city"], user=personas["handler_street_a1"])
+    assert post_login(Client(), "handler_street_a1", temporary).status_code == 302
+
+
+@pytest.mark.django_db
+def test_disabled_account_session_ends(personas):
+    client = Client()
+    assert post_login(client, "handler_street_a1", PASSWORD).status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+    services.account_set_active(actor=personas["office_district_a"], user=personas["handler_street_a1"], active=False)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    # and he cannot log in again
+    assert post_login(Client(), "handler_street_a1", PASSWORD).status_code == 200
+
+
+@pytest.mark.django_db
+def test_password_reset_ends_existing_sessions(personas):
+    client = Client()
+    post_login(client, "handler_street_a2", PASSWORD)
+    services.account_reset_password(actor=personas["office_city"], user=personas["handler_street_a2"])
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_session_inactivity_timeout(personas, settings):
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60 == 30 * 60
+    client = Client()
+    post_login(client, "office_city", PASSWORD)
+    assert client.get(reverse("home")).status_code == 200
+    # each request pushes the expiry forward by the idle time …
+    session = Session.objects.get()
+    assert session.expire_date > timezone.now() + timedelta(minutes=29)
+    # … and once the idle time has passed without a request the session is gone
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_office_set_password_must_be_changed(personas):
+    temporary = services.account_reset_password(actor=personas["office_city"], user=personas["inspector"])
+    client = Client()
+    assert post_login(client, "inspector", temporary).status_code == 302
+    response = client.get(reverse("org:tree"))
+    assert response.status_code == 302 and response["Location"] == reverse("password_change")
+    # a weak new password is refused with Chinese messages
+    response = client.post(reverse("password_change"), {"old_password": temporary, "new_password1": "abcdefgh",
+                                                        "new_password2": "abcdefgh"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "密码必须同时包含字母和数字" in page
+    response = client.post(reverse("password_change"), {"old_password": temporary, "new_password1": "Xiaoyu2026ok",
+                                                        "new_password2": "Xiaoyu2026ok"})
+    assert response.status_code == 302
+    assert client.get(reverse("org:tree")).status_code == 200
+    personas["inspector"].refresh_from_db()
+    assert personas["inspector"].must_change_password is False
+    assert AuditEvent.objects.filter(action="auth.password_change", actor_username="inspector").count() == 1
+
+
+@pytest.mark.django_db
+def test_passwords_hashed_with_argon2(personas):
+    assert personas["office_city"].password.startswith("argon2$")
