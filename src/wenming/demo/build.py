@@ -1,0 +1,178 @@
+"""Build the demo city: the orchestrator behind ``wenming demo``.
+
+Each generator fills one part of the product (the organisation today; points, problems,
+inspections … as those apps arrive) and returns what the next ones need. Add a generator by
+calling it from :func:`build_demo` after the ones it depends on, and add its tables to
+:data:`RESET_STEPS` before the tables they point to.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.contrib.sessions.models import Session
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.db.models import Q
+
+from wenming.core import audit
+from wenming.org.models import Membership, Patronage, Team, TeamMember, TeamUnit, Unit, UnitKind, User
+
+from .org import PERSONA_USERNAMES, SCALES, DemoOrg, Progress, Sizes, build_org
+
+
+class DemoError(CommandError):
+    """The demo cannot be built; the message (Chinese) says why and what to do."""
+
+
+@dataclass
+class DemoResult:
+    org: DemoOrg
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class TqdmProgress(Progress):
+    """Progress bars on the terminal (stderr, so stdout stays a clean report)."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+
+    def bar(self, label: str, total: int):
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=label, unit="条", file=self.stream, leave=False, dynamic_ncols=True,
+                    disable=None)  # None: shown on a terminal only
+
+
+# --- reset -----------------------------------------------------------------------------------------
+
+def _reset_org() -> None:
+    Patronage.objects.all().delete()
+    TeamUnit.objects.all().delete()
+    TeamMember.objects.all().delete()
+    Team.objects.update(parent=None)  # subteams PROTECT their parent
+    Team.objects.all().delete()
+    # the accounts that belong to the organisation, and any holding a persona's name; other
+    # accounts (a superuser made with createsuperuser, without any role) are kept
+    User.objects.filter(Q(pk__in=Membership.objects.values("user_id")) | Q(username__in=PERSONA_USERNAMES)).delete()
+    Membership.objects.all().delete()
+    Unit.objects.update(parent=None)  # children PROTECT their parent
+    Unit.objects.all().delete()
+
+
+def _reset_sessions() -> None:
+    """Their users are gone; lockouts of the old accounts would block the new ones."""
+    Session.objects.all().delete()
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.all().delete()
+
+
+# in order: rows that point to others go first. The audit log is never touched: it is append-only
+# (on PostgreSQL a trigger refuses deletes) and references users and units by plain ids.
+RESET_STEPS = [
+    ("组织机构与账号", _reset_org),
+    ("会话与登录锁定", _reset_sessions),
+]
+
+
+def reset_demo_data(*, out=None) -> None:
+    with transaction.atomic():
+        for label, step in RESET_STEPS:
+            step()
+            if out:
+                out(f"  已清除：{label}")
+
+
+# --- build -----------------------------------------------------------------------------------------
+
+def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bool = False,
+               sizes: Sizes | None = None, progress: Progress | None = None) -> DemoResult:
+    """Build the demo city into the database. Refuses when units exist, unless ``reset`` — then the
+    organisation (units, teams, 包保, accounts) is deleted first. ``stdout`` (anything with
+    ``write``) receives progress lines in Chinese."""
+
+    def out(line: str) -> None:
+        if stdout is not None:
+            stdout.write(line + ("" if line.endswith("\n") else "\n"))
+
+    if scale not in SCALES:
+        raise DemoError(f"规模“{scale}”无效，应为：small（小型演示）或 city（城市规模）")
+    existing = Unit.objects.count()
+    if existing and not reset:
+        raise DemoError(
+            f"数据库中已有 {existing} 个单位，为避免覆盖现有数据，未生成演示城市。"
+            "如确需删除现有的单位、机构、包保关系和账号并重建演示城市，请加 --reset 参数（审计日志会保留）。")
+    if not existing and not reset:
+        taken = list(User.objects.filter(username__in=PERSONA_USERNAMES).values_list("username", flat=True))
+        if taken:
+            raise DemoError(f"用户名 {'、'.join(sorted(taken))} 已被现有账号使用，演示账号需要这些用户名；"
+                            "请先改名，或加 --reset 参数删除这些账号。")
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    if reset:
+        out("正在清除现有组织数据……")
+        reset_demo_data(out=out)
+        timings["reset"] = time.perf_counter() - started
+
+    label = "城市规模" if scale == "city" else "小型"
+    out(f"正在生成{label}演示城市（随机种子 {seed}）……")
+    mark = time.perf_counter()
+    with transaction.atomic():
+        org = build_org(scale=scale, seed=seed, progress=progress, sizes=sizes)
+    timings["org"] = time.perf_counter() - mark
+    counts = org.counts()
+    out(f"  单位：市 {counts.get(UnitKind.CITY, 0)}，区县 {counts.get(UnitKind.DISTRICT, 0)}，"
+        f"街道/镇 {counts.get(UnitKind.STREET, 0)}，社区/村 {counts.get(UnitKind.COMMUNITY, 0)}，"
+        f"网格 {counts.get(UnitKind.GRID, 0)}，职能部门 {counts.get(UnitKind.DEPARTMENT, 0)}，"
+        f"学校 {counts.get(UnitKind.SCHOOL, 0)}，企业 {counts.get(UnitKind.ENTERPRISE, 0)}")
+    out(f"  账号：{org.account_count} 个（工作人员 {org.staff_count} 个）；机构 {len(org.teams)} 个；"
+        f"包保关系 {org.patronage_count} 条")
+
+    # later generators go here, each in its own transaction, e.g.
+    #   places = build_places(org=org, seed=seed, progress=progress)
+    #   build_problems(org=org, places=places, seed=seed, progress=progress)
+
+    seconds = time.perf_counter() - started
+    audit.record("demo.build", target=org.city, unit=org.city, username="cli",
+                 detail={"scale": scale, "seed": seed, "reset": reset, "units": sum(counts.values()),
+                         "accounts": org.account_count, "seconds": round(seconds, 1)})
+    out(f"完成，用时 {seconds:.1f} 秒。")
+    return DemoResult(org=org, seconds=seconds, timings=timings)
+
+
+# --- the login help printed at the end -------------------------------------------------------------
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def login_help(org: DemoOrg, *, url: str = "http://127.0.0.1:8000/login/") -> str:
+    """How to log in, and a table of the persona accounts (Chinese, aligned for a terminal)."""
+    header = ["用户名", "角色", "单位", "姓名", "职务", "密码"]
+    rows = [[p.username, p.role_label, p.unit.name, p.user.full_name, p.user.post, org.password]
+            for p in org.personas.values()]
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "",
+        "登录方法：运行 wenming serve 启动服务后，用浏览器打开 " + url,
+        f"以下演示账号的密码均为 {org.password}（首次登录无需修改）：",
+        "",
+        "  ".join(_pad(cell, widths[i]) for i, cell in enumerate(header)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    if org.account_count > len(org.personas):
+        lines += ["", f"另有 {org.account_count - len(org.personas)} 个工作人员账号（各单位经办人、领导、督查员、网格员等），"
+                      f"密码相同，可在“账号管理”中查看。"]
+    lines.append("")
+    return "\n".join(lines)
