@@ -1,7 +1,7 @@
 """The ``wenming`` command: serve, demo, and a passthrough to Django's management commands.
 
     wenming serve [--host 127.0.0.1] [--port 8000] [--workers N]
-    wenming demo [--scale small|city] [--seed N] [--reset]
+    wenming demo [--scale small|city] [--seed N] [--reset] [--if-empty]
     wenming init-city --code 370200 --name 某某市 --office-username admin_office
     wenming audit-verify
     wenming manage <any django command> …   (e.g. wenming manage check --deploy)
@@ -51,10 +51,17 @@ def demo(argv: list[str]) -> int:
     parser.add_argument("--scale", choices=["small", "city"], default="small")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--reset", action="store_true", help="先清除已有的演示数据")
+    parser.add_argument("--if-empty", action="store_true", help="已有数据时跳过")
     args = parser.parse_args(argv)
     call_command = _django()
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("demo", scale=args.scale, seed=args.seed, reset=args.reset)
+    from django.core.management import CommandError
+
+    try:
+        call_command("demo", scale=args.scale, seed=args.seed, reset=args.reset, if_empty=args.if_empty)
+    except CommandError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 1
     return 0
 
 

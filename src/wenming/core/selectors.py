@@ -18,6 +18,7 @@ from .models import AuditEvent, AuditResult
 AUDIT_ACTION_LABELS = {
     "auth.login": "登录",
     "org.init_city": "初始化城市",
+    "demo.build": "生成演示数据",
     "auth.logout": "退出",
     "auth.lockout": "账号锁定",
     "auth.password_change": "修改密码",
@@ -63,7 +64,7 @@ def audit_events_visible_to(user, *, actor: str = "", action: str = "", result: 
     return qs.order_by("-id")
 
 
-def _locked_usernames(usernames_qs) -> list[str]:
+def locked_usernames(usernames_qs) -> list[str]:
     since = timezone.now() - settings.AXES_COOLOFF_TIME
     return list(AccessAttempt.objects.filter(
         failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since,
@@ -84,7 +85,7 @@ def home_summary(user) -> dict:
     if scope.has("org.manage_accounts"):
         accounts = org_selectors.users_manageable_by(user)
         context["account_total"] = accounts.count()
-        locked = _locked_usernames(accounts.values("username"))
+        locked = locked_usernames(accounts.values("username"))
         pending = accounts.filter(is_active=True, must_change_password=True).count()
         disabled = accounts.filter(is_active=False).count()
         refused = audit_events_visible_to(
@@ -93,7 +94,7 @@ def home_summary(user) -> dict:
             Q(contact_phone="") | Q(population=0), kind__in=[UnitKind.STREET, UnitKind.COMMUNITY]).count()
         context["attention"] += [
             {"label": "被锁定的账号", "count": len(locked), "detail": "、".join(locked[:10]),
-             "url": "org:accounts", "query": "active=1"},
+             "url": "org:accounts", "query": "locked=1"},
             {"label": "尚未修改初始密码的账号", "count": pending, "url": "org:accounts", "query": "pending=1"},
             {"label": "已停用的账号", "count": disabled, "url": "org:accounts", "query": "active=0"},
             {"label": "近7天被拒绝的越权访问", "count": refused, "url": "audit_log", "query": "result=denied"},

@@ -172,7 +172,7 @@ def login_help(org: DemoOrg, *, url: str = "http://127.0.0.1:8000/login/") -> st
     ]
     lines += ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     if org.account_count > len(org.personas):
-        lines += ["", f"另有 {org.account_count - len(org.personas)} 个工作人员账号（各单位经办人、领导、督查员、网格员等），"
+        lines += ["", f"另有 {org.account_count - len(org.personas)} 个账号（各单位经办人、区领导、创建办、督查员、网格员等），"
                       f"密码相同，可在“账号管理”中查看。"]
     lines.append("")
     return "\n".join(lines)

@@ -304,9 +304,13 @@ class _Builder:
                                            code=f"{CITY_CODE[:4]}{i + 2:02d}", parent=city, head_name=leaders[0][1]))
         city_departments: dict[str, Unit] = {}
         level1 = list(districts)
+        # departments headed by a city leader (宣传部部长, 公安局局长) carry that leader's name
+        city_heads = {slug: next(person for post, _, person in self.city_leaders if key in post)
+                      for slug, key in [("xcb", "宣传部部长"), ("gaj", "公安局局长")]}
         for short, full, slug, head_post, category in names.CITY_DEPARTMENTS:
             unit = self.new_unit(name=full.format(city=CITY_NAME), kind=UnitKind.DEPARTMENT, parent=city,
-                                 code=_credit_code(self.rng_codes, category, CITY_CODE, self.credit_codes))
+                                 code=_credit_code(self.rng_codes, category, CITY_CODE, self.credit_codes),
+                                 head_name=city_heads.get(slug))
             unit._demo_meta = (short, slug, head_post)
             city_departments[slug] = unit
             level1.append(unit)
@@ -340,9 +344,11 @@ class _Builder:
                 if town:
                     town_objects.append(street)
             for short, full, slug, head_post, category in names.DISTRICT_DEPARTMENTS[:s.district_departments]:
+                head = next((person for post, person in self.district_leaders[d_index] if "宣传部部长" in post),
+                            None) if slug == "xcb" else None
                 unit = self.new_unit(name=full.format(city=CITY_NAME, district=district.name), kind=UnitKind.DEPARTMENT,
                                      parent=district, code=_credit_code(self.rng_codes, category, district.code,
-                                                                        self.credit_codes))
+                                                                        self.credit_codes), head_name=head)
                 unit._demo_meta = (f"{district.name}{short[1:]}", f"{slug}_{district.code}", head_post)
                 departments.append(unit)
                 level2.append(unit)
@@ -440,10 +446,8 @@ class _Builder:
         depts = self.city_departments
 
         seats: list[dict] = []
-        taken: set[str] = set()
 
         def seat(username, role, unit, *, full_name=None, post="", persona=False):
-            taken.add(username)
             seats.append({"username": username, "role": role, "unit": unit, "persona": persona, "post": post,
                           "full_name": full_name or self.person(), "phone": self.mobile()})
 
@@ -459,10 +463,10 @@ class _Builder:
                 seat(username, Role.LEADER, district, full_name=person, post=district_post(district, post),
                      persona=is_persona)
         city_vice_mayor = self.city_leaders[-1]
-        wmb, cgj = depts["wmb"], depts["cgj"]
+        cgj = depts["cgj"]
 
         persona_specs = [
-            ("admin", Role.ADMIN, city, None, "市政务服务和大数据管理局信息中心工程师（系统管理员）"),
+            ("admin", Role.ADMIN, city, None, "市大数据局信息中心系统管理员"),
             ("office_city", Role.OFFICE, city, None, "市创建办综合协调组组长"),
             ("leader_city", Role.LEADER, city, city_vice_mayor[2], f"{CITY_NAME}{city_vice_mayor[0]}"),
             ("inspector", Role.INSPECTOR, city, None, "市创建办督查组督查员"),
@@ -499,9 +503,12 @@ class _Builder:
             add(f"cjb_{city.code}", Role.OFFICE, city, "市创建办工作人员")
         for _ in range(20 if city_scale else 1):
             add(f"dc_{city.code}", Role.INSPECTOR, city, "市创建办督查员")
-        for district in districts:
-            for _ in range(3 if city_scale else 1):
-                add(f"cjb_{district.code}", Role.OFFICE, district, f"{district.name}创建办工作人员")
+        for d_index, district in enumerate(districts):
+            for k in range(3 if city_scale else 1):
+                # in districts A and B the persona is the 副主任; elsewhere the first account is
+                deputy = k == 0 and d_index >= 2
+                add(f"cjb_{district.code}", Role.OFFICE, district,
+                    f"{district.name}创建办{'副主任' if deputy else '工作人员'}")
             for _ in range(4 if city_scale else 0):
                 add(f"dc_{district.code}", Role.INSPECTOR, district, f"{district.name}创建办督查员")
         for dept in self.departments:
@@ -612,8 +619,10 @@ class _Builder:
             is_vice_mayor = (post, team_post, person) == self.city_leaders[-1]
             member(leading, TeamPost.LEADER if team_post == "leader" else TeamPost.DEPUTY, person, post,
                    users.get("leader_city") if is_vice_mayor else None)
+        city_leader_names = {person for _, _, person in self.city_leaders}
         for dept in depts.values():
-            member(leading, TeamPost.MEMBER, dept.head_name, dept_head_post(dept))
+            if dept.head_name not in city_leader_names:  # a leader already seated as 副组长
+                member(leading, TeamPost.MEMBER, dept.head_name, dept_head_post(dept))
             links.append(TeamUnit(team=leading, unit=dept))
         for district in self.districts:
             member(leading, TeamPost.MEMBER, district.head_name, district_post(district, "区委书记"))
@@ -633,9 +642,11 @@ class _Builder:
         # working groups: 组长 a city leader, 副组长 the head of the lead unit, 成员 the other heads
         chairs = [leader for leader in self.city_leaders[1:]]
         for k, (team, lead, others, with_districts) in enumerate(groups):
-            post, _, person = chairs[(k + 1) % len(chairs)]
-            member(team, TeamPost.LEADER, person, post)
             lead_unit = depts[lead]
+            post, _, person = chairs[(k + 1) % len(chairs)]
+            if person == lead_unit.head_name:
+                post, _, person = chairs[(k + 2) % len(chairs)]
+            member(team, TeamPost.LEADER, person, post)
             member(team, TeamPost.DEPUTY, lead_unit.head_name, dept_head_post(lead_unit))
             links.append(TeamUnit(team=team, unit=lead_unit, is_lead=True))
             for slug in others:
@@ -656,10 +667,13 @@ class _Builder:
             for k, (post, person) in enumerate(self.district_leaders[d_index]):
                 user = users[accounts[k]] if k < len(accounts) else None
                 member(team, TeamPost.LEADER if k == 0 else TeamPost.DEPUTY, person, district_post(district, post), user)
+            leader_names = {person for _, person in self.district_leaders[d_index]}
             for unit in self.children.get(district.pk, []):
                 if unit.kind == UnitKind.DEPARTMENT:
-                    member(team, TeamPost.MEMBER, unit.head_name, dept_head_post(unit))
                     links.append(TeamUnit(team=team, unit=unit))
+                    if unit.head_name in leader_names:
+                        continue
+                    member(team, TeamPost.MEMBER, unit.head_name, dept_head_post(unit))
                 elif unit.kind == UnitKind.STREET:
                     title = "党委书记" if unit.name.endswith("镇") else "党工委书记"
                     member(team, TeamPost.MEMBER, unit.head_name, f"{unit.name}{title}")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wenming.core import access
 from wenming.core.errors import ServiceError
+from wenming.core.selectors import locked_usernames
 from wenming.core.sheets import SheetError
 
 from . import selectors, services, transfer
@@ -306,6 +307,8 @@ def accounts(request):
                                 unit=unit, active=params.get("active", ""))
     if params.get("pending") == "1":
         qs = qs.filter(must_change_password=True, is_active=True)
+    if params.get("locked") == "1":
+        qs = qs.filter(username__in=locked_usernames(qs.values("username")))
     page = Paginator(qs, 30).get_page(params.get("page"))
     return render(request, "org/accounts.html", {"page": page, "params": params, "roles": Role.choices,
                                                  "unit_not_found": bool(params.get("unit")) and unit is None})

@@ -121,3 +121,14 @@ def test_office_set_password_must_be_changed(personas):
 @pytest.mark.django_db
 def test_passwords_hashed_with_argon2(personas):
     assert personas["office_city"].password.startswith("argon2$")
+
+
+@pytest.mark.django_db
+def test_locked_accounts_listed_for_office(client, personas, login):
+    for _ in range(5):
+        post_login(client, "handler_street_a1", "not-the-password9")
+    office = login("office_district_a")
+    attention = {item["label"]: item["count"] for item in office.get(reverse("home")).context["attention"]}
+    assert attention["被锁定的账号"] == 1
+    listed = [u.username for u in office.get(reverse("org:accounts") + "?locked=1").context["page"]]
+    assert listed == ["handler_street_a1"]
