@@ -81,7 +81,8 @@ def home_summary(user) -> dict:
             (UnitKind(row["kind"]).label, row["n"])
             for row in units.values("kind").annotate(n=Count("id")).order_by("kind")
         ]
-        context["roots"] = list(org_selectors.unit_roots_for(user))
+        if scope.subtree_paths:
+            context["roots"] = list(org_selectors.unit_roots_for(user))
     if scope.has("org.manage_accounts"):
         accounts = org_selectors.users_manageable_by(user)
         context["account_total"] = accounts.count()

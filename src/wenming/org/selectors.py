@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from wenming.core import access
 
-from .models import Membership, Patronage, Role, Team, TeamMember, TeamUnit, Unit, User
+from .models import Membership, Patronage, Role, Team, TeamMember, TeamUnit, Unit, UnitKind, User
 
 
 def units_visible_to(user) -> QuerySet[Unit]:
@@ -30,9 +30,14 @@ def unit_get(user, pk: int) -> Unit:
     return unit
 
 
+KIND_ORDER = Case(*[When(kind=kind, then=Value(index)) for index, kind in enumerate(UnitKind.values)],
+                  output_field=IntegerField())
+
+
 def unit_children(user, unit: Unit) -> QuerySet[Unit]:
+    """Administrative children first (streets, communities…), then departments, schools, enterprises."""
     return (units_visible_to(user).filter(parent=unit)
-            .annotate(child_count=Count("children")).order_by("kind", "code"))
+            .annotate(child_count=Count("children"), kind_order=KIND_ORDER).order_by("kind_order", "code"))
 
 
 def unit_search(user, text: str, limit: int = 50) -> QuerySet[Unit]:

@@ -123,3 +123,50 @@ def test_contacts_masked_for_handlers(login, org):
     assert "139****5678" in page and "13912345678" not in page
     page = login("office_district_a").get(reverse("org:unit", args=[org["street_a1"].pk])).content.decode()
     assert "13912345678" in page
+
+
+WRITE_ENDPOINTS = [
+    # (label, url builder, data builder, personas allowed to act)
+    ("unit create", lambda o, p, t: reverse("org:unit_create", args=[o["street_a1"].pk]),
+     lambda o: {"name": "新社区", "kind": "community", "code": "330102001077", "population": 1}),
+    ("unit edit", lambda o, p, t: reverse("org:unit_edit", args=[o["street_a1"].pk]),
+     lambda o: {"name": "改名", "population": 1, "is_active": "on"}),
+    ("patronage create", lambda o, p, t: reverse("org:patronage_create", args=[o["street_a2"].pk]),
+     lambda o: {"kind": "baobao", "patron_username": "leader"}),
+    ("team unit add", lambda o, p, t: reverse("org:team_unit_add", args=[t.pk]),
+     lambda o: {"unit": o["street_a2"].code}),
+    ("team member remove", lambda o, p, t: reverse("org:team_member_remove", args=[t.pk, t.members.first().pk]),
+     lambda o: {}),
+    ("account grant", lambda o, p, t: reverse("org:account_grant", args=[p["grid_worker"].pk]),
+     lambda o: {"unit": o["community_a1"].code, "role": "handler"}),
+    ("account toggle", lambda o, p, t: reverse("org:account_toggle", args=[p["grid_worker"].pk]), lambda o: {}),
+    ("account reset", lambda o, p, t: reverse("org:account_reset", args=[p["grid_worker"].pk]), lambda o: {}),
+    ("account edit", lambda o, p, t: reverse("org:account", args=[p["grid_worker"].pk]),
+     lambda o: {"full_name": "改名"}),
+]
+REFUSED = ["handler_street_a1", "handler_street_a2", "inspector", "leader", "grid_worker", "citizen", "admin", "outsider"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label,url,data", WRITE_ENDPOINTS, ids=[w[0] for w in WRITE_ENDPOINTS])
+def test_writes_refused_to_every_wrong_persona(login, org, personas, label, url, data):
+    from wenming.org.models import Membership, Patronage, TeamMember, Unit, User
+
+    team = Team.objects.create(name="测试组", kind=TeamKind.WORKING_GROUP, unit=org["district_a"])
+    TeamMember.objects.create(team=team, person_name="成员甲", team_post="member")
+
+    def snapshot():
+        return (list(Unit.objects.values_list("name", "code", "population").order_by("id")),
+                list(User.objects.values_list("username", "full_name", "is_active", "password").order_by("id")),
+                list(Membership.objects.values_list("user_id", "unit_id", "role", "is_active").order_by("id")),
+                Patronage.objects.count(), TeamMember.objects.count(), team.responsible_units.count())
+
+    before = snapshot()
+    for persona in REFUSED:
+        status = login(persona).post(url(org, personas, team), data(org)).status_code
+        assert status in (403, 404), f"{label}: {persona} got {status}"
+    assert snapshot() == before
+    # and the district office may
+    status = login("office_district_a").post(url(org, personas, team), data(org)).status_code
+    assert status in (200, 302)
+    assert snapshot() != before, label
