@@ -38,6 +38,22 @@ def _service_error(form, error: ServiceError) -> None:
     form.add_error(field, error.message)
 
 
+def _inline_action(request, form, action, success: str) -> None:
+    """Run ``action(cleaned_data)`` for a small form embedded in a page; the outcome, or every
+    error, is shown as a message on the page the user returns to."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, success)
+            return
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
 # --- tree and units --------------------------------------------------------------------------------
 
 @login_required
@@ -206,24 +222,17 @@ def team_create(request):
 def team_member_add(request, pk: int):
     team = selectors.team_get(request.user, pk)
     access.require_permission(request.user, "org.manage_teams", team.unit)
-    form = TeamMemberForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def add(data):
         user = None
         if data["username"]:
             user = User.objects.filter(username=data["username"]).first()
             if user is None:
-                form.add_error("username", f"找不到账号“{data['username']}”")
-        if form.is_valid():
-            try:
-                services.team_member_add(actor=request.user, team=team, person_name=data["person_name"],
-                                         team_post=data["team_post"], post=data["post"], user=user)
-                messages.success(request, f"已添加成员：{data['person_name']}")
-            except ServiceError as error:
-                messages.error(request, error.message)
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+                raise ServiceError(f"找不到账号“{data['username']}”")
+        services.team_member_add(actor=request.user, team=team, person_name=data["person_name"],
+                                 team_post=data["team_post"], post=data["post"], user=user)
+
+    _inline_action(request, TeamMemberForm(request.POST), add, "已添加成员")
     return redirect("org:team", pk=team.pk)
 
 
@@ -242,17 +251,8 @@ def team_member_remove(request, pk: int, member_pk: int):
 def team_unit_add(request, pk: int):
     team = selectors.team_get(request.user, pk)
     access.require_permission(request.user, "org.manage_teams", team.unit)
-    form = TeamUnitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.team_unit_add(actor=request.user, team=team, unit=form.cleaned_data["unit"],
-                                   is_lead=form.cleaned_data["is_lead"])
-            messages.success(request, "已添加责任单位")
-        except ServiceError as error:
-            messages.error(request, error.message)
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+    _inline_action(request, TeamUnitForm(request.POST),
+                   lambda data: services.team_unit_add(actor=request.user, team=team, **data), "已添加责任单位")
     return redirect("org:team", pk=team.pk)
 
 
@@ -384,16 +384,8 @@ def account_reset(request, pk: int):
 @require_POST
 def account_grant(request, pk: int):
     account = selectors.account_get(request.user, pk)
-    form = GrantForm(request.POST)
-    if form.is_valid():
-        try:
-            services.membership_grant(actor=request.user, user=account, **form.cleaned_data)
-            messages.success(request, "已授予角色")
-        except ServiceError as error:
-            messages.error(request, error.message)
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+    _inline_action(request, GrantForm(request.POST),
+                   lambda data: services.membership_grant(actor=request.user, user=account, **data), "已授予角色")
     return redirect("org:account", pk=account.pk)
 
 
