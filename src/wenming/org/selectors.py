@@ -109,11 +109,21 @@ def team_detail(team: Team) -> dict:
     }
 
 
+PRIVILEGED_ROLES = [Role.OFFICE, Role.LEADER, Role.ADMIN]
+
+
 def users_manageable_by(actor) -> QuerySet[User]:
-    """Accounts whose every active membership lies inside one of the actor's office subtrees.
-    Accounts with no active membership are managed by the city (root) office."""
+    """Accounts an office may manage:
+
+    * every active membership lies inside one of the actor's office subtrees;
+    * below the city, an account holding an office, leader or admin role at the office's own unit
+      is a peer or a superior and is managed by the office above — so is a leader whose 包保
+      reaches outside the subtree (resetting his password would open that scope);
+    * accounts with no active membership are managed by the city (root) office only.
+    """
     scope = access.scope_for(actor)
-    office_paths = access._minimal([path for path, _, role in scope.grants if role == Role.OFFICE])
+    office_grants = [(path, unit_id) for path, unit_id, role in scope.grants if role == Role.OFFICE]
+    office_paths = access._minimal([path for path, _ in office_grants])
     if not office_paths:
         return User.objects.none()
     inside = Q(*[Q(unit__path__startswith=p) for p in office_paths], _connector=Q.OR)
@@ -122,7 +132,12 @@ def users_manageable_by(actor) -> QuerySet[User]:
     qs = User.objects.annotate(_outside=Exists(outside_membership), _any=Exists(any_membership))
     if scope.is_root_office:
         return qs.filter(_outside=False)
-    return qs.filter(_outside=False, _any=True)
+    office_unit_ids = [unit_id for path, unit_id in office_grants if path in office_paths]
+    peer = Membership.objects.filter(user=OuterRef("pk"), is_active=True, role__in=PRIVILEGED_ROLES,
+                                     unit_id__in=office_unit_ids)
+    inside_target = Q(*[Q(target_unit__path__startswith=p) for p in office_paths], _connector=Q.OR)
+    patron_outside = Patronage.objects.filter(patron_user=OuterRef("pk"), is_active=True).exclude(inside_target)
+    return qs.filter(_outside=False, _any=True).exclude(Exists(peer)).exclude(Exists(patron_outside))
 
 
 def account_list(actor, *, text: str = "", role: str = "", unit: Unit | None = None,

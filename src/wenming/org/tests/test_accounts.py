@@ -74,7 +74,7 @@ def test_office_scope_for_accounts(login, personas):
     for name in ["office_city", "inspector", "citizen"]:
         assert district.get(reverse("org:account", args=[personas[name].pk])).status_code == 404, name
     listed = {u.username for u in district.get(reverse("org:accounts")).context["page"]}
-    assert listed == {"office_district_a", "handler_street_a1", "handler_street_a2", "leader", "grid_worker"}
+    assert listed == {"handler_street_a1", "handler_street_a2", "grid_worker"}  # not himself, not the leader
     city_listed = {u.username for u in login("office_city").get(reverse("org:accounts") + "?role=handler").context["page"]}
     assert city_listed == {"handler_street_a1", "handler_street_a2"}
 
@@ -135,3 +135,27 @@ def test_revoked_role_loses_scope_at_once(login, personas, org):
     membership = Membership.objects.get(user=personas["handler_street_a1"], unit=org["street_a2"])
     services.membership_revoke(actor=personas["office_city"], membership=membership)
     assert client.get(reverse("org:unit", args=[org["street_a2"].pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_district_office_cannot_take_over_peers_or_superiors(login, personas, org):
+    """A district office must not reset the password of its own district's leader (who is also
+    patron of a street in district B) nor of another district-level office account."""
+    peer, _ = services.account_create(actor=personas["office_city"], username="office_district_a2", full_name="同级",
+                                      phone="", post="", unit=org["district_a"], role=Role.OFFICE)
+    street_office, _ = services.account_create(actor=personas["office_city"], username="office_street_a1",
+                                               full_name="街道创建办", phone="", post="", unit=org["street_a1"],
+                                               role=Role.OFFICE)
+    district = login("office_district_a")
+    for target in [personas["leader"], peer]:
+        assert district.get(reverse("org:account", args=[target.pk])).status_code == 404
+        assert district.post(reverse("org:account_reset", args=[target.pk])).status_code == 404
+    assert district.get(reverse("org:account", args=[street_office.pk])).status_code == 200
+    # the city office manages them
+    assert login("office_city").get(reverse("org:account", args=[personas["leader"].pk])).status_code == 200
+    # a street-level leader whose 包保 reaches into district B is not the district office's either
+    street_leader, _ = services.account_create(actor=personas["office_city"], username="leader_a1", full_name="街道领导",
+                                               phone="", post="", unit=org["street_a1"], role=Role.LEADER)
+    assert district.get(reverse("org:account", args=[street_leader.pk])).status_code == 200
+    services.patronage_create(actor=personas["office_city"], target_unit=org["street_b1"], patron_user=street_leader)
+    assert district.get(reverse("org:account", args=[street_leader.pk])).status_code == 404
