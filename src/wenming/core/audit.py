@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .middleware import current_request, client_ip
-from .models import AuditChainHead, AuditEvent, AuditResult
+from .models import AuditChainHead, AuditEvent, AuditResult, canonical_json
 
 GENESIS = "0" * 64
 
@@ -20,9 +19,9 @@ def _canonical(event: AuditEvent) -> str:
     at = event.at.astimezone(UTC).isoformat(timespec="microseconds")
     payload = [
         event.id, at, event.actor_id, event.actor_username, event.unit_id, event.unit_path,
-        event.action, event.target, event.result, event.ip, event.detail, event.prev_hash,
+        event.action, event.target, event.result, event.ip, event.detail_json, event.prev_hash,
     ]
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return canonical_json(payload)
 
 
 def compute_hash(event: AuditEvent) -> str:
@@ -36,6 +35,15 @@ def _target_label(target) -> str:
         return target[:200]
     meta = target._meta
     return f"{meta.app_label}.{meta.model_name}:{target.pk} {target}"[:200]
+
+
+def home_unit(user):
+    """The unit of the user's first active membership (his 'home' for the audit log)."""
+    from wenming.org.models import Membership
+
+    membership = (Membership.objects.filter(user_id=user.pk, is_active=True).select_related("unit")
+                  .order_by("id").first())
+    return membership.unit if membership else None
 
 
 def record(
@@ -55,6 +63,8 @@ def record(
         if request.user.is_authenticated:
             actor = request.user
     ip = client_ip(request) if request is not None else ""
+    if unit is None and actor is not None and getattr(actor, "pk", None):
+        unit = home_unit(actor)  # so the office of the actor's unit sees his refusals and logins
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
@@ -71,7 +81,7 @@ def record(
             target=_target_label(target),
             result=str(result),
             ip=ip or "",
-            detail=json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str)),
+            detail_json=canonical_json(detail or {}),
             prev_hash=head.last_hash,
         )
         event.hash = compute_hash(event)

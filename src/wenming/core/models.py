@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import models
+
+
+def canonical_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
 class TimeStampedModel(models.Model):
@@ -43,7 +49,8 @@ class AuditEvent(models.Model):
     target = models.CharField("对象", max_length=200, blank=True)
     result = models.CharField("结果", max_length=10, choices=AuditResult.choices)
     ip = models.CharField("来源地址", max_length=64, blank=True)
-    detail = models.JSONField("详情", default=dict, blank=True)
+    # canonical JSON text, hashed exactly as stored (a JSON column may re-format numbers)
+    detail_json = models.TextField("详情", default="{}", blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -53,6 +60,15 @@ class AuditEvent(models.Model):
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
         ordering = ["-id"]
+        indexes = [models.Index(fields=["action", "ip", "at"], name="audit_action_ip_at")]
+
+    @property
+    def detail(self) -> dict:
+        return json.loads(self.detail_json or "{}")
+
+    @detail.setter
+    def detail(self, value: dict) -> None:
+        self.detail_json = canonical_json(value)
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

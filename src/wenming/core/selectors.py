@@ -44,13 +44,18 @@ AUDIT_ACTION_LABELS = {
 
 
 def audit_events_visible_to(user, *, actor: str = "", action: str = "", result: str = "", start=None, end=None):
+    """Events of the units under the user's office/admin memberships, and his own. Events tied
+    to no unit (a login attempt with an unknown name, a command-line action) belong to the root
+    office and root admin."""
     scope = access.scope_for(user)
     if not scope.has("audit.view"):
         return AuditEvent.objects.none()
-    qs = AuditEvent.objects.all()
-    if not scope.is_root_office and not any(r == Role.ADMIN for r in scope.roles):
-        paths = access._minimal([p for p, _, role in scope.grants if role in {Role.OFFICE, Role.ADMIN}])
-        qs = qs.filter(Q(*[Q(unit_path__startswith=p) for p in paths], _connector=Q.OR) | Q(actor_id=user.pk))
+    grants = [(path, role) for path, _, role in scope.grants if role in {Role.OFFICE, Role.ADMIN}]
+    paths = access._minimal([path for path, _ in grants])
+    condition = Q(*[Q(unit_path__startswith=p) for p in paths], _connector=Q.OR) | Q(actor_id=user.pk)
+    if any(path.count("/") == 2 for path, _ in grants):
+        condition |= Q(unit_path="")
+    qs = AuditEvent.objects.filter(condition)
     if actor:
         qs = qs.filter(actor_username__icontains=actor)
     if action:
@@ -119,5 +124,6 @@ def my_profile(user) -> dict:
     return {
         "memberships": memberships,
         "team_posts": TeamMember.objects.filter(user=user).select_related("team", "team__unit"),
-        "recent_logins": AuditEvent.objects.filter(actor_id=user.pk, action="auth.login").order_by("-id")[:5],
+        # failures against his account too: an attempt he did not make is worth seeing
+        "recent_logins": AuditEvent.objects.filter(actor_username=user.username, action="auth.login").order_by("-id")[:8],
     }

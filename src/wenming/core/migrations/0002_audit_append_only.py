@@ -1,5 +1,6 @@
 """Database-level guard: rows of the audit log cannot be updated (and, on PostgreSQL, not
-deleted row by row). The hash chain detects what a privileged user does anyway."""
+deleted row by row; SQLite keeps DELETE because Django's test flush empties tables with it).
+The hash chain detects what a privileged user does anyway."""
 
 from django.db import migrations
 
@@ -21,6 +22,11 @@ POSTGRES_DOWN = [
 ]
 
 
+def seed_chain_head(apps, schema_editor):
+    # the head row exists from the start, so two first appends cannot race to create it
+    apps.get_model("core", "AuditChainHead").objects.get_or_create(pk=1)
+
+
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
@@ -33,6 +39,7 @@ class Migration(migrations.Migration):
     dependencies = [("core", "0001_initial")]
 
     operations = [
+        migrations.RunPython(seed_chain_head, migrations.RunPython.noop),
         migrations.RunPython(
             _run({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
             _run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),

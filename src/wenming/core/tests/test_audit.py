@@ -68,7 +68,7 @@ def test_rehashed_row_breaks_the_next_link(events):
     forged = AuditEvent.objects.get(pk=3)
     forged.detail = {"n": 99}
     new_hash = audit.compute_hash(forged)
-    _tamper("UPDATE core_auditevent SET detail = %s, hash = %s WHERE id = 3", ['{"n": 99}', new_hash])
+    _tamper("UPDATE core_auditevent SET detail_json = %s, hash = %s WHERE id = 3", [forged.detail_json, new_hash])
     report = audit.verify_chain()
     assert not report.ok and report.first_bad_id == 4
 
@@ -83,3 +83,47 @@ def test_deleted_last_row_is_detected(events):
     _tamper("DELETE FROM core_auditevent WHERE id = 5")
     report = audit.verify_chain()
     assert not report.ok and "末尾" in report.reason
+
+
+def test_numbers_survive_the_round_trip(db):
+    # a JSON column may turn 1e16 into an int; the stored canonical text is what is hashed
+    audit.record("test.numbers", username="x", detail={"big": 1e16, "rate": 95.55, "n": 3, "名称": "得分率"})
+    report = audit.verify_chain()
+    assert report.ok and AuditEvent.objects.get().detail == {"big": 1e16, "rate": 95.55, "n": 3, "名称": "得分率"}
+
+
+def test_chain_head_is_seeded_by_migration(db):
+    from wenming.core.models import AuditChainHead
+
+    assert AuditChainHead.objects.filter(pk=1, last_seq=0).exists()
+
+
+def test_audit_log_is_scoped(login, personas, org, client):
+    from django.urls import reverse
+
+    from wenming.org.models import Membership, Role
+
+    # a refusal and a failed login of district A's handler, a login failure of an unknown name
+    login("handler_street_a1").get(reverse("org:accounts"))
+    client.post(reverse("login"), {"username": "handler_street_a1", "password": "wrong-password-1"})
+    client.post(reverse("login"), {"username": "nobody_here", "password": "wrong-password-1"})
+    # district B's handler is refused too
+    login("outsider")  # no membership: his events have no unit
+    Membership.objects.create(user=personas["outsider"], unit=org["street_b1"], role=Role.HANDLER)
+    login("outsider").get(reverse("org:accounts"))
+
+    def seen(persona):
+        page = login(persona).get(reverse("audit_log"))
+        return {(e.actor_username, e.action, e.result) for e in page.context["page"]}
+
+    district = seen("office_district_a")
+    assert ("handler_street_a1", "access.refused", "denied") in district
+    assert ("handler_street_a1", "auth.login", "failure") in district
+    assert not any(name in {"outsider", "nobody_here"} for name, _, _ in district)
+    city = seen("office_city")
+    assert {("outsider", "access.refused", "denied"), ("nobody_here", "auth.login", "failure")} <= city
+    # an admin at a street sees that street only
+    Membership.objects.create(user=personas["grid_worker"], unit=org["street_b1"], role=Role.ADMIN)
+    street_admin = seen("grid_worker")
+    assert ("outsider", "access.refused", "denied") in street_admin
+    assert not any(name == "handler_street_a1" for name, _, _ in street_admin)
