@@ -161,6 +161,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WENMING_LOCKOUT_MINUTE
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+# password spraying (many names from one address) is slowed per address, with a higher limit
+# than the per-account lockout because offices share one NAT address
+LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("WENMING_LOGIN_IP_FAILURE_LIMIT", "30"))
+LOGIN_IP_WINDOW = timedelta(minutes=int(os.environ.get("WENMING_LOGIN_IP_WINDOW_MINUTES", "15")))
 AXES_CLIENT_IP_CALLABLE = "wenming.core.middleware.client_ip"
 AXES_VERBOSE = False
 # Lockout is per account (ASVS 2.2.1). Offices on a government intranet sit behind NAT, so an

@@ -21,6 +21,7 @@ AUDIT_ACTION_LABELS = {
     "demo.build": "生成演示数据",
     "auth.logout": "退出",
     "auth.lockout": "账号锁定",
+    "auth.ip_throttled": "同一地址登录失败过多",
     "auth.password_change": "修改密码",
     "access.refused": "越权访问被拒绝",
     "org.unit_create": "新建单位",
@@ -74,6 +75,13 @@ def locked_usernames(usernames_qs) -> list[str]:
     return list(AccessAttempt.objects.filter(
         failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since,
         username__in=usernames_qs).values_list("username", flat=True).distinct())
+
+
+def login_failures_from(ip: str) -> int:
+    """Failed logins from one address within the throttling window (read off the audit log,
+    so every server process sees the same count)."""
+    since = timezone.now() - settings.LOGIN_IP_WINDOW
+    return AuditEvent.objects.filter(action="auth.login", result=AuditResult.FAILURE, ip=ip, at__gte=since).count()
 
 
 def home_summary(user) -> dict:

@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 class SheetError(Exception):
@@ -44,7 +45,10 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).strip()
+    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES:
+        text = text[1:]
+    return text
 
 
 def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -80,6 +84,14 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, li
     return header, body
 
 
+def safe_cell(value):
+    """Text that a spreadsheet would run as a formula is written with a leading apostrophe
+    (CSV/formula injection); the importer strips it again."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def workbook_bytes(title: str, header: list[str], rows, widths: list[int] | None = None) -> bytes:
     """A one-sheet .xlsx in write-only mode (rows are streamed into the file, not held)."""
     workbook = Workbook(write_only=True)
@@ -91,7 +103,7 @@ def workbook_bytes(title: str, header: list[str], rows, widths: list[int] | None
 
     sheet.append([_bold_cell(sheet, text, bold, WriteOnlyCell) for text in header])
     for row in rows:
-        sheet.append(row)
+        sheet.append([safe_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -107,5 +119,5 @@ def csv_bytes(header: list[str], rows) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")

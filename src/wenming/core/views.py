@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -13,7 +14,8 @@ from django.views.decorators.http import require_GET
 
 from wenming.org import services as org_services
 
-from . import access, selectors
+from . import access, audit, selectors
+from .middleware import client_ip
 from .models import AuditResult
 
 
@@ -21,9 +23,14 @@ class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
 
-    def get_context_data(self, **kwargs):
-        from django.conf import settings
+    def post(self, request, *args, **kwargs):
+        if selectors.login_failures_from(client_ip(request)) >= settings.LOGIN_IP_FAILURE_LIMIT:
+            audit.record("auth.ip_throttled", result=AuditResult.DENIED,
+                         username=str(request.POST.get("username", ""))[:150])
+            return render(request, "core/locked_out.html", {"by_address": True}, status=429)
+        return super().post(request, *args, **kwargs)
 
+    def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "failure_limit": settings.AXES_FAILURE_LIMIT,
                 "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)}
 

@@ -36,3 +36,10 @@ def audit_label(action: str) -> str:
     from wenming.core.selectors import AUDIT_ACTION_LABELS
 
     return AUDIT_ACTION_LABELS.get(action, action)
+
+
+@register.simple_tag
+def lockout_minutes() -> int:
+    from django.conf import settings
+
+    return int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)

@@ -132,3 +132,23 @@ def test_locked_accounts_listed_for_office(client, personas, login):
     assert attention["被锁定的账号"] == 1
     listed = [u.username for u in office.get(reverse("org:accounts") + "?locked=1").context["page"]]
     assert listed == ["handler_street_a1"]
+
+
+@pytest.mark.django_db
+def test_lockout_page_names_minutes(client, personas):
+    for _ in range(5):
+        response = post_login(client, "office_city", "not-the-password9")
+    assert "请 15 分钟后再试" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_password_spraying_from_one_address_is_slowed(client, personas, settings):
+    settings.LOGIN_IP_FAILURE_LIMIT = 6
+    for index in range(6):  # six different names, one failure each: no account is locked
+        assert post_login(client, f"guess{index}", "Spring2026x").status_code == 200
+    response = post_login(client, "office_city", PASSWORD)
+    assert response.status_code == 429 and "登录暂停" in response.content.decode()
+    assert AuditEvent.objects.filter(action="auth.ip_throttled").count() == 1
+    # another address is not affected
+    other = Client(REMOTE_ADDR="10.1.2.3")
+    assert post_login(other, "office_city", PASSWORD).status_code == 302

@@ -371,3 +371,12 @@ def test_demo_command_if_empty_skips_existing_city():
     out = StringIO()
     call_command("demo", scale="small", if_empty=True, stdout=out)
     assert "跳过生成演示城市" in out.getvalue() and Unit.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_demo_refused_in_production(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="生产模式"):
+        call_command("demo", scale="small")

@@ -139,3 +139,15 @@ def test_export_round_trips(login, personas, org):
     response = login("office_city").get(reverse("org:export") + "?format=csv")
     text = response.content.decode("utf-8-sig")
     assert text.splitlines()[0] == ",".join(HEADER) and "330100,测试市,市,,5000000" in text
+
+
+@pytest.mark.django_db
+def test_export_neutralises_formulas(login, personas, org):
+    from wenming.org.models import Unit as U
+
+    U.objects.filter(pk=org["street_a1"].pk).update(name='=HYPERLINK("http://x","点我")')
+    response = login("office_city").get(reverse("org:export"))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    names = [row[1] for row in sheet.iter_rows(values_only=True)]
+    assert "'=HYPERLINK(\"http://x\",\"点我\")" in names
+    assert sheet.cell(row=names.index("'=HYPERLINK(\"http://x\",\"点我\")") + 1, column=2).data_type == "s"

@@ -18,6 +18,11 @@ class Command(BaseCommand):
                             help="数据库中已有单位时不生成、也不报错（用于重复执行 ./run demo）")
 
     def handle(self, *args, scale, seed, reset, if_empty=False, **options):
+        from django.conf import settings
+        from django.core.management import CommandError
+
+        if settings.PRODUCTION:
+            raise CommandError("生产模式（WENMING_PRODUCTION=1）下不能生成演示数据：演示账号使用公开的密码。")
         if if_empty and not reset and Unit.objects.exists():
             self.stdout.write(f"数据库中已有单位数据，跳过生成演示城市。演示账号（如 office_city）的密码为 {DEMO_PASSWORD}。")
             return
