@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import string
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from wenming.core import access, audit
 from wenming.core.errors import ServiceError
@@ -42,9 +42,14 @@ def place_unit(unit: Unit) -> None:
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
 
 
+MAX_POPULATION = 50_000_000
+
+
 def validate_unit_fields(*, name: str, kind: str, code: str, parent: Unit | None, population: int | None,
-                         contact_phone: str = "", exclude_pk: int | None = None) -> dict[str, str]:
-    """Field -> Chinese message for everything wrong; shared by the form and the importer."""
+                         contact_name: str = "", contact_phone: str = "", head_name: str = "",
+                         exclude_pk: int | None = None, check_parent: bool = True,
+                         check_unique: bool = True) -> dict[str, str]:
+    """Field -> Chinese message for everything wrong; shared by the forms and the importer."""
     errors: dict[str, str] = {}
     if not name or not name.strip():
         errors["name"] = "名称不能为空"
@@ -54,7 +59,7 @@ def validate_unit_fields(*, name: str, kind: str, code: str, parent: Unit | None
         errors["kind"] = f"类型“{kind}”无效，应为：{'、'.join(UnitKind.labels)}"
     else:
         parent_kind = parent.kind if parent else None
-        if parent_kind not in ALLOWED_PARENTS[kind]:
+        if check_parent and parent_kind not in ALLOWED_PARENTS[kind]:
             if parent is None:
                 errors["parent"] = f"{UnitKind(kind).label}必须有上级单位"
             else:
@@ -62,11 +67,15 @@ def validate_unit_fields(*, name: str, kind: str, code: str, parent: Unit | None
         message = code_error(code, kind, parent.code if parent else None, parent_kind)
         if message:
             errors["code"] = message
-        elif Unit.objects.filter(code=code).exclude(pk=exclude_pk).exists():
+        elif check_unique and Unit.objects.filter(code=code).exclude(pk=exclude_pk).exists():
             errors["code"] = f"编码{code}已被其他单位使用"
-    if population is not None and population < 0:
-        errors["population"] = "人口不能为负数"
-    if contact_phone and not _phone_ok(contact_phone):
+    if population is not None and not 0 <= population <= MAX_POPULATION:
+        errors["population"] = "常住人口应在0到5000万之间"
+    if len(contact_name or "") > 50:
+        errors["contact_name"] = "联系人不能超过50个字"
+    if len(head_name or "") > 50:
+        errors["head_name"] = "主要负责人不能超过50个字"
+    if contact_phone and (len(contact_phone) > 20 or not _phone_ok(contact_phone)):
         errors["contact_phone"] = "联系电话格式不正确（手机号11位，或区号-号码）"
     return errors
 
@@ -80,15 +89,19 @@ def unit_create(*, actor: User, parent: Unit, name: str, kind: str, code: str, p
                 contact_name: str = "", contact_phone: str = "", head_name: str = "") -> Unit:
     access.require(actor, "org.edit_units", parent)
     errors = validate_unit_fields(name=name, kind=kind, code=code, parent=parent, population=population,
-                                  contact_phone=contact_phone)
+                                  contact_name=contact_name, contact_phone=contact_phone, head_name=head_name)
     if errors:
         raise ServiceError("；".join(errors.values()), field=next(iter(errors)))
-    with transaction.atomic():
-        unit = Unit.objects.create(parent=parent, name=name.strip(), kind=kind, code=code, population=population,
-                                   contact_name=contact_name, contact_phone=contact_phone, head_name=head_name)
-        place_unit(unit)
-        audit.record("org.unit_create", actor=actor, target=unit, unit=unit,
-                     detail={"code": code, "kind": kind, "parent": parent.code})
+    try:
+        with transaction.atomic():
+            unit = Unit.objects.create(parent=parent, name=name.strip(), kind=kind, code=code,
+                                       population=population, contact_name=contact_name,
+                                       contact_phone=contact_phone, head_name=head_name)
+            place_unit(unit)
+            audit.record("org.unit_create", actor=actor, target=unit, unit=unit,
+                         detail={"code": code, "kind": kind, "parent": parent.code, "name": unit.name})
+    except IntegrityError as error:  # the same code submitted by someone else a moment ago
+        raise ServiceError(f"编码{code}已被其他单位使用", field="code") from error
     return unit
 
 
@@ -96,21 +109,23 @@ def unit_update(*, actor: User, unit: Unit, name: str, population: int, contact_
                 contact_phone: str, head_name: str, is_active: bool) -> Unit:
     access.require(actor, "org.edit_units", unit)
     errors = validate_unit_fields(name=name, kind=unit.kind, code=unit.code, parent=unit.parent,
-                                  population=population, contact_phone=contact_phone, exclude_pk=unit.pk)
+                                  population=population, contact_name=contact_name, contact_phone=contact_phone,
+                                  head_name=head_name, exclude_pk=unit.pk, check_parent=False)
     if errors:
         raise ServiceError("；".join(errors.values()), field=next(iter(errors)))
     if not is_active and access.scope_for(actor).subtree_paths and unit.path in access.scope_for(actor).subtree_paths:
         raise ServiceError("不能停用本人所在的单位")
     with transaction.atomic():
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
-        before = {"name": locked.name, "population": locked.population, "is_active": locked.is_active}
+        fields = ["name", "population", "contact_name", "contact_phone", "head_name", "is_active"]
+        before = {field: getattr(locked, field) for field in fields}
         locked.name, locked.population = name.strip(), population
         locked.contact_name, locked.contact_phone, locked.head_name = contact_name, contact_phone, head_name
         locked.is_active = is_active
         locked.save()
-        audit.record("org.unit_update", actor=actor, target=locked, unit=locked,
-                     detail={"before": before, "after": {"name": locked.name, "population": population,
-                                                         "is_active": is_active}})
+        after = {field: getattr(locked, field) for field in fields}
+        changed = {field: [before[field], after[field]] for field in fields if before[field] != after[field]}
+        audit.record("org.unit_update", actor=actor, target=locked, unit=locked, detail={"changed": changed})
     return locked
 
 
@@ -209,9 +224,12 @@ def account_update(*, actor: User, user: User, full_name: str, phone: str, post:
         raise ServiceError("手机号格式不正确", field="phone")
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        before = {"full_name": locked.full_name, "phone": locked.phone, "post": locked.post}
         locked.full_name, locked.phone, locked.post = full_name.strip(), phone, post
         locked.save(update_fields=["full_name", "phone", "post"])
-        audit.record("org.account_update", actor=actor, target=locked, unit=_first_unit(locked))
+        changed = {k: [v, getattr(locked, k)] for k, v in before.items() if v != getattr(locked, k)}
+        audit.record("org.account_update", actor=actor, target=locked, unit=_first_unit(locked),
+                     detail={"changed": changed})
     return locked
 
 

@@ -6,7 +6,7 @@ already exists updates that unit's name, population and contacts (its kind and p
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from wenming.core import access, audit
 from wenming.core.sheets import ImportReport, RowError, csv_bytes, read_rows, workbook_bytes
@@ -17,7 +17,7 @@ from .services import place_unit, validate_unit_fields
 COLUMNS = ["编码", "名称", "类型", "上级编码", "常住人口", "联系人", "联系电话", "主要负责人"]
 REQUIRED = ["编码", "名称", "类型", "上级编码"]
 FIELD_COLUMN = {"code": "编码", "name": "名称", "kind": "类型", "parent": "上级编码", "population": "常住人口",
-                "contact_phone": "联系电话"}
+                "contact_name": "联系人", "contact_phone": "联系电话", "head_name": "主要负责人"}
 KIND_ALIASES = {label: value for value, label in UnitKind.choices}
 KIND_ALIASES.update({value: value for value in UnitKind.values})
 KIND_ALIASES.update({"区": UnitKind.DISTRICT, "县": UnitKind.DISTRICT, "街道": UnitKind.STREET, "镇": UnitKind.STREET,
@@ -51,65 +51,75 @@ def import_units(*, actor, data: bytes, filename: str) -> ImportReport:
         if code in seen_codes:
             report.errors.append(RowError(number, "编码", f"编码{code}与第{seen_codes[code]}行重复"))
         seen_codes.setdefault(code, number)
-        kind_text = item["类型"]
-        item["kind"] = KIND_ALIASES.get(kind_text)
-        if item["kind"] is None:
-            report.errors.append(RowError(number, "类型", f"类型“{kind_text}”无效，应为：{'、'.join(UnitKind.labels)}"))
+        item["kind"] = KIND_ALIASES.get(item["类型"])
         population_text = item["常住人口"].replace(",", "")
         item["population"] = 0
         if population_text:
             if population_text.isdigit():
                 item["population"] = int(population_text)
             else:
+                item["population"] = None
                 report.errors.append(RowError(number, "常住人口", f"“{item['常住人口']}”不是非负整数"))
-        if not item["上级编码"]:
-            report.errors.append(RowError(number, "上级编码", "上级编码不能为空"))
         parsed.append(item)
 
-    existing = {u.code: u for u in Unit.objects.filter(code__in=[i["编码"] for i in parsed] +
-                                                        [i["上级编码"] for i in parsed])}
+    codes = {i["编码"] for i in parsed} | {i["上级编码"] for i in parsed}
+    existing = {u.code: u for u in Unit.objects.filter(code__in=codes).select_related("parent")}
     sheet_codes = {item["编码"]: item for item in parsed}
 
-    # resolve parents: an existing unit, or another row of the sheet (any order)
-    for item in parsed:
-        if item["kind"] is None or not item["上级编码"]:
-            continue
-        parent_code = item["上级编码"]
-        if parent_code in existing and parent_code not in sheet_codes:
-            parent = existing[parent_code]
-            if not scope.has("org.edit_units", parent) or not scope.sees_unit(parent):
-                report.errors.append(RowError(item["row"], "上级编码", f"上级单位{parent_code}不在您的管理范围内"))
-                continue
-            parent_kind, parent_code_value = parent.kind, parent.code
-        elif parent_code in sheet_codes:
-            parent_item = sheet_codes[parent_code]
-            parent_kind, parent_code_value = parent_item["kind"], parent_code
-            if _cycle(item, sheet_codes):
-                report.errors.append(RowError(item["row"], "上级编码", "上级关系形成循环"))
-                continue
-        else:
-            report.errors.append(RowError(item["row"], "上级编码", f"找不到编码为{parent_code}的上级单位"))
-            continue
-        fake_parent = Unit(kind=parent_kind, code=parent_code_value) if parent_kind else None
-        current = existing.get(item["编码"])
-        errors = validate_unit_fields(name=item["名称"], kind=item["kind"], code=item["编码"], parent=fake_parent,
-                                      population=item["population"], contact_phone=item["联系电话"],
-                                      exclude_pk=current.pk if current else None)
-        # the uniqueness check above only knows the database; a code of an existing unit is an update
+    def add(item: dict, errors: dict[str, str]) -> None:
         for field_name, message in errors.items():
             report.errors.append(RowError(item["row"], FIELD_COLUMN.get(field_name, field_name), message))
+
+    for item in parsed:
+        code, parent_code = item["编码"], item["上级编码"]
+        fields = {"name": item["名称"], "code": code, "population": item["population"],
+                  "contact_name": item["联系人"], "contact_phone": item["联系电话"], "head_name": item["主要负责人"]}
+        current = existing.get(code)
         if current is not None:
-            if current.kind != item["kind"]:
-                report.errors.append(RowError(item["row"], "类型", f"已有单位{current.code}的类型为{current.get_kind_display()}，导入不能修改类型"))
-            if current.parent is None or current.parent.code != parent_code:
-                report.errors.append(RowError(item["row"], "上级编码", f"已有单位{current.code}的上级不同，导入不能移动单位"))
+            # an update: kind and parent stay; the actor must manage the unit itself
+            if item["kind"] != current.kind:
+                add(item, {"kind": f"已有单位{code}的类型为{current.get_kind_display()}，导入不能修改类型"})
+            current_parent = current.parent.code if current.parent else ""
+            if parent_code != current_parent:
+                add(item, {"parent": f"已有单位{code}的上级编码为{current_parent or '（无）'}，导入不能移动单位"})
             if not scope.sees_unit(current) or not scope.has("org.edit_units", current):
-                report.errors.append(RowError(item["row"], "编码", f"单位{current.code}不在您的管理范围内"))
+                add(item, {"code": f"单位{code}不在您的管理范围内"})
+            add(item, validate_unit_fields(kind=current.kind, parent=current.parent, exclude_pk=current.pk,
+                                           check_parent=False, check_unique=False, **fields))
+            continue
+        parent = None
+        if not parent_code:
+            add(item, {"parent": "上级编码不能为空"})
+        elif parent_code in sheet_codes:
+            parent_item = sheet_codes[parent_code]
+            if _cycle(item, sheet_codes):
+                add(item, {"parent": "上级关系形成循环"})
+            elif parent_item["kind"]:
+                parent = Unit(kind=parent_item["kind"], code=parent_code)
+        elif parent_code in existing:
+            parent = existing[parent_code]
+            if not scope.sees_unit(parent) or not scope.has("org.edit_units", parent):
+                add(item, {"parent": f"上级单位{parent_code}不在您的管理范围内"})
+                parent = None
+        else:
+            add(item, {"parent": f"找不到编码为{parent_code}的上级单位"})
+        # the parent's own problems are reported on its row; here only what this row gets wrong
+        add(item, validate_unit_fields(kind=item["kind"] or item["类型"], parent=parent,
+                                       check_parent=parent is not None, check_unique=False, **fields))
 
     report.errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else 99))
     if report.errors:
         return report
 
+    try:
+        _write(actor, filename, parsed, existing, sheet_codes, report)
+    except IntegrityError:  # someone created one of these codes meanwhile; nothing was written
+        report.created = report.updated = 0
+        report.errors.append(RowError(1, "编码", "导入过程中有编码已被其他单位使用（可能有人同时导入），未写入任何数据，请重新导入"))
+    return report
+
+
+def _write(actor, filename: str, parsed: list[dict], existing: dict, sheet_codes: dict, report: ImportReport) -> None:
     with transaction.atomic():
         created: dict[str, Unit] = {}
         for item in _parents_first(parsed, sheet_codes):
@@ -130,8 +140,8 @@ def import_units(*, actor, data: bytes, filename: str) -> ImportReport:
             created[unit.code] = unit
             report.created += 1
         audit.record("org.units_import", actor=actor, target=filename,
-                     detail={"created": report.created, "updated": report.updated, "rows": len(parsed)})
-    return report
+                     detail={"created": report.created, "updated": report.updated, "rows": len(parsed),
+                             "codes": [item["编码"] for item in parsed][:2000]})
 
 
 def _cycle(item: dict, sheet_codes: dict[str, dict]) -> bool:

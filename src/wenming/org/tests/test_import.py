@@ -74,6 +74,7 @@ def test_bad_sheet_changes_nothing_and_names_rows_and_columns(personas, org):
     assert messages[(11, "编码")] == "编码330102002001与第3行重复"
     assert messages[(12, "上级编码")] == "上级单位330103001不在您的管理范围内"
     assert messages[(8, "类型")].startswith("类型“小区”无效")
+    assert messages[(9, "常住人口")] == "“很多”不是非负整数"
     assert str(report.errors[0]).startswith("第")
     assert list(Unit.objects.order_by("id").values_list("code", "name", "population")) == before
 
@@ -131,11 +132,14 @@ def test_export_round_trips(login, personas, org):
     assert rows[0] == HEADER
     codes = [row[0] for row in rows[1:]]
     assert codes == ["330102", "330102001", "330102001001", "330102001001001", "330102002"]  # district A only
-    # the exported sheet, minus the district itself (its parent is outside the district office's reach),
-    # imports back as pure updates
-    body = [row for row in rows[1:] if row[0] != "330102"]
-    report = transfer.import_units(actor=personas["office_district_a"], data=xlsx(body), filename="back.xlsx")
-    assert report.ok and (report.created, report.updated) == (0, 4)
+    # the exported sheet imports back unchanged, as pure updates
+    report = transfer.import_units(actor=personas["office_district_a"], data=xlsx(rows[1:]), filename="back.xlsx")
+    assert report.ok, report.errors
+    assert (report.created, report.updated) == (0, 5)
+    city_sheet = load_workbook(io.BytesIO(login("office_city").get(reverse("org:export")).content)).active
+    city_rows = [[("" if v is None else v) for v in row] for row in city_sheet.iter_rows(values_only=True)]
+    report = transfer.import_units(actor=personas["office_city"], data=xlsx(city_rows[1:]), filename="city.xlsx")
+    assert report.ok and (report.created, report.updated) == (0, Unit.objects.count())
     response = login("office_city").get(reverse("org:export") + "?format=csv")
     text = response.content.decode("utf-8-sig")
     assert text.splitlines()[0] == ",".join(HEADER) and "330100,测试市,市,,5000000" in text
@@ -151,3 +155,20 @@ def test_export_neutralises_formulas(login, personas, org):
     names = [row[1] for row in sheet.iter_rows(values_only=True)]
     assert "'=HYPERLINK(\"http://x\",\"点我\")" in names
     assert sheet.cell(row=names.index("'=HYPERLINK(\"http://x\",\"点我\")") + 1, column=2).data_type == "s"
+
+
+@pytest.mark.django_db
+def test_every_problem_of_a_row_is_reported(personas, org):
+    rows = [
+        ["12", "", "小区", "", "-5", "名" * 51, "1" * 25, ""],          # row 2: everything wrong
+        ["330102002001", "巨型社区", "社区", "330102002", 99999999999, "", "", ""],  # row 3: population too large
+        ["330102001", "甲一街道", "社区", "330102", 1, "", "", ""],      # row 4: update that changes kind
+        ["330102001001", "甲一社区", "社区", "330102002", 1, "", "", ""],  # row 5: update that moves
+    ]
+    report = transfer.import_units(actor=personas["office_city"], data=xlsx(rows), filename="u.xlsx")
+    found = {(e.row, e.column) for e in report.errors}
+    assert {(2, "名称"), (2, "类型"), (2, "上级编码"), (2, "常住人口"), (2, "联系人"), (2, "联系电话")} <= found
+    messages = {(e.row, e.column): e.message for e in report.errors}
+    assert messages[(3, "常住人口")] == "常住人口应在0到5000万之间"
+    assert messages[(4, "类型")] == "已有单位330102001的类型为街道/镇，导入不能修改类型"
+    assert messages[(5, "上级编码")] == "已有单位330102001001的上级编码为330102001，导入不能移动单位"
