@@ -3,6 +3,7 @@ from __future__ import annotations
 import contextvars
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -54,3 +55,19 @@ class ForcePasswordChangeMiddleware:
             if request.path not in allowed_paths and not request.path.startswith(settings.STATIC_URL):
                 return redirect("password_change")
         return self.get_response(request)
+
+
+class HtmxRedirectMiddleware:
+    """A redirect answering an htmx request (a session that timed out, a forced password
+    change) must move the whole page, not be swapped into a fragment."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") and response.status_code in (301, 302, 303, 307, 308):
+            location = response["Location"]
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = location
+        return response

@@ -1,10 +1,15 @@
 from django import forms
 
+from wenming.core import access
+
 from .models import PatronageKind, Role, TeamKind, TeamPost, Unit, UnitKind
 
 
 class UnitCodeField(forms.CharField):
-    """A unit chosen by its code; the view checks it lies in the user's scope."""
+    """A unit chosen by its code. A unit outside the user's scope gets the same answer as a code
+    that does not exist, so the form reveals nothing (services check the scope again)."""
+
+    scope_user = None
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 18)
@@ -16,9 +21,19 @@ class UnitCodeField(forms.CharField):
         if not code:
             return None
         unit = Unit.objects.filter(code=code.strip()).first()
-        if unit is None:
-            raise forms.ValidationError(f"找不到编码为{code}的单位")
+        if unit is None or (self.scope_user is not None and not access.scope_for(self.scope_user).sees_unit(unit)):
+            raise forms.ValidationError(f"找不到编码为{code}的单位，或该单位不在您的范围内")
         return unit
+
+
+class ScopedForm(forms.Form):
+    """A form whose unit fields only accept units the user sees."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, UnitCodeField):
+                field.scope_user = user
 
 
 class UnitForm(forms.Form):
@@ -45,7 +60,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(label="单位表（.xlsx 或 .csv）")
 
 
-class AccountForm(forms.Form):
+class AccountForm(ScopedForm):
     username = forms.RegexField(label="用户名", max_length=150, regex=r"^[A-Za-z0-9_.@-]+$",
                                 error_messages={"invalid": "用户名只能包含字母、数字和 _ . @ -"})
     full_name = forms.CharField(label="姓名", max_length=50)
@@ -61,12 +76,12 @@ class AccountEditForm(forms.Form):
     post = forms.CharField(label="职务", max_length=100, required=False)
 
 
-class GrantForm(forms.Form):
+class GrantForm(ScopedForm):
     unit = UnitCodeField()
     role = forms.ChoiceField(label="角色", choices=[c for c in Role.choices if c[0] != Role.CITIZEN])
 
 
-class TeamForm(forms.Form):
+class TeamForm(ScopedForm):
     name = forms.CharField(label="名称", max_length=100)
     kind = forms.ChoiceField(label="类型", choices=TeamKind.choices)
     unit = UnitCodeField(label="所属单位编码")
@@ -80,12 +95,12 @@ class TeamMemberForm(forms.Form):
     username = forms.CharField(label="关联账号（可选）", max_length=150, required=False)
 
 
-class TeamUnitForm(forms.Form):
+class TeamUnitForm(ScopedForm):
     unit = UnitCodeField(label="责任单位编码")
     is_lead = forms.BooleanField(label="牵头单位", required=False)
 
 
-class PatronageForm(forms.Form):
+class PatronageForm(ScopedForm):
     kind = forms.ChoiceField(label="类型", choices=PatronageKind.choices)
     patron_username = forms.CharField(label="包保领导（账号）", max_length=150, required=False)
     patron_unit = UnitCodeField(label="包保单位编码", required=False)

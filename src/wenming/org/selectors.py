@@ -109,6 +109,13 @@ def team_detail(team: Team) -> dict:
     }
 
 
+def users_visible_to(user) -> QuerySet[User]:
+    """Accounts holding an active role at a unit the user sees (for picking people in forms)."""
+    scope = access.scope_for(user)
+    return User.objects.filter(Exists(Membership.objects.filter(
+        scope.unit_filter("unit__"), user=OuterRef("pk"), is_active=True)))
+
+
 PRIVILEGED_ROLES = [Role.OFFICE, Role.LEADER, Role.ADMIN]
 
 

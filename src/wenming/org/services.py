@@ -333,9 +333,11 @@ def patronage_create(*, actor: User, target_unit: Unit, patron_user: User | None
         raise ServiceError("请选择包保领导或包保单位")
     if patron_unit is not None:
         access.require_visible(actor, patron_unit)
-    if patron_user is not None and not Membership.objects.filter(user=patron_user, role=Role.LEADER,
-                                                                 is_active=True).exists():
-        raise ServiceError("包保领导必须是具有“领导”角色的账号", field="patron_user")
+    if patron_user is not None and not Membership.objects.filter(
+            access.scope_for(actor).unit_filter("unit__"), user=patron_user, role=Role.LEADER,
+            is_active=True).exists():
+        # a patron gains sight of the target: only leaders of the actor's own scope may be named
+        raise ServiceError("包保领导必须是您范围内具有“领导”角色的账号", field="patron_user")
     with transaction.atomic():
         patronage = Patronage.objects.create(kind=kind, patron_user=patron_user, patron_unit=patron_unit,
                                              target_unit=target_unit, note=note)

@@ -203,7 +203,7 @@ def team_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def team_create(request):
     access.require(request.user, "org.manage_teams")
-    form = TeamForm(request.POST or None)
+    form = TeamForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -226,9 +226,9 @@ def team_member_add(request, pk: int):
     def add(data):
         user = None
         if data["username"]:
-            user = User.objects.filter(username=data["username"]).first()
+            user = selectors.users_visible_to(request.user).filter(username=data["username"]).first()
             if user is None:
-                raise ServiceError(f"找不到账号“{data['username']}”")
+                raise ServiceError(f"找不到账号“{data['username']}”，或该账号不在您的范围内")
         services.team_member_add(actor=request.user, team=team, person_name=data["person_name"],
                                  team_post=data["team_post"], post=data["post"], user=user)
 
@@ -251,7 +251,7 @@ def team_member_remove(request, pk: int, member_pk: int):
 def team_unit_add(request, pk: int):
     team = selectors.team_get(request.user, pk)
     access.require_permission(request.user, "org.manage_teams", team.unit)
-    _inline_action(request, TeamUnitForm(request.POST),
+    _inline_action(request, TeamUnitForm(request.POST, user=request.user),
                    lambda data: services.team_unit_add(actor=request.user, team=team, **data), "已添加责任单位")
     return redirect("org:team", pk=team.pk)
 
@@ -263,14 +263,15 @@ def team_unit_add(request, pk: int):
 def patronage_create(request, pk: int):
     unit = selectors.unit_get(request.user, pk)
     access.require(request.user, "org.manage_patronage", unit)
-    form = PatronageForm(request.POST or None)
+    form = PatronageForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         patron_user = None
         if data["patron_username"]:
-            patron_user = User.objects.filter(username=data["patron_username"], is_active=True).first()
+            patron_user = selectors.users_visible_to(request.user).filter(
+                username=data["patron_username"], is_active=True).first()
             if patron_user is None:
-                form.add_error("patron_username", f"找不到账号“{data['patron_username']}”")
+                form.add_error("patron_username", f"找不到账号“{data['patron_username']}”，或该账号不在您的范围内")
         if form.is_valid():
             try:
                 services.patronage_create(actor=request.user, target_unit=unit, patron_user=patron_user,
@@ -322,7 +323,7 @@ def account_create(request):
     initial = {}
     if request.GET.get("unit"):
         initial["unit"] = request.GET["unit"]
-    form = AccountForm(request.POST or None, initial=initial)
+    form = AccountForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -384,7 +385,7 @@ def account_reset(request, pk: int):
 @require_POST
 def account_grant(request, pk: int):
     account = selectors.account_get(request.user, pk)
-    _inline_action(request, GrantForm(request.POST),
+    _inline_action(request, GrantForm(request.POST, user=request.user),
                    lambda data: services.membership_grant(actor=request.user, user=account, **data), "已授予角色")
     return redirect("org:account", pk=account.pk)
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from wenming.core.models import AuditEvent
-from wenming.org.models import Team, TeamKind, TeamUnit
+from wenming.org.models import Patronage, Team, TeamKind, TeamUnit
 
 ALL = ["office_city", "office_district_a", "handler_street_a1", "handler_street_a2", "inspector", "leader",
        "grid_worker", "citizen", "admin", "outsider"]
@@ -138,11 +138,19 @@ WRITE_ENDPOINTS = [
     ("team member remove", lambda o, p, t: reverse("org:team_member_remove", args=[t.pk, t.members.first().pk]),
      lambda o: {}),
     ("account grant", lambda o, p, t: reverse("org:account_grant", args=[p["grid_worker"].pk]),
-     lambda o: {"unit": o["community_a1"].code, "role": "handler"}),
+     lambda o: {"unit": o["community_a1"].code, "role": "inspector"}),
     ("account toggle", lambda o, p, t: reverse("org:account_toggle", args=[p["grid_worker"].pk]), lambda o: {}),
     ("account reset", lambda o, p, t: reverse("org:account_reset", args=[p["grid_worker"].pk]), lambda o: {}),
     ("account edit", lambda o, p, t: reverse("org:account", args=[p["grid_worker"].pk]),
      lambda o: {"full_name": "改名"}),
+    ("account create", lambda o, p, t: reverse("org:account_create"),
+     lambda o: {"username": "new_one", "full_name": "新人", "unit": o["street_a1"].code, "role": "handler"}),
+    ("account revoke", lambda o, p, t: reverse("org:account_revoke", args=[
+        p["grid_worker"].pk, p["grid_worker"].memberships.get(role="grid_worker").pk]), lambda o: {}),
+    ("team create", lambda o, p, t: reverse("org:team_create"),
+     lambda o: {"name": "新工作组", "kind": "working_group", "unit": o["district_a"].code}),
+    ("patronage end", lambda o, p, t: reverse("org:patronage_end", args=[
+        Patronage.objects.get_or_create(patron_user=p["leader"], target_unit=o["street_a1"])[0].pk]), lambda o: {}),
 ]
 REFUSED = ["handler_street_a1", "handler_street_a2", "inspector", "leader", "grid_worker", "citizen", "admin", "outsider"]
 
@@ -154,9 +162,14 @@ def test_writes_refused_to_every_wrong_persona(login, org, personas, label, url,
 
     team = Team.objects.create(name="测试组", kind=TeamKind.WORKING_GROUP, unit=org["district_a"])
     TeamMember.objects.create(team=team, person_name="成员甲", team_post="member")
+    # a second role, so that revoking one is allowed for the office
+    Membership.objects.create(user=personas["grid_worker"], unit=org["community_a1"], role="handler")
+    url(org, personas, team)  # create what the URL points at before the snapshot
 
     def snapshot():
         return (list(Unit.objects.values_list("name", "code", "population").order_by("id")),
+                list(Team.objects.values_list("name", flat=True).order_by("id")),
+                list(Patronage.objects.values_list("is_active", flat=True).order_by("id")),
                 list(User.objects.values_list("username", "full_name", "is_active", "password").order_by("id")),
                 list(Membership.objects.values_list("user_id", "unit_id", "role", "is_active").order_by("id")),
                 Patronage.objects.count(), TeamMember.objects.count(), team.responsible_units.count())
@@ -170,3 +183,9 @@ def test_writes_refused_to_every_wrong_persona(login, org, personas, label, url,
     status = login("office_district_a").post(url(org, personas, team), data(org)).status_code
     assert status in (200, 302)
     assert snapshot() != before, label
+
+
+@pytest.mark.django_db
+def test_htmx_request_after_session_end_moves_the_whole_page(client, org):
+    response = client.get(reverse("org:unit_children", args=[org["city"].pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Redirect"].startswith("/login/")

@@ -38,6 +38,16 @@ def test_district_office_walks_from_home_to_unit(transactional_db, live_server, 
     expect(page.locator(".crumbs")).to_have_text("甲区 › 甲一街道")  # only what he may see
     expect(page.get_by_text("330102001", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="王志强")).to_be_visible()  # the street's handler
+    # the tree's toggles open and close a branch without reloading it
+    page.go_back()
+    toggle = page.get_by_role("button", name="展开甲一街道")
+    toggle.click()
+    expect(page.get_by_role("link", name="甲一社区", exact=True)).to_be_visible()
+    toggle.click()
+    expect(page.get_by_role("link", name="甲一社区", exact=True)).to_be_hidden()
+    toggle.click()
+    expect(page.get_by_role("link", name="甲一社区", exact=True)).to_be_visible()
+    page.get_by_role("link", name="甲一街道", exact=True).click()
     # the street's community is reachable from there
     page.get_by_role("link", name="甲一社区", exact=True).click()
     expect(page.get_by_role("heading", name="甲一社区")).to_be_visible()

@@ -71,7 +71,7 @@ def test_patronage_through_page(login, personas, org):
     url = reverse("org:patronage_create", args=[org["street_a2"].pk])
     client = login("office_district_a")
     response = client.post(url, {"kind": "baobao", "patron_username": "handler_street_a1"})
-    assert "包保领导必须是具有“领导”角色的账号" in response.content.decode()
+    assert "包保领导必须是您范围内具有“领导”角色的账号" in response.content.decode()
     response = client.post(url, {"kind": "baobao"})
     assert "请填写包保领导账号或包保单位编码" in response.content.decode()
     assert client.post(url, {"kind": "baobao", "patron_username": "leader", "note": "分包"}).status_code == 302
@@ -99,3 +99,17 @@ def test_team_create_and_members(login, org):
     assert "市城管局" in page and "牵头" in page and "陈志明" in page and "副市长" in page
     # the working group shows on the department's page
     assert "基础环境整治组" in client.get(reverse("org:unit", args=[org["department"].pk])).content.decode()
+
+
+@pytest.mark.django_db
+def test_patron_must_be_a_leader_in_scope(personas, org):
+    from wenming.org.models import Membership, Role
+
+    city_leader = personas["admin"]
+    Membership.objects.create(user=city_leader, unit=org["city"], role=Role.LEADER)
+    # the district office cannot hand a city leader (outside its scope) sight of its street
+    with pytest.raises(ServiceError, match="包保领导必须是您范围内"):
+        services.patronage_create(actor=personas["office_district_a"], target_unit=org["street_a2"],
+                                  patron_user=city_leader)
+    services.patronage_create(actor=personas["office_city"], target_unit=org["street_a2"], patron_user=city_leader)
+    assert Patronage.objects.filter(target_unit=org["street_a2"], patron_user=city_leader).exists()
