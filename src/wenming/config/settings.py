@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "axes",
     "wenming.core",
     "wenming.org",
+    "wenming.cases",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("WENMING_LOG_LEVEL", "WARNING")},
 }
+
+# outbound messages: "record" (kept in the database only), "sms-http" or "email"
+OUTBOUND_BACKEND = os.environ.get("WENMING_OUTBOUND", "record")
+SMS_URL = os.environ.get("WENMING_SMS_URL", "")
 
 # the city this deployment serves; shown in page titles and documents
 CITY_NAME = os.environ.get("WENMING_CITY_NAME", "")

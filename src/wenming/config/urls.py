@@ -1,8 +1,14 @@
 from django.urls import include, path
 
+from wenming.cases import urls as cases_urls
+from wenming.cases import views as cases_views
+
 urlpatterns = [
     path("", include("wenming.core.urls")),
     path("org/", include("wenming.org.urls")),
+    path("problems/", include("wenming.cases.urls")),
+    path("public/closed/", cases_views.public_closed, name="public_closed"),
+    path("api/", include((cases_urls.api_urlpatterns, "api"))),
 ]
 
 handler403 = "wenming.core.views.permission_denied"

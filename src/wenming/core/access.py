@@ -168,3 +168,61 @@ def require_permission(user, permission: str, unit: Unit | None = None, target=N
     selector has already established (e.g. a city team seen from a street)."""
     if not scope_for(user).has(permission, unit):
         refuse_forbidden(user, permission, target or unit, unit)
+
+
+# --- problems (cases app) ------------------------------------------------------------------------
+
+REPORT_ROLES = {Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.HANDLER, Role.GRID_WORKER, Role.CITIZEN,
+                Role.VOLUNTEER}
+UNIT_STAFF_ROLES = {Role.HANDLER, Role.GRID_WORKER}
+
+
+def problem_filter(user) -> Q:
+    """Problems the user sees: in the subtree of his office/leader/admin units (by responsible
+    unit or by area), those of his own unit (handler) or area (grid worker), those he is to
+    verify, and those he reported or follows."""
+    scope = scope_for(user)
+    if scope.user_id is None:
+        return Q(pk__in=[])
+    from django.db.models import Exists, OuterRef
+
+    from wenming.cases.models import Problem
+
+    follows = Problem.followers.through.objects.filter(problem_id=OuterRef("pk"), user_id=scope.user_id)
+    parts = [Q(reporter_id=scope.user_id), Q(Exists(follows))]
+    for path in scope.subtree_paths:
+        parts += [Q(unit_path__startswith=path), Q(area_path__startswith=path)]
+    handler_units = {unit_id for _, unit_id, role in scope.grants if role == Role.HANDLER}
+    grid_units = {unit_id for _, unit_id, role in scope.grants if role == Role.GRID_WORKER}
+    if handler_units | grid_units:
+        parts.append(Q(unit_id__in=handler_units | grid_units))
+    if grid_units:
+        parts.append(Q(area_id__in=grid_units))
+    if Role.INSPECTOR in scope.roles:
+        parts.append(Q(verifier_id=scope.user_id))
+    return reduce(or_, parts)
+
+
+def problem_reach(user, problem) -> set[str]:
+    """Where the user stands toward a problem: "office" (an office role covers its unit or area),
+    "unit" (he is staff of the responsible unit), "verifier" (its verifier, or an office)."""
+    scope = scope_for(user)
+    reach: set[str] = set()
+    for path in (problem.unit_path, problem.area_path):
+        if path and any(path.startswith(p) for p, _, role in scope.grants if role == Role.OFFICE):
+            reach.add("office")
+    if problem.unit_id and any(unit_id == problem.unit_id and role in UNIT_STAFF_ROLES
+                               for _, unit_id, role in scope.grants):
+        reach.add("unit")
+    if "office" in reach or (problem.verifier_id == scope.user_id and Role.INSPECTOR in scope.roles):
+        reach.add("verifier")
+    return reach
+
+
+def may_report_in(user, area: Unit) -> str | None:
+    """The role under which the user may report a problem located in ``area`` (anywhere under
+    one of his units), or None."""
+    scope = scope_for(user)
+    order = [Role.OFFICE, Role.INSPECTOR, Role.GRID_WORKER, Role.HANDLER, Role.LEADER, Role.CITIZEN, Role.VOLUNTEER]
+    held = {role for path, _, role in scope.grants if area.path.startswith(path) and role in REPORT_ROLES}
+    return next((role for role in order if role in held), None)

@@ -10,6 +10,17 @@ def navigation(request):
         return {"city_name": settings.CITY_NAME}
     scope = access.scope_for(user)
     items = [("home", "首页")]
+    if scope.roles & {"office"}:
+        items.append(("cases:todo", "待办"))
+    if scope.roles & {"handler", "grid_worker"}:
+        items.append(("cases:mine", "本单位问题"))
+    if scope.roles & {"inspector", "office"}:
+        items.append(("cases:verify", "待复核"))
+    if scope.has("org.view"):
+        items.append(("cases:ledger", "问题台账"))
+    if scope.roles & {"office", "leader", "inspector", "handler", "grid_worker", "citizen", "volunteer"}:
+        items.append(("cases:report", "报告问题"))
+    items.append(("cases:notifications", "消息"))
     if scope.has("org.view"):
         items += [("org:tree", "组织体系"), ("org:teams", "领导小组与工作组")]
     if scope.has("org.manage_accounts"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.db import models
 
 
@@ -86,3 +87,51 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+# --- photos ----------------------------------------------------------------------------------------
+
+def _random_jpeg_name(folder: str) -> str:
+    from uuid import uuid4
+
+    from django.utils import timezone
+
+    return f"{timezone.localtime():photos/%Y/%m/}{folder}{uuid4().hex}.jpg"
+
+
+def photo_upload_to(instance, filename: str) -> str:  # noqa: ARG001 — the user's name is never used
+    return _random_jpeg_name("")
+
+
+def photo_thumb_upload_to(instance, filename: str) -> str:  # noqa: ARG001
+    return _random_jpeg_name("thumbs/")
+
+
+class Photo(models.Model):
+    """One photo as the product stores it: re-encoded JPEG without metadata plus a thumbnail
+    (see core.photos). Served only through ``core.views_photos`` — never straight from
+    MEDIA_ROOT — to the uploader, to users whose scope sees ``unit``, or to anyone once public.
+    File names are random; the uploader's file name is not kept."""
+
+    image = models.FileField("照片", upload_to=photo_upload_to, max_length=200)
+    thumbnail = models.FileField("缩略图", upload_to=photo_thumb_upload_to, max_length=200)
+    width = models.PositiveIntegerField("宽度")
+    height = models.PositiveIntegerField("高度")
+    taken_at = models.DateTimeField("拍摄时间", null=True, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    sha256 = models.CharField("原图SHA-256", max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="photos_uploaded")
+    unit = models.ForeignKey("org.Unit", verbose_name="所属单位", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="photos")
+    is_public = models.BooleanField("已公开", default=False)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "照片"
+        verbose_name_plural = "照片"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"照片{self.pk}"

@@ -11,3 +11,10 @@ urlpatterns = [
     path("me/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("audit/", views.audit_log, name="audit_log"),
 ]
+
+from . import views_photos  # noqa: E402
+
+urlpatterns += [
+    path("photos/<int:pk>/", views_photos.photo, {"variant": "full"}, name="photo"),
+    path("photos/<int:pk>/thumb/", views_photos.photo, {"variant": "thumb"}, name="photo_thumb"),
+]

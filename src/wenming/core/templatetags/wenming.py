@@ -43,3 +43,41 @@ def lockout_minutes() -> int:
     from django.conf import settings
 
     return int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def role_label(value: str) -> str:
+    from wenming.org.models import Role
+
+    try:
+        return Role(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def state_label(value: str) -> str:
+    from wenming.cases.models import State
+
+    try:
+        return State(value).label
+    except ValueError:
+        return value or "—"
+
+
+EVENT_LABELS = {"report": "报告问题", "recurred": "再次出现（反弹）", "merged_in": "合并重复问题", "warn": "即将到期预警",
+                "overdue": "逾期", "notice": "下发督办单", "letter": "下发督办函", "bulletin": "列入通报批评"}
+
+
+@register.filter
+def event_label(action: str) -> str:
+    from wenming.cases.workflow import BY_ACTION
+
+    if action in BY_ACTION:
+        return BY_ACTION[action].label
+    return EVENT_LABELS.get(action, action)

@@ -1,0 +1,351 @@
+"""The rectification loop (问题整改闭环): problems, their timeline, requests, SLA, routing,
+supervision notices (督办单/督办函) and notifications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from wenming.core.models import TimeStampedModel
+
+
+class Category(models.Model):
+    """A two-level, coded problem category (e.g. 市容环境 › 暴露垃圾)."""
+
+    code = models.CharField("编码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=50)
+    parent = models.ForeignKey("self", verbose_name="上级类别", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    is_active = models.BooleanField("启用", default=True)
+    sort = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "问题类别"
+        verbose_name_plural = "问题类别"
+        ordering = ["sort", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+
+class Severity(models.TextChoices):
+    URGENT = "urgent", "立行立改"
+    NORMAL = "normal", "一般"
+    DIFFICULT = "difficult", "难点"
+    LONG_TERM = "long_term", "长期"
+
+
+class Source(models.TextChoices):
+    INSPECTION = "inspection", "督查发现"
+    SELF_CHECK = "self_check", "自查"
+    CITIZEN = "citizen", "市民随手拍"
+    HOTLINE = "hotline", "12345热线"
+    MEDIA = "media", "媒体曝光"
+    SUPERIOR = "superior", "上级反馈清单"
+    LEADER = "leader", "领导交办"
+    GRID = "grid", "网格巡查"
+    CENSUS = "census", "普查摸排"
+
+
+class State(models.TextChoices):
+    REPORTED = "reported", "待受理"
+    PENDING_ASSIGNMENT = "pending_assignment", "待交办"
+    ASSIGNED = "assigned", "已交办"
+    RECTIFYING = "rectifying", "整改中"
+    SUBMITTED = "submitted", "待复核"
+    CLOSED = "closed", "已销号"
+    REJECTED = "rejected", "不予受理"
+    MERGED = "merged", "已合并"
+
+
+OPEN_STATES = [State.REPORTED, State.PENDING_ASSIGNMENT, State.ASSIGNED, State.RECTIFYING, State.SUBMITTED]
+# states in which a deadline runs
+RUNNING_STATES = [State.ASSIGNED, State.RECTIFYING]
+
+
+class Escalation(models.IntegerChoices):
+    NONE = 0, "无"
+    WARNED = 1, "已预警"
+    NOTICE = 2, "已发督办单"
+    LETTER = 3, "已发督办函"
+    BULLETIN = 4, "列入通报批评"
+
+
+class Problem(TimeStampedModel):
+    code = models.CharField("编号", max_length=20, unique=True)
+    title = models.CharField("标题", max_length=100)
+    description = models.TextField("问题描述", blank=True)
+    category = models.ForeignKey(Category, verbose_name="类别", on_delete=models.PROTECT, related_name="problems")
+    severity = models.CharField("严重程度", max_length=12, choices=Severity.choices, default=Severity.NORMAL)
+    source = models.CharField("来源", max_length=12, choices=Source.choices)
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.REPORTED)
+
+    # where: the unit whose territory it is in (community/grid/street), and the place itself
+    area = models.ForeignKey("org.Unit", verbose_name="所在区域", on_delete=models.PROTECT,
+                             related_name="problems_in_area")
+    # copies of the units' paths, so that a subtree's problems are one indexed prefix filter
+    area_path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    unit_path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    address = models.CharField("地址", max_length=200, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    # who must fix it (set on 交办)
+    unit = models.ForeignKey("org.Unit", verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="problems")
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报告人", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="reported_problems")
+    reporter_name = models.CharField("报告人姓名", max_length=50, blank=True)
+    reporter_phone = models.CharField("报告人电话", max_length=20, blank=True)
+    verifier = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="复核人", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="problems_to_verify")
+    followers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="followed_problems")
+
+    deadline = models.DateTimeField("整改期限", null=True, blank=True)
+    assigned_at = models.DateTimeField("交办时间", null=True, blank=True)
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    submitted_at = models.DateTimeField("提交整改时间", null=True, blank=True)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True, db_index=True)
+    closed_on_time = models.BooleanField("按期办结", null=True, blank=True)
+    handling_hours = models.FloatField("办理时长（工作小时）", null=True, blank=True)
+
+    escalation = models.PositiveSmallIntegerField("督办级别", choices=Escalation.choices, default=Escalation.NONE)
+    is_overdue = models.BooleanField("逾期", default=False, db_index=True)
+    overdue_at = models.DateTimeField("逾期时间", null=True, blank=True)
+    in_bulletin = models.BooleanField("列入通报批评", default=False)
+    # the sweeper's next look at this problem (warning, overdue, next 督办 step); see cases/sweeper.py
+    next_due_at = models.DateTimeField(null=True, blank=True)
+
+    rework_count = models.PositiveSmallIntegerField("退回重改次数", default=0)
+    returned_count = models.PositiveSmallIntegerField("退回交办次数", default=0)
+    supervision_count = models.PositiveSmallIntegerField("督办次数", default=0)
+
+    merged_into = models.ForeignKey("self", verbose_name="合并到", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="merged_problems")
+    recurrence_of = models.ForeignKey("self", verbose_name="反弹自", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="recurrences")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = "问题"
+        verbose_name_plural = "问题"
+        indexes = [
+            models.Index(fields=["next_due_at"], name="problem_next_due", condition=Q(next_due_at__isnull=False)),
+            models.Index(fields=["unit", "state"]),
+            models.Index(fields=["area", "state"]),
+            models.Index(fields=["state", "created_at"]),
+            models.Index(fields=["category", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class RequestKind(models.TextChoices):
+    RETURN = "return", "申请退回"
+    COORDINATION = "coordination", "申请协调"
+    EXTENSION = "extension", "申请延期"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已同意"
+    REFUSED = "refused", "未同意"
+
+
+class ProblemRequest(models.Model):
+    """A handler's request that the office decides: return (not our duty), coordination
+    (beyond our power), extension (more time)."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(max_length=14, choices=RequestKind.choices)
+    reason = models.TextField("理由")
+    requested_deadline = models.DateTimeField("申请延至", null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["problem"], condition=Q(status="pending"),
+                                               name="one_pending_request")]
+
+
+class ProblemEvent(models.Model):
+    """One line of the problem's timeline. Never edited."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=30)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    actor_role = models.CharField(max_length=16, blank=True)
+    at = models.DateTimeField(db_index=True)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    photos = models.ManyToManyField("core.Photo", blank=True, related_name="problem_events")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["problem", "at"])]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("the timeline is never edited")
+        super().save(*args, **kwargs)
+
+
+class PhotoPhase(models.TextChoices):
+    BEFORE = "before", "整改前"
+    AFTER = "after", "整改后"
+
+
+class ProblemPhoto(models.Model):
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="photos")
+    photo = models.ForeignKey("core.Photo", on_delete=models.PROTECT, related_name="+")
+    phase = models.CharField(max_length=8, choices=PhotoPhase.choices)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class SlaUnit(models.TextChoices):
+    HOURS = "hours", "工作小时"
+    DAYS = "days", "工作日"
+
+
+class SlaRule(models.Model):
+    """Deadline for a category (or any, when blank) and severity; the most specific rule wins."""
+
+    category = models.ForeignKey(Category, verbose_name="类别", null=True, blank=True, on_delete=models.CASCADE)
+    severity = models.CharField("严重程度", max_length=12, choices=Severity.choices)
+    limit = models.PositiveIntegerField("时限")
+    limit_unit = models.CharField("单位", max_length=6, choices=SlaUnit.choices, default=SlaUnit.DAYS)
+    warn_hours = models.PositiveIntegerField("提前预警（工作小时）", default=4)
+
+    class Meta:
+        verbose_name = "办理时限"
+        verbose_name_plural = "办理时限"
+        constraints = [models.UniqueConstraint(fields=["category", "severity"], name="sla_unique",
+                                               nulls_distinct=False)]
+
+
+class EscalationStep(models.Model):
+    """The 督办 ladder, configurable: what happens when a deadline passes and how long the unit
+    gets before the next step."""
+
+    level = models.PositiveSmallIntegerField("级别", choices=Escalation.choices, unique=True)
+    grace_days = models.PositiveSmallIntegerField("整改新期限（工作日）", default=2)
+    enabled = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["level"]
+
+
+class RoutingRule(models.Model):
+    """Category × area → responsible unit. A blank category matches any; the rule with the most
+    specific category and the deepest area wins."""
+
+    category = models.ForeignKey(Category, verbose_name="类别", null=True, blank=True, on_delete=models.CASCADE)
+    area = models.ForeignKey("org.Unit", verbose_name="区域", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    target = models.ForeignKey("org.Unit", verbose_name="责任单位", on_delete=models.CASCADE, related_name="+")
+    note = models.CharField("说明", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "分派规则"
+        verbose_name_plural = "分派规则"
+
+
+class CaseSettings(models.Model):
+    """One row: office hours and the windows the loop uses."""
+
+    morning_start = models.TimeField("上午上班", default="08:30")
+    morning_end = models.TimeField("上午下班", default="12:00")
+    afternoon_start = models.TimeField("下午上班", default="14:00")
+    afternoon_end = models.TimeField("下午下班", default="17:30")
+    recurrence_days = models.PositiveSmallIntegerField("反弹认定期（天）", default=90)
+    duplicate_radius_m = models.PositiveSmallIntegerField("重复问题半径（米）", default=50)
+
+
+class CalendarOverride(models.Model):
+    """A day the office marks as working or not, winning over the official calendar (e.g. a
+    year whose holiday arrangement the calendar library does not know yet)."""
+
+    day = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("上班")
+    note = models.CharField("说明", max_length=50, blank=True)
+
+
+class NoticeKind(models.TextChoices):
+    NOTICE = "notice", "督办单"
+    LETTER = "letter", "督办函"
+
+
+class SupervisionNotice(models.Model):
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(max_length=8, choices=NoticeKind.choices)
+    issuer = models.ForeignKey("org.Unit", verbose_name="发文单位", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    seq = models.PositiveIntegerField()
+    number = models.CharField("文号", max_length=40)
+    unit = models.ForeignKey("org.Unit", verbose_name="被督办单位", on_delete=models.PROTECT, related_name="notices")
+    addressees = models.CharField("主送", max_length=200, blank=True)
+    deadline = models.DateTimeField("整改期限")
+    issued_at = models.DateTimeField()
+    body = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "kind", "year", "seq"], name="notice_number")]
+        ordering = ["-issued_at"]
+
+
+class NoticeCounter(models.Model):
+    issuer = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=8, choices=NoticeKind.choices)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "kind", "year"], name="notice_counter")]
+
+
+class ProblemCounter(models.Model):
+    """Sequence for readable problem codes per year (WT2026-000123)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Notification(models.Model):
+    """The in-app inbox."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(max_length=120)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=200, blank=True)
+    problem = models.ForeignKey(Problem, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+
+class OutboundMessage(models.Model):
+    """What the outbound channel sent (SMS, email), kept for the record and for tests."""
+
+    channel = models.CharField(max_length=10)
+    to = models.CharField(max_length=120)
+    subject = models.CharField(max_length=120, blank=True)
+    body = models.TextField()
+    status = models.CharField(max_length=10, default="sent")
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,173 @@
+"""Reads of problems, always scoped to the acting user (core.access.problem_filter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from wenming.core import access
+from wenming.org.models import Role, Unit
+
+from .models import (
+    OPEN_STATES,
+    Category,
+    PhotoPhase,
+    Problem,
+    ProblemEvent,
+    ProblemPhoto,
+    ProblemRequest,
+    RequestStatus,
+    State,
+)
+
+
+def problems_visible_to(user) -> QuerySet[Problem]:
+    return Problem.objects.filter(access.problem_filter(user))
+
+
+def problem_get(user, code: str) -> Problem:
+    problem = (problems_visible_to(user).select_related("category", "category__parent", "unit", "area", "reporter",
+                                                        "verifier", "merged_into", "recurrence_of")
+               .filter(code=code).first())
+    if problem is None:
+        access.refuse_not_found(user, "problem", f"cases.problem:{code}")
+    return problem
+
+
+def problem_timeline(problem: Problem):
+    return (ProblemEvent.objects.filter(problem=problem).select_related("actor")
+            .prefetch_related("photos").order_by("at", "id"))
+
+
+def problem_photos(problem: Problem) -> dict[str, list]:
+    photos = {PhotoPhase.BEFORE: [], PhotoPhase.AFTER: []}
+    for link in ProblemPhoto.objects.filter(problem=problem).select_related("photo"):
+        photos[link.phase].append(link.photo)
+    return photos
+
+
+def problem_pending_request(problem: Problem) -> ProblemRequest | None:
+    return problem.requests.filter(status=RequestStatus.PENDING).select_related("requested_by").first()
+
+
+@dataclass
+class LedgerFilter:
+    unit: Unit | None = None
+    state: str = ""
+    category: Category | None = None
+    source: str = ""
+    severity: str = ""
+    overdue: bool = False
+    open_only: bool = False
+    start: datetime | None = None
+    end: datetime | None = None
+    text: str = ""
+
+
+def ledger(user, f: LedgerFilter) -> QuerySet[Problem]:
+    qs = problems_visible_to(user)
+    if f.unit is not None:
+        qs = qs.filter(Q(unit_path__startswith=f.unit.path) | Q(area_path__startswith=f.unit.path))
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.open_only:
+        qs = qs.filter(state__in=OPEN_STATES)
+    if f.category is not None:
+        qs = qs.filter(Q(category=f.category) | Q(category__parent=f.category))
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.severity:
+        qs = qs.filter(severity=f.severity)
+    if f.overdue:
+        qs = qs.filter(is_overdue=True, state__in=OPEN_STATES)
+    if f.start:
+        qs = qs.filter(created_at__gte=f.start)
+    if f.end:
+        qs = qs.filter(created_at__lte=f.end)
+    if f.text:
+        qs = qs.filter(Q(code__icontains=f.text) | Q(title__icontains=f.text) | Q(address__icontains=f.text))
+    return qs
+
+
+def ledger_rows(qs: QuerySet[Problem]) -> QuerySet[Problem]:
+    return qs.select_related("category", "unit", "area").order_by("-created_at", "-id")
+
+
+def state_counts(qs: QuerySet[Problem]) -> list[tuple[str, str, int]]:
+    counts = dict(qs.order_by().values_list("state").annotate(n=Count("id")))
+    return [(value, label, counts.get(value, 0)) for value, label in State.choices]
+
+
+URGENCY = Case(
+    When(is_overdue=True, then=Value(0)),
+    When(state=State.ASSIGNED, then=Value(1)),
+    When(state=State.RECTIFYING, then=Value(2)),
+    default=Value(3), output_field=IntegerField(),
+)
+
+
+def my_unit_problems(user) -> QuerySet[Problem]:
+    """A handler's or grid worker's open problems of his own units, most urgent first: overdue,
+    then 待签收, then by deadline."""
+    scope = access.scope_for(user)
+    units = {unit_id for _, unit_id, role in scope.grants if role in access.UNIT_STAFF_ROLES}
+    return (Problem.objects.filter(unit_id__in=units, state__in=[State.ASSIGNED, State.RECTIFYING, State.SUBMITTED])
+            .select_related("category", "unit", "area").annotate(urgency=URGENCY)
+            .order_by("urgency", "deadline", "id"))
+
+
+def awaiting_verification(user) -> QuerySet[Problem]:
+    """Submitted problems this user is to verify: his own as verifier, and — for an office —
+    those in scope without a named verifier."""
+    scope = access.scope_for(user)
+    condition = Q(verifier_id=user.pk)
+    office_paths = [p for p, _, role in scope.grants if role == Role.OFFICE]
+    for path in office_paths:
+        condition |= Q(verifier__isnull=True, unit_path__startswith=path)
+    return (Problem.objects.filter(condition, state=State.SUBMITTED).select_related("category", "unit", "area")
+            .order_by("submitted_at"))
+
+
+def office_inbox(user) -> QuerySet[Problem]:
+    """What waits for an office: to accept, to assign, requests to decide."""
+    pending = ProblemRequest.objects.filter(status=RequestStatus.PENDING).values("problem_id")
+    return (problems_visible_to(user)
+            .filter(Q(state__in=[State.REPORTED, State.PENDING_ASSIGNMENT]) | Q(pk__in=pending))
+            .select_related("category", "unit", "area").order_by("created_at"))
+
+
+def public_closed(limit: int | None = None) -> QuerySet[Problem]:
+    qs = (Problem.objects.filter(state=State.CLOSED).select_related("category", "area", "unit")
+          .prefetch_related(Prefetch("photos", queryset=ProblemPhoto.objects.select_related("photo"),
+                                     to_attr="photo_links"))
+          .order_by("-closed_at", "-id"))
+    return qs[:limit] if limit else qs
+
+
+def duplicates_near(user, *, category: Category, area: Unit, latitude=None, longitude=None, address: str = "",
+                    exclude_pk: int | None = None, radius_m: float = 50) -> list[Problem]:
+    """Open problems of the same category at the same place: same address, or within the radius."""
+    from .services import distance_m
+
+    qs = (problems_visible_to(user).filter(category=category, state__in=OPEN_STATES)
+          .exclude(pk=exclude_pk).select_related("unit", "area"))
+    if latitude is not None:
+        # a coarse box first (about 0.001° ≈ 100 m), then the exact distance
+        box = max(radius_m / 90_000, 0.0005)
+        near = qs.filter(latitude__range=(float(latitude) - box, float(latitude) + box),
+                         longitude__range=(float(longitude) - box, float(longitude) + box))
+        found = [p for p in near[:200] if distance_m(latitude, longitude, p.latitude, p.longitude) <= radius_m]
+    else:
+        found = []
+    if address.strip():
+        found += [p for p in qs.filter(address=address.strip())[:20] if p not in found]
+    return found[:20]
+
+
+def unread_count(user) -> int:
+    return user.notifications.filter(read_at__isnull=True).count()
+
+

@@ -1,0 +1,103 @@
+"""Deadlines: the SLA table and the office's working calendar, on top of core.worktime."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from wenming.core import worktime
+
+from .models import (
+    RUNNING_STATES,
+    CalendarOverride,
+    CaseSettings,
+    Category,
+    Escalation,
+    Problem,
+    SlaRule,
+    SlaUnit,
+)
+
+# used when the table has no rule at all for a severity (DESIGN.md §5)
+DEFAULT_LIMITS = {"urgent": (0, SlaUnit.DAYS), "normal": (3, SlaUnit.DAYS), "difficult": (15, SlaUnit.DAYS),
+                  "long_term": (60, SlaUnit.DAYS)}
+DEFAULT_WARN_HOURS = 4
+
+
+def case_settings() -> CaseSettings:
+    row = CaseSettings.objects.order_by("pk").first()
+    return row if row is not None else CaseSettings.objects.create()
+
+
+def work_schedule() -> worktime.Schedule:
+    row = case_settings()
+    overrides = dict(CalendarOverride.objects.values_list("day", "is_workday"))
+    return worktime.Schedule(periods=((row.morning_start, row.morning_end), (row.afternoon_start, row.afternoon_end)),
+                             overrides=overrides)
+
+
+def rule_for(category: Category, severity: str) -> SlaRule | None:
+    """The most specific rule: the category, then its parent, then any category."""
+    rules = {r.category_id: r for r in SlaRule.objects.filter(severity=severity)}
+    for key in (category.pk, category.parent_id, None):
+        if key in rules:
+            return rules[key]
+    return None
+
+
+def deadline_for(category: Category, severity: str, start: datetime, schedule=None) -> datetime:
+    schedule = schedule or work_schedule()
+    rule = rule_for(category, severity)
+    limit, unit = (rule.limit, rule.limit_unit) if rule else DEFAULT_LIMITS[severity]
+    if unit == SlaUnit.HOURS:
+        return worktime.add_working_hours(start, limit, schedule)
+    return worktime.add_working_days(start, limit, schedule)
+
+
+def warn_hours_for(category: Category, severity: str) -> int:
+    rule = rule_for(category, severity)
+    return rule.warn_hours if rule else DEFAULT_WARN_HOURS
+
+
+def working_hours_between(a: datetime, b: datetime, schedule=None) -> float:
+    return worktime.working_hours_between(a, b, schedule or work_schedule())
+
+
+def warn_at(problem: Problem, schedule=None) -> datetime | None:
+    """When ``warn_hours`` of office time remain before the deadline."""
+    if not problem.deadline or not problem.assigned_at:
+        return None
+    schedule = schedule or work_schedule()
+    total = worktime.working_hours_between(problem.assigned_at, problem.deadline, schedule)
+    lead = warn_hours_for(problem.category, problem.severity)
+    if total <= lead:
+        return None
+    return worktime.add_working_hours(problem.assigned_at, total - lead, schedule)
+
+
+def stage_deadline(problem: Problem) -> datetime | None:
+    """The deadline now running: the latest 督办单/督办函's, else the problem's own."""
+    if problem.escalation in (Escalation.NOTICE, Escalation.LETTER):
+        notice = problem.notices.order_by("-issued_at", "-id").first()
+        if notice is not None:
+            return notice.deadline
+    return problem.deadline
+
+
+def schedule(problem: Problem) -> None:
+    """Set ``next_due_at``: when the sweeper must next look at the problem. Only problems whose
+    clock runs (交办 or 整改中) are watched; submitting stops the clock, 退回重改 restarts it."""
+    if problem.state not in RUNNING_STATES or not problem.deadline:
+        problem.next_due_at = None
+        return
+    if problem.escalation == Escalation.BULLETIN:
+        problem.next_due_at = None
+    elif problem.escalation == Escalation.NONE:
+        warning = warn_at(problem)
+        now = timezone.now()
+        problem.next_due_at = warning if warning and warning > now else problem.deadline
+        if warning and warning <= now < problem.deadline:
+            problem.next_due_at = now  # the warning is due already
+    else:
+        problem.next_due_at = stage_deadline(problem)

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import api, views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.ledger, name="ledger"),
+    path("new/", views.report, name="report"),
+    path("mine/", views.mine, name="mine"),
+    path("verify/", views.verify_list, name="verify"),
+    path("todo/", views.todo, name="todo"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("<str:code>/", views.detail, name="detail"),
+    path("<str:code>/act/<str:action>/", views.act, name="act"),
+]
+
+api_urlpatterns = [
+    path("problems/", api.problems, name="api_problems"),
+    path("problems/<str:code>/", api.problem, name="api_problem"),
+    path("problems/<str:code>/actions/<str:action>/", api.problem_action, name="api_action"),
+]

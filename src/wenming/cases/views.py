@@ -1,0 +1,251 @@
+"""Pages of the rectification loop. Views parse input, call a selector or a service, render."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wenming.core import access
+from wenming.core.errors import ServiceError
+from wenming.core.photos import PhotoError, process_photo, read_upload
+from wenming.core.services_photos import photo_create
+from wenming.org.models import Unit, User
+
+from . import routing, selectors, services
+from .forms import ActionForm, ReportForm
+from .models import Category, Problem, Severity, Source, State
+from .workflow import BY_ACTION, accepts
+
+MAX_PHOTOS = 9
+
+
+def _photos_from(request, field: str, unit) -> list:
+    """Validate every uploaded photo first, then store them (in the caller's transaction)."""
+    files = request.FILES.getlist(field)
+    if len(files) > MAX_PHOTOS:
+        raise ServiceError(f"一次最多上传{MAX_PHOTOS}张照片")
+    datas = []
+    for upload in files:
+        data = read_upload(upload)
+        process_photo(data, filename=upload.name)  # raises PhotoError with a Chinese message
+        datas.append((data, upload.name))
+    return [photo_create(actor=request.user, data=data, filename=name, unit=unit) for data, name in datas]
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request):
+    if not access.scope_for(request.user).roles & access.REPORT_ROLES:
+        access.refuse_forbidden(request.user, "cases.report")
+    initial = {}
+    own = access.scope_for(request.user).own_unit_ids
+    if own:
+        initial["area"] = Unit.objects.filter(pk__in=own).values_list("code", flat=True).first()
+    form = ReportForm(request.POST or None, user=request.user, initial=initial)
+    suggestion = duplicates = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        intake = services.Intake(
+            title=data["title"], category=data["category"], area=data["area"], description=data["description"],
+            severity=data["severity"], source=data["source"], address=data["address"],
+            latitude=data["latitude"], longitude=data["longitude"])
+        try:
+            with transaction.atomic():
+                photos = _photos_from(request, "photos", data["area"])
+                problem, _ = services.problem_report(actor=request.user, intake=intake, photos=photos,
+                                                     idempotency_key=request.POST.get("idempotency_key") or None)
+        except PhotoError as error:
+            form.add_error(None, f"照片：{error}")
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"已提交问题 {problem.code}")
+            return redirect("cases:detail", code=problem.code)
+    return render(request, "cases/report.html", {"form": form, "suggestion": suggestion, "duplicates": duplicates,
+                                                 "idempotency_key": timezone.now().strftime("%Y%m%d%H%M%S%f")})
+
+
+# --- one problem ------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def detail(request, code: str):
+    problem = selectors.problem_get(request.user, code)
+    pending = selectors.problem_pending_request(problem)
+    available = services.available_actions(request.user, problem, pending)
+    context = {
+        "problem": problem, "pending": pending, "actions": available,
+        "timeline": selectors.problem_timeline(problem), "photos": selectors.problem_photos(problem),
+        "notices": problem.notices.all(), "form": ActionForm(),
+        "accepts": {t.action: accepts(t) for t in available},
+        "show_reporter": "office" in access.problem_reach(request.user, problem),
+    }
+    if any(t.action in {"assign", "reassign"} for t in available):
+        context["suggestion"] = routing.suggest(problem.category, problem.area)
+        context["duplicates"] = selectors.duplicates_near(
+            request.user, category=problem.category, area=problem.area, latitude=problem.latitude,
+            longitude=problem.longitude, address=problem.address, exclude_pk=problem.pk)
+    return render(request, "cases/detail.html", context)
+
+
+@login_required
+@require_POST
+def act(request, code: str, action: str):
+    problem = selectors.problem_get(request.user, code)
+    if action not in BY_ACTION:
+        return redirect("cases:detail", code=code)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("cases:detail", code=code)
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            unit = None
+            if data["unit"]:
+                unit = Unit.objects.filter(code=data["unit"].strip(), is_active=True).first()
+                if unit is None or not access.scope_for(request.user).sees_unit(unit):
+                    raise ServiceError(f"找不到编码为{data['unit']}的单位，或不在您的范围内")
+            keep = None
+            if data["keep"]:
+                keep = selectors.problems_visible_to(request.user).filter(code=data["keep"].strip()).first()
+                if keep is None:
+                    raise ServiceError(f"找不到编号为{data['keep']}的问题")
+            verifier = None
+            if data["verifier"]:
+                verifier = User.objects.filter(username=data["verifier"].strip(), is_active=True).first()
+                if verifier is None:
+                    raise ServiceError(f"找不到账号{data['verifier']}")
+            deadline = data["deadline"]
+            if deadline is not None and timezone.is_naive(deadline):
+                deadline = timezone.make_aware(deadline)
+            photos = _photos_from(request, "photos", problem.unit or problem.area) if request.FILES else []
+            result = services.perform(actor=request.user, problem=problem, action=action, note=data["note"],
+                                      reason=data["reason"], unit=unit, deadline=deadline, keep=keep,
+                                      verifier=verifier, photos=photos)
+    except (ServiceError, PhotoError) as error:
+        messages.error(request, getattr(error, "message", str(error)))
+        return redirect("cases:detail", code=code)
+    messages.success(request, f"{BY_ACTION[action].label}：已完成")
+    if action == "recur":
+        return redirect("cases:detail", code=result.code)
+    if not selectors.problems_visible_to(request.user).filter(pk=problem.pk).exists():
+        return redirect("cases:mine")  # returned to the office, no longer ours
+    return redirect("cases:detail", code=code)
+
+
+# --- lists -------------------------------------------------------------------------------------------
+
+def _parse_day(text: str, end: bool = False):
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except (TypeError, ValueError):
+        return None
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+def ledger_filter(request) -> tuple[selectors.LedgerFilter, list[str]]:
+    params, errors = request.GET, []
+    f = selectors.LedgerFilter(state=params.get("state", ""), source=params.get("source", ""),
+                               severity=params.get("severity", ""), overdue=params.get("overdue") == "1",
+                               open_only=params.get("open") == "1", text=params.get("q", "").strip())
+    if f.state and f.state not in State.values:
+        errors.append("状态筛选无效")
+        f.state = ""
+    if f.source and f.source not in Source.values:
+        errors.append("来源筛选无效")
+        f.source = ""
+    if f.severity and f.severity not in Severity.values:
+        errors.append("严重程度筛选无效")
+        f.severity = ""
+    if params.get("unit"):
+        f.unit = Unit.objects.filter(code=params["unit"].strip()).first()
+        if f.unit is None or not access.scope_for(request.user).sees_unit(f.unit):
+            errors.append("找不到该单位编码，或该单位不在您的范围内")
+            f.unit = Unit(path="/-/")  # matches nothing
+    if params.get("category"):
+        f.category = Category.objects.filter(code=params["category"]).first()
+        if f.category is None:
+            errors.append("类别筛选无效")
+    for name in ("start", "end"):
+        if params.get(name):
+            value = _parse_day(params[name], end=name == "end")
+            if value is None:
+                errors.append(("开始" if name == "start" else "结束") + "日期格式应为 年-月-日")
+            setattr(f, name, value)
+    return f, errors
+
+
+@login_required
+@require_GET
+def ledger(request):
+    if not access.scope_for(request.user).has("org.view"):
+        access.refuse_forbidden(request.user, "cases.ledger")
+    f, errors = ledger_filter(request)
+    qs = selectors.ledger(request.user, f)
+    page = Paginator(selectors.ledger_rows(qs), 50).get_page(request.GET.get("page"))
+    categories = Category.objects.filter(parent__isnull=True).prefetch_related("children")
+    return render(request, "cases/ledger.html", {
+        "page": page, "errors": errors, "params": request.GET, "counts": selectors.state_counts(qs),
+        "states": State.choices, "sources": Source.choices, "severities": Severity.choices,
+        "categories": categories,
+    })
+
+
+@login_required
+@require_GET
+def mine(request):
+    scope = access.scope_for(request.user)
+    if not scope.roles & access.UNIT_STAFF_ROLES:
+        access.refuse_forbidden(request.user, "cases.mine")
+    problems = list(selectors.my_unit_problems(request.user)[:200])
+    return render(request, "cases/mine.html", {"problems": problems, "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def verify_list(request):
+    scope = access.scope_for(request.user)
+    if not scope.roles & {"inspector", "office"}:
+        access.refuse_forbidden(request.user, "cases.verify")
+    return render(request, "cases/verify.html", {"problems": selectors.awaiting_verification(request.user)[:200]})
+
+
+@login_required
+@require_GET
+def todo(request):
+    if "office" not in access.scope_for(request.user).roles:
+        access.refuse_forbidden(request.user, "cases.todo")
+    return render(request, "cases/todo.html", {"problems": selectors.office_inbox(request.user)[:200]})
+
+
+@login_required
+@require_GET
+def notifications(request):
+    items = Paginator(request.user.notifications.select_related("problem"), 30).get_page(request.GET.get("page"))
+    return render(request, "cases/notifications.html", {"page": items, "params": request.GET})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("cases:notifications")
+
+
+def public_closed(request):
+    """结单公示: closed problems with before/after photos, no personal data. No login."""
+    page = Paginator(selectors.public_closed(), 20).get_page(request.GET.get("page"))
+    return render(request, "cases/public.html", {"page": page, "params": request.GET})
+

@@ -1,0 +1,52 @@
+"""Storing photos. Building blocks for the services of problems, inspections and citizen
+reports: they check who may attach a photo to what (and audit that action); these functions
+only store and publish."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from .models import Photo
+from .photos import process_photo
+
+
+def photo_create(*, actor, data: bytes, filename: str = "", unit=None) -> Photo:
+    """Validate, clean and store one photo. Raises ``photos.PhotoError`` (a Chinese message)
+    and stores nothing when the upload is not an acceptable JPEG/PNG.
+
+    ``unit`` is the unit whose scope may see the photo (besides the uploader); ``actor`` may be
+    None (an anonymous citizen report). The uploader's ``filename`` is not kept."""
+    processed = process_photo(data, filename=filename)  # CPU work before any lock or file
+    uploaded_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    photo = Photo(
+        width=processed.width, height=processed.height, taken_at=processed.taken_at,
+        latitude=processed.latitude, longitude=processed.longitude, sha256=processed.sha256,
+        uploaded_by=uploaded_by, unit=unit,
+    )
+    stored: list = []
+    try:
+        with transaction.atomic():
+            # upload_to gives each file a random name; the names passed here are ignored
+            photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
+            stored.append(photo.image)
+            photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumb), save=False)
+            stored.append(photo.thumbnail)
+            photo.save()
+    except BaseException:
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise
+    return photo
+
+
+def photos_publish(*, photos: Iterable[Photo]) -> None:
+    """Make photos visible to everyone (a problem published as closed, 结单公示)."""
+    photos = list(photos)
+    if not photos:
+        return
+    Photo.objects.filter(pk__in=[photo.pk for photo in photos], is_public=False).update(is_public=True)
+    for photo in photos:
+        photo.is_public = True

@@ -1,0 +1,293 @@
+"""Working-time arithmetic pinned against the official 2026 calendar (chinesecalendar 1.11.0).
+
+2026 facts used below (国务院办公厅 2026 holiday notice, as encoded in the library):
+  元旦       1-1..1-3 off, Sunday 1-4 worked
+  春节       2-15..2-23 off, Saturday 2-14 and Saturday 2-28 worked
+  中秋       Friday 9-25..Sunday 9-27 off, Sunday 9-20 worked
+  国庆       10-1..10-7 off, Saturday 10-10 worked
+No pytest-django marks: nothing here touches the database.
+"""
+
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+import pytest
+
+from wenming.core.worktime import (
+    Schedule,
+    add_working_days,
+    add_working_hours,
+    calendar_covers,
+    is_working_day,
+    next_office_moment,
+    office_periods,
+    working_hours_between,
+)
+
+SH = ZoneInfo("Asia/Shanghai")
+S = Schedule()
+
+
+def at(y, m, d, hh=0, mm=0):
+    return datetime(y, m, d, hh, mm, tzinfo=SH)
+
+
+# ------------------------------------------------------------------ calendar
+
+
+@pytest.mark.parametrize("day, working", [
+    (date(2026, 9, 20), True),    # Sunday, make-up day for 中秋
+    (date(2026, 9, 25), False),   # Friday, 中秋
+    (date(2026, 9, 30), True),    # Wednesday
+    (date(2026, 10, 1), False),   # 国庆
+    (date(2026, 10, 7), False),
+    (date(2026, 10, 8), True),    # Thursday
+    (date(2026, 10, 10), True),   # Saturday, make-up day for 国庆
+    (date(2026, 10, 11), False),  # Sunday
+    (date(2026, 2, 14), True),    # Saturday, make-up day for 春节
+    (date(2026, 2, 23), False),   # Monday, last day of 春节
+    (date(2026, 2, 24), True),
+    (date(2026, 1, 4), True),     # Sunday, make-up day for 元旦
+    (date(2026, 3, 14), False),   # ordinary Saturday
+])
+def test_is_working_day_follows_official_calendar(day, working):
+    assert is_working_day(day, S) is working
+    assert chinese_calendar.is_workday(day) is working  # the library agrees: the pins are real data
+
+
+def test_calendar_coverage_and_fallback_for_2027_does_not_raise():
+    assert calendar_covers(2004) and calendar_covers(2026)
+    assert not calendar_covers(2003) and not calendar_covers(2027)
+    with pytest.raises(NotImplementedError):
+        chinese_calendar.is_workday(date(2027, 1, 4))
+    # Fallback Monday–Friday: 2027-01-01 is a Friday (truly 元旦, which is why overrides exist).
+    assert is_working_day(date(2027, 1, 1), S) is True
+    assert is_working_day(date(2027, 1, 2), S) is False  # Saturday
+    assert is_working_day(date(2003, 6, 2), S) is True   # Monday, before the library's range
+
+
+def test_overrides_win_over_library_and_fallback():
+    schedule = Schedule(overrides={date(2026, 3, 14): True,    # ordinary Saturday made a working day
+                                   date(2026, 3, 16): False,   # ordinary Monday made a day off
+                                   date(2027, 1, 1): False})   # 元旦 2027 entered before the library has it
+    assert is_working_day(date(2026, 3, 14), schedule) is True
+    assert is_working_day(date(2026, 3, 16), schedule) is False
+    assert is_working_day(date(2027, 1, 1), schedule) is False
+    assert is_working_day(date(2026, 3, 14), S) is False  # default schedule untouched
+
+
+def test_is_working_day_accepts_aware_datetime_in_schedule_zone():
+    # 2026-03-13 17:00 UTC is Saturday 01:00 in Shanghai.
+    assert is_working_day(datetime(2026, 3, 13, 17, 0, tzinfo=timezone.utc), S) is False
+    assert is_working_day(datetime(2026, 3, 13, 15, 0, tzinfo=timezone.utc), S) is True
+
+
+# ------------------------------------------------------------------ add_working_days
+
+
+def test_national_day_2026_three_working_days():
+    # Wed 9-30 16:00 → 10-8 Thu (1), 10-9 Fri (2), 10-10 Sat make-up (3).
+    assert add_working_days(at(2026, 9, 30, 16), 3, S) == at(2026, 10, 10, 17, 30)
+    # One more day skips Sunday 10-11.
+    assert add_working_days(at(2026, 9, 30, 16), 4, S) == at(2026, 10, 12, 17, 30)
+
+
+def test_three_working_days_over_ordinary_weekend():
+    due = add_working_days(at(2026, 3, 13, 16), 3, S)  # Friday 16:00
+    assert due == at(2026, 3, 18, 17, 30)              # Wednesday 17:30
+    assert due.tzinfo is SH
+    # The start's day never counts, whatever the hour (Friday evening, Saturday).
+    assert add_working_days(at(2026, 3, 13, 20), 3, S) == at(2026, 3, 18, 17, 30)
+    assert add_working_days(at(2026, 3, 14, 10), 3, S) == at(2026, 3, 18, 17, 30)
+
+
+def test_mid_autumn_2026_make_up_sunday_counts():
+    # Fri 9-18 10:00: Sun 9-20 (make-up, 1), Mon 9-21 (2); Thu 9-24 (5), then 9-25..27 off, Mon 9-28 (6).
+    assert add_working_days(at(2026, 9, 18, 10), 1, S) == at(2026, 9, 20, 17, 30)
+    assert add_working_days(at(2026, 9, 18, 10), 2, S) == at(2026, 9, 21, 17, 30)
+    assert add_working_days(at(2026, 9, 18, 10), 6, S) == at(2026, 9, 28, 17, 30)
+
+
+def test_spring_festival_2026_crossing():
+    # Fri 2-13 10:00: Sat 2-14 make-up (1), then 2-15..2-23 off, Tue 2-24 (2), Wed 2-25 (3).
+    assert add_working_days(at(2026, 2, 13, 10), 3, S) == at(2026, 2, 25, 17, 30)
+    # 15 working days (难点) from Thu 2-12: 2-13, 2-14, 2-24..2-27 (6), Sat 2-28 make-up (7),
+    # 3-2..3-6 (12), 3-9, 3-10, 3-11 (15).
+    assert add_working_days(at(2026, 2, 12, 9), 15, S) == at(2026, 3, 11, 17, 30)
+
+
+def test_same_day_zero_working_days():
+    assert add_working_days(at(2026, 3, 10, 9), 0, S) == at(2026, 3, 10, 17, 30)
+    assert add_working_days(at(2026, 3, 10, 17, 29), 0, S) == at(2026, 3, 10, 17, 30)
+    # At/after the end of office hours "today" is over: end of the next working day, never before the start.
+    assert add_working_days(at(2026, 3, 10, 17, 30), 0, S) == at(2026, 3, 11, 17, 30)
+    assert add_working_days(at(2026, 3, 13, 20), 0, S) == at(2026, 3, 16, 17, 30)  # Friday night → Monday
+    # Non-working day: end of the next working day.
+    assert add_working_days(at(2026, 10, 1, 10), 0, S) == at(2026, 10, 8, 17, 30)
+
+
+def test_override_saturday_working_shortens_deadline():
+    schedule = Schedule(overrides={date(2026, 3, 14): True})
+    # Fri 3-13 16:00: Sat 3-14 (1), Mon 3-16 (2), Tue 3-17 (3).
+    assert add_working_days(at(2026, 3, 13, 16), 3, schedule) == at(2026, 3, 17, 17, 30)
+    assert add_working_hours(at(2026, 3, 13, 16), 3, schedule) == at(2026, 3, 14, 10, 0)
+
+
+def test_fallback_2027_and_override_for_new_year():
+    # Thu 2026-12-31 10:00, 2 working days: fallback treats Fri 2027-01-01 as working (1), Mon 1-4 (2).
+    assert add_working_days(at(2026, 12, 31, 10), 2, S) == at(2027, 1, 4, 17, 30)
+    with_new_year = Schedule(overrides={date(2027, 1, 1): False})
+    assert add_working_days(at(2026, 12, 31, 10), 2, with_new_year) == at(2027, 1, 5, 17, 30)
+    # Entirely inside the uncovered year: Mon–Fri.
+    assert add_working_days(at(2027, 3, 5, 9), 1, S) == at(2027, 3, 8, 17, 30)
+    assert working_hours_between(at(2027, 3, 1), at(2027, 3, 8), S) == 35.0
+
+
+def test_add_working_days_rejects_bad_input():
+    with pytest.raises(ValueError):
+        add_working_days(at(2026, 3, 10, 9), -1, S)
+    with pytest.raises(TypeError):
+        add_working_days(at(2026, 3, 10, 9), 1.5, S)
+    with pytest.raises(ValueError):
+        add_working_days(datetime(2026, 3, 10, 9), 1, S)  # naive
+
+
+# ------------------------------------------------------------------ add_working_hours
+
+
+def test_four_hours_from_friday_1100_fit_in_friday():
+    # 11:00–12:00 (1 h) + 14:00–17:00 (3 h): no weekend needed.
+    assert add_working_hours(at(2026, 3, 13, 11), 4, S) == at(2026, 3, 13, 17, 0)
+
+
+def test_hours_across_an_ordinary_weekend():
+    # Friday 11:00, 6 h: 1 h + 3.5 h on Friday, 1.5 h on Monday from 08:30.
+    assert add_working_hours(at(2026, 3, 13, 11), 6, S) == at(2026, 3, 16, 10, 0)
+
+
+def test_hours_across_lunch():
+    assert add_working_hours(at(2026, 3, 10, 10), 3, S) == at(2026, 3, 10, 15, 0)
+    assert add_working_hours(at(2026, 3, 10, 11, 30), Decimal("0.5"), S) == at(2026, 3, 10, 12, 0)
+    assert add_working_hours(at(2026, 3, 10, 11, 30), Decimal("0.75"), S) == at(2026, 3, 10, 14, 15)
+    # Starting during lunch counts from 14:00.
+    assert add_working_hours(at(2026, 3, 10, 12, 30), 1, S) == at(2026, 3, 10, 15, 0)
+
+
+def test_deadline_landing_on_period_end_stays_there():
+    assert add_working_hours(at(2026, 3, 10, 14), 3.5, S) == at(2026, 3, 10, 17, 30)
+    assert add_working_hours(at(2026, 3, 10, 8, 30), 7, S) == at(2026, 3, 10, 17, 30)
+
+
+def test_start_in_the_evening_counts_from_next_morning():
+    assert add_working_hours(at(2026, 3, 10, 20), 2, S) == at(2026, 3, 11, 10, 30)
+    assert add_working_hours(at(2026, 3, 10, 17, 30), 1, S) == at(2026, 3, 11, 9, 30)
+    assert add_working_hours(at(2026, 3, 11, 6), 1, S) == at(2026, 3, 11, 9, 30)
+
+
+def test_zero_hours_is_next_office_moment():
+    assert add_working_hours(at(2026, 3, 10, 10), 0, S) == at(2026, 3, 10, 10)
+    assert add_working_hours(at(2026, 3, 10, 20), 0, S) == at(2026, 3, 11, 8, 30)
+    assert add_working_hours(at(2026, 3, 10, 12), 0, S) == at(2026, 3, 10, 14)
+    assert add_working_hours(at(2026, 10, 1, 9), 0, S) == at(2026, 10, 8, 8, 30)
+
+
+def test_hours_over_national_day_and_spring_festival():
+    # Wed 9-30 16:00: 1.5 h that day, 2.5 h on Thu 10-8.
+    assert add_working_hours(at(2026, 9, 30, 16), 4, S) == at(2026, 10, 8, 11, 0)
+    # Sat 2-14 (make-up) 16:00: 1.5 h that day, 2.5 h on Tue 2-24.
+    assert add_working_hours(at(2026, 2, 14, 16), 4, S) == at(2026, 2, 24, 11, 0)
+    # Starting on a holiday: 2-16 is 春节 → counting from 2-24 08:30.
+    assert add_working_hours(at(2026, 2, 16, 10), 8, S) == at(2026, 2, 25, 9, 30)
+
+
+def test_other_time_zone_in_schedule_zone_out():
+    start = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+    due = add_working_hours(start, 3, S)
+    assert due == at(2026, 3, 10, 15, 0)
+    assert due.tzinfo is SH
+
+
+def test_add_working_hours_rejects_bad_input():
+    for bad in (-1, float("nan"), float("inf"), Decimal("-0.5"), Decimal("NaN")):
+        with pytest.raises(ValueError):
+            add_working_hours(at(2026, 3, 10, 9), bad, S)
+    with pytest.raises(TypeError):
+        add_working_hours(at(2026, 3, 10, 9), "3", S)
+    with pytest.raises(ValueError):
+        add_working_hours(datetime(2026, 3, 10, 9), 3, S)
+
+
+# ------------------------------------------------------------------ working_hours_between
+
+
+def test_between_over_the_national_day_week():
+    assert working_hours_between(at(2026, 9, 30, 8, 30), at(2026, 10, 9, 17, 30), S) == 21.0
+    assert working_hours_between(at(2026, 9, 28), at(2026, 10, 12), S) == 42.0  # 9-28..9-30, 10-8..10-10
+    assert working_hours_between(at(2026, 9, 30, 16), at(2026, 10, 8, 11), S) == 4.0
+
+
+def test_between_partial_periods_and_order():
+    assert working_hours_between(at(2026, 3, 10, 11), at(2026, 3, 10, 15), S) == 2.0
+    assert working_hours_between(at(2026, 3, 10, 12, 15), at(2026, 3, 10, 13, 45), S) == 0.0  # lunch
+    assert working_hours_between(at(2026, 3, 10, 15), at(2026, 3, 10, 11), S) == 0.0        # b < a
+    assert working_hours_between(at(2026, 3, 10, 15), at(2026, 3, 10, 15), S) == 0.0
+
+
+def test_between_a_whole_year_matches_library_workday_count():
+    workdays_2026 = len(chinese_calendar.get_workdays(date(2026, 1, 1), date(2026, 12, 31)))
+    assert workdays_2026 == 248
+    assert working_hours_between(at(2026, 1, 1), at(2027, 1, 1), S) == 248 * 7.0
+
+
+@pytest.mark.parametrize("start", [at(2026, 9, 30, 16), at(2026, 2, 13, 11, 7), at(2026, 3, 10, 20),
+                                   at(2026, 12, 30, 12, 30)])
+@pytest.mark.parametrize("hours", [0.25, 4, 7, 15.5, 100])
+def test_between_is_inverse_of_add(start, hours):
+    due = add_working_hours(start, hours, S)
+    assert working_hours_between(start, due, S) == pytest.approx(hours, abs=1e-9)
+
+
+# ------------------------------------------------------------------ schedule, helpers
+
+
+def test_custom_schedule_and_helpers():
+    summer = Schedule(periods=(("08:00", "12:00"), ("15:00", "18:00")), tz="Asia/Shanghai")
+    assert summer.periods == ((time(8), time(12)), (time(15), time(18)))
+    assert summer.tz is SH
+    assert summer.daily_hours == 7.0
+    assert S.daily_hours == 7.0
+    assert add_working_hours(at(2026, 3, 10, 11), 2, summer) == at(2026, 3, 10, 16, 0)
+    assert add_working_days(at(2026, 3, 10, 11), 1, summer) == at(2026, 3, 11, 18, 0)
+    assert next_office_moment(at(2026, 3, 10, 12, 30), summer) == at(2026, 3, 10, 15, 0)
+    assert office_periods(date(2026, 10, 10), S) == [(at(2026, 10, 10, 8, 30), at(2026, 10, 10, 12)),
+                                                    (at(2026, 10, 10, 14), at(2026, 10, 10, 17, 30))]
+    assert office_periods(date(2026, 10, 11), S) == []
+
+
+def test_next_office_moment():
+    assert next_office_moment(at(2026, 3, 10, 8, 30), S) == at(2026, 3, 10, 8, 30)  # start inclusive
+    assert next_office_moment(at(2026, 3, 10, 17, 30), S) == at(2026, 3, 11, 8, 30)  # end exclusive
+    assert next_office_moment(at(2026, 3, 13, 18), S) == at(2026, 3, 16, 8, 30)      # Friday → Monday
+    assert next_office_moment(at(2026, 9, 30, 18), S) == at(2026, 10, 8, 8, 30)      # over 国庆
+
+
+def test_schedule_validation_and_immutability():
+    with pytest.raises(ValueError):
+        Schedule(periods=())
+    with pytest.raises(ValueError):
+        Schedule(periods=((time(12), time(8)),))
+    with pytest.raises(ValueError):
+        Schedule(periods=((time(14), time(17)), (time(8), time(12))))  # out of order
+    with pytest.raises(TypeError):
+        Schedule(overrides={datetime(2026, 3, 14): True})
+    source = {date(2026, 3, 14): True}
+    schedule = Schedule(overrides=source)
+    source[date(2026, 3, 14)] = False           # the schedule keeps its own copy
+    assert is_working_day(date(2026, 3, 14), schedule) is True
+    with pytest.raises(TypeError):
+        schedule.overrides[date(2026, 3, 15)] = True  # read-only
+    assert Schedule() == S and hash(Schedule()) == hash(S)
+    assert schedule != S
+    hash(schedule)  # hashable despite holding a mapping
