@@ -4,6 +4,7 @@
     wenming demo [--scale small|city] [--seed N] [--reset] [--if-empty]
     wenming init-city --code 370200 --name 某某市 --office-username admin_office
     wenming audit-verify
+    wenming sweep [--loop]                  (deadlines: warnings, 督办单, 督办函, 通报批评)
     wenming manage <any django command> …   (e.g. wenming manage check --deploy)
     wenming createsuperuser
 """
@@ -80,6 +81,7 @@ COMMANDS = {
     "createsuperuser": lambda argv: manage(["createsuperuser", *argv]),
     "init-city": lambda argv: manage(["init_city", *argv]),
     "audit-verify": lambda argv: manage(["audit_verify", *argv]),
+    "sweep": lambda argv: manage(["sweep", *argv]),
 }
 
 

@@ -1,0 +1,25 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from wenming.cases.sweeper import sweep
+
+
+class Command(BaseCommand):
+    help = "巡检到期问题：到期前预警、逾期下发督办单、仍逾期下发督办函、列入通报批评"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", action="store_true", help="持续运行（生产环境），每隔 --interval 秒巡检一次")
+        parser.add_argument("--interval", type=int, default=60)
+        parser.add_argument("--limit", type=int, default=500, help="每批最多处理的问题数")
+
+    def handle(self, *args, loop, interval, limit, **options):
+        while True:
+            report = sweep(limit=limit)
+            if report.claimed or not loop:
+                done = "，".join(f"{name} {n}" for name, n in sorted(report.actions.items())) or "无"
+                self.stdout.write(f"巡检：处理 {report.claimed} 件（{done}），跳过 {report.skipped} 件")
+            if not loop:
+                return
+            if report.claimed < limit:
+                time.sleep(interval)
