@@ -227,7 +227,7 @@ def _act(actor, problem: Problem, action: str, effect, note: str = "") -> Proble
     if t.reach not in reach or not (scope.roles & t.roles):
         access.refuse_forbidden(actor, f"cases.{action}", problem, problem.unit or problem.area)
     with transaction.atomic():
-        locked = Problem.objects.select_for_update().select_related("unit", "area", "category").get(pk=problem.pk)
+        locked = Problem.objects.select_for_update(of=("self",)).select_related("unit", "area", "category").get(pk=problem.pk)
         pending = pending_request(locked)
         if locked.state not in t.sources:
             raise ServiceError(f"该问题当前状态为“{locked.get_state_display()}”，不能{t.label}。可能已有他人处理，请刷新后查看。")

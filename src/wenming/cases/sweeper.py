@@ -48,7 +48,7 @@ def sweep(now: datetime | None = None, limit: int = 500) -> SweepReport:
                 report.skipped += 1
                 continue
             report.claimed += 1
-            problem = Problem.objects.select_for_update().select_related("unit", "area", "category").get(pk=pk)
+            problem = Problem.objects.select_for_update(of=("self",)).select_related("unit", "area", "category").get(pk=pk)
             action = _step(problem, now, steps, schedule)
             if action:
                 report.count(action)

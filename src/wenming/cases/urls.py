@@ -13,6 +13,10 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     # feature routes (one include per feature; they must stay above the <code> patterns)
+    path("", include("wenming.cases.urls_notices")),
+    path("", include("wenming.cases.urls_transfer")),
+    path("", include("wenming.cases.urls_metrics")),
+    path("", include("wenming.cases.urls_settings")),
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/act/<str:action>/", views.act, name="act"),
 ]

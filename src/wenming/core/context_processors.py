@@ -18,11 +18,15 @@ def navigation(request):
         items.append(("cases:verify", "待复核"))
     if scope.has("org.view"):
         items.append(("cases:ledger", "问题台账"))
+    if scope.roles & {"office", "leader", "admin"}:
+        items.append(("cases:metrics", "整改指标"))
     if scope.roles & {"office", "leader", "inspector", "handler", "grid_worker", "citizen", "volunteer"}:
         items.append(("cases:report", "报告问题"))
     items.append(("cases:notifications", "消息"))
     if scope.has("org.view"):
         items += [("org:tree", "组织体系"), ("org:teams", "领导小组与工作组")]
+    if scope.is_root_office:
+        items.append(("cases:settings", "整改设置"))
     if scope.has("org.manage_accounts"):
         items.append(("org:accounts", "账号管理"))
     if scope.has("audit.view"):

@@ -1,0 +1,189 @@
+"""Pages and API of the loop: each persona allowed or refused; forms answer bad input in Chinese."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from wenming.cases import services
+from wenming.cases.models import Problem, SlaRule, State
+from wenming.cases.tests.conftest import jpeg_bytes
+
+ALL = ["office_city", "office_district_a", "handler_street_a1", "handler_street_a2", "inspector", "leader",
+       "grid_worker", "citizen", "admin", "outsider"]
+
+
+def expect(**codes):
+    default = codes.pop("_", None)
+    return {name: codes.get(name, default) for name in ALL}
+
+
+@pytest.fixture
+def problem(personas, org, intake):
+    found, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    return services.problem_assign(actor=personas["office_district_a"], problem=found, unit=org["street_a1"])
+
+
+PAGES = [
+    ("ledger", lambda p: reverse("cases:ledger"), expect(_=200, citizen=403, outsider=403)),
+    ("report", lambda p: reverse("cases:report"), expect(_=200, admin=403, outsider=403)),
+    ("mine", lambda p: reverse("cases:mine"), expect(_=403, handler_street_a1=200, handler_street_a2=200,
+                                                     grid_worker=200)),
+    ("verify", lambda p: reverse("cases:verify"), expect(_=403, office_city=200, office_district_a=200,
+                                                         inspector=200)),
+    ("todo", lambda p: reverse("cases:todo"), expect(_=403, office_city=200, office_district_a=200)),
+    ("notifications", lambda p: reverse("cases:notifications"), expect(_=200)),
+    ("settings", lambda p: reverse("cases:settings"), expect(_=403, office_city=200)),
+    # the problem is in street A1, reported by the inspector (its verifier), seen by the district's leader
+    ("detail", lambda p: reverse("cases:detail", args=[p.code]),
+     expect(_=404, office_city=200, office_district_a=200, handler_street_a1=200, inspector=200, leader=200,
+            admin=200)),
+    ("api detail", lambda p: reverse("api:api_problem", args=[p.code]),
+     expect(_=404, office_city=200, office_district_a=200, handler_street_a1=200, inspector=200, leader=200,
+            admin=200)),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label,url,expected", PAGES, ids=[p[0] for p in PAGES])
+def test_pages_per_persona(login, problem, label, url, expected):
+    for persona in ALL:
+        status = login(persona).get(url(problem)).status_code
+        assert status == expected[persona], f"{label}: {persona} got {status}"
+
+
+@pytest.mark.django_db
+def test_public_page_needs_no_login_and_shows_no_personal_data(client, org, intake, personas, make_photo):
+    inspector = personas["inspector"]
+    problem, _ = services.problem_report(actor=inspector, intake=intake(), photos=[make_photo(inspector)])
+    problem = services.problem_assign(actor=personas["office_district_a"], problem=problem, unit=org["street_a1"])
+    handler = personas["handler_street_a1"]
+    services.problem_sign(actor=handler, problem=problem)
+    services.problem_submit(actor=handler, problem=problem, photos=[make_photo(handler)], note="已清理")
+    services.problem_verify_pass(actor=personas["inspector"], problem=problem)
+    page = client.get(reverse("public_closed")).content.decode()
+    assert problem.code in page and "整改前" in page and "整改后" in page
+    assert "孙浩" not in page and "13800001234" not in page  # the reporter is not shown
+    # the photos became public
+    link = problem.photos.first()
+    assert client.get(reverse("photo_thumb", args=[link.photo_id])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_action_buttons_follow_the_table(login, problem):
+    page = login("handler_street_a1").get(reverse("cases:detail", args=[problem.code])).content.decode()
+    assert "签收" in page and "申请退回" in page and "复核通过" not in page and "交办" not in page.split("办理过程")[0].split("<h2>办理</h2>")[-1]
+    page = login("office_district_a").get(reverse("cases:detail", args=[problem.code])).content.decode()
+    assert "改派" in page and "提级办理" in page and "签收" not in page.split("<h2>办理</h2>")[-1].split("办理过程")[0]
+
+
+@pytest.mark.django_db
+def test_act_through_the_page(login, problem):
+    handler = login("handler_street_a1")
+    response = handler.post(reverse("cases:act", args=[problem.code, "sign"]))
+    assert response.status_code == 302
+    problem.refresh_from_db()
+    assert problem.state == State.RECTIFYING
+    # submit without photos: refused in Chinese, nothing changes
+    response = handler.post(reverse("cases:act", args=[problem.code, "submit"]), {"note": "好了"}, follow=True)
+    assert "整改完成须填写照片" in response.content.decode()
+    problem.refresh_from_db()
+    assert problem.state == State.RECTIFYING
+    # a text file named .jpg is refused by content
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("after.jpg", b"<html>not an image</html>", content_type="image/jpeg")
+    response = handler.post(reverse("cases:act", args=[problem.code, "submit"]), {"note": "好了", "photos": fake},
+                            follow=True)
+    assert "只能上传 JPEG 或 PNG 照片" in response.content.decode()
+    problem.refresh_from_db()
+    assert problem.state == State.RECTIFYING
+    good = SimpleUploadedFile("after.jpg", jpeg_bytes(), content_type="image/jpeg")
+    handler.post(reverse("cases:act", args=[problem.code, "submit"]), {"note": "已清理", "photos": good})
+    problem.refresh_from_db()
+    assert problem.state == State.SUBMITTED and problem.photos.filter(phase="after").count() == 1
+    # the sibling street's handler cannot even see it
+    assert login("handler_street_a2").post(reverse("cases:act", args=[problem.code, "verify_pass"])).status_code == 404
+    # the handler cannot verify his own work
+    assert handler.post(reverse("cases:act", args=[problem.code, "verify_pass"])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_report_form(login, org, category):
+    client = login("grid_worker")
+    page = client.get(reverse("cases:report")).content.decode()
+    assert org["grid_a1"].code in page  # his grid is the default area
+    response = client.post(reverse("cases:report"), {"title": "", "category": category.pk, "severity": "normal",
+                                                     "area": org["street_a2"].code})
+    text = response.content.decode()
+    assert "这个字段是必填项" in text and "不在您可以报告的范围内" in text
+    assert Problem.objects.count() == 0
+    photo = __import__("django.core.files.uploadedfile", fromlist=["SimpleUploadedFile"]).SimpleUploadedFile(
+        "a.jpg", jpeg_bytes(), content_type="image/jpeg")
+    response = client.post(reverse("cases:report"), {
+        "title": "楼道堆放杂物", "category": category.pk, "severity": "normal", "area": org["grid_a1"].code,
+        "address": "甲一社区3栋", "photos": photo, "idempotency_key": "form-1"})
+    problem = Problem.objects.get()
+    assert response.status_code == 302 and problem.source == "grid" and problem.photos.count() == 1
+    # the same form submitted twice (a double tap) creates one problem
+    client.post(reverse("cases:report"), {
+        "title": "楼道堆放杂物", "category": category.pk, "severity": "normal", "area": org["grid_a1"].code,
+        "address": "甲一社区3栋", "idempotency_key": "form-1"})
+    assert Problem.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_api_intake_idempotent_and_errors(login, org, category):
+    client = login("inspector")
+    body = {"title": "公益广告破损", "category": "0601", "area": org["community_a1"].code, "address": "甲一社区东门"}
+    first = client.post(reverse("api:api_problems"), json.dumps(body), content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="abc-1")
+    again = client.post(reverse("api:api_problems"), json.dumps(body), content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["code"] == again.json()["code"] and Problem.objects.count() == 1
+    bad = client.post(reverse("api:api_problems"), json.dumps({"title": "", "category": "zz", "area": "1"}),
+                      content_type="application/json")
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == {"category": "类别编码无效", "area": "区域编码无效，或不在您可以报告的范围内",
+                                    "title": "标题不能为空"}
+    assert client.post(reverse("api:api_problems"), "{not json", content_type="application/json").json()["error"] == \
+        "请求体不是有效的JSON"
+    assert Client().post(reverse("api:api_problems"), json.dumps(body), content_type="application/json").status_code == 401
+    assert Problem.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_api_actions(login, problem):
+    url = reverse("api:api_action", args=[problem.code, "sign"])
+    assert login("handler_street_a2").post(url).status_code == 404
+    assert login("inspector").post(url).status_code == 403
+    response = login("handler_street_a1").post(url)
+    assert response.status_code == 200 and response.json()["state"] == "rectifying"
+    assert "submit" in response.json()["actions"]
+    again = login("handler_street_a1").post(url)
+    assert again.status_code == 409 and "可能已有他人处理" in again.json()["error"]
+    detail = login("office_district_a").get(reverse("api:api_problem", args=[problem.code])).json()
+    assert [e["action"] for e in detail["timeline"]] == ["report", "assign", "sign"]
+
+
+@pytest.mark.django_db
+def test_settings_page_saves_and_refuses(login):
+    client = login("office_city")
+    response = client.post(reverse("cases:settings_save", args=["sla"]), {
+        "category": "0201", "severity": "normal", "limit": 2, "limit_unit": "days", "warn_hours": 3})
+    assert response.status_code == 302
+    assert SlaRule.objects.get(category__code="0201", severity="normal").limit == 2
+    response = client.post(reverse("cases:settings_save", args=["sla"]), {
+        "category": "nope", "severity": "normal", "limit": 2, "limit_unit": "days", "warn_hours": 3}, follow=True)
+    assert "找不到编码为nope的类别" in response.content.decode()
+    response = client.post(reverse("cases:settings_save", args=["hours"]), {
+        "morning_start": "12:00", "morning_end": "08:30", "afternoon_start": "14:00", "afternoon_end": "17:30",
+        "recurrence_days": 90, "duplicate_radius_m": 50}, follow=True)
+    assert "办公时间应为" in response.content.decode()
+    for persona in ["office_district_a", "handler_street_a1", "admin", "citizen"]:
+        status = login(persona).post(reverse("cases:settings_save", args=["sla"]), {
+            "severity": "normal", "limit": 1, "limit_unit": "days", "warn_hours": 1}).status_code
+        assert status == 403, persona
+    assert not SlaRule.objects.filter(category__isnull=True, severity="normal", limit=1).exists()

@@ -1,0 +1,69 @@
+"""督办单/督办函 pages: the list of notices in the user's view, one notice laid out like the
+document (printable on A4), and the same notice as a .docx (GB/T 9704-2012 layout)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import documents, selectors_notices
+from .models import NoticeKind
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PAGE_SIZE = 30
+
+
+@login_required
+@require_GET
+def notice_list(request):
+    params, errors = request.GET, []
+    kind = params.get("kind", "")
+    if kind and kind not in NoticeKind.values:
+        errors.append("类型筛选无效")
+        kind = ""
+    year = None
+    if params.get("year"):
+        try:
+            year = int(params["year"])
+        except ValueError:
+            errors.append("年份筛选无效")
+    rows = selectors_notices.notice_list(request.user, kind=kind, year=year)
+    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
+    return render(request, "cases/notices.html", {
+        "page": page, "params": params, "errors": errors, "kinds": NoticeKind.choices,
+        "years": selectors_notices.notice_years(request.user),
+    })
+
+
+@login_required
+@require_GET
+def notice_detail(request, pk: int):
+    notice = selectors_notices.notice_get(request.user, pk)
+    layout = documents.notice_layout(notice)
+    sig_right, date_right = documents.signature_indents(layout.signature, layout.date)
+    return render(request, "cases/notice.html", {
+        "notice": notice, "doc": layout,
+        # the signature block's right indents, in em of the 3号 body text (as in the .docx)
+        "sig_right": f"{sig_right:g}", "date_right": f"{date_right:g}",
+    })
+
+
+def attachment_header(filename: str, fallback: str) -> str:
+    """Content-Disposition for a download whose name is Chinese: an ASCII ``filename`` for old
+    clients and the real name as ``filename*`` (RFC 6266 / RFC 5987, UTF-8, percent-encoded)."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@login_required
+@require_GET
+def notice_docx(request, pk: int):
+    notice = selectors_notices.notice_get(request.user, pk)
+    response = HttpResponse(documents.notice_docx(notice), content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment_header(f"{notice.number}.docx", f"notice-{notice.pk}.docx")
+    response["Cache-Control"] = "private, no-store"
+    return response

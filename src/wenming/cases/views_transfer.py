@@ -1,0 +1,94 @@
+"""Pages for the problem ledger's Excel export and the bulk import of problems."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods
+
+from wenming.core import access
+from wenming.core.sheets import MAX_IMPORT_BYTES, SheetError
+from wenming.org.models import Role
+
+from . import selectors, transfer
+from .views import ledger_filter
+
+
+class ProblemImportForm(forms.Form):
+    file = forms.FileField(label="问题清单（.xlsx 或 .csv）")
+
+
+@login_required
+@require_GET
+def export(request):
+    """The ledger as .xlsx, for the same filters as the ledger page; written to a temporary file
+    on disk and streamed from there."""
+    if not access.scope_for(request.user).has("org.view"):
+        access.refuse_forbidden(request.user, "cases.ledger_export")
+    f, errors = ledger_filter(request)
+    if errors:
+        messages.error(request, "筛选条件有误，未导出：" + "；".join(errors))
+        query = request.GET.urlencode()
+        return redirect(reverse("cases:ledger") + (f"?{query}" if query else ""))
+    qs = selectors.ledger(request.user, f)
+    handle = tempfile.TemporaryFile()
+    try:
+        transfer.export_ledger(actor=request.user, qs=qs, fileobj=handle,
+                               filters={key: request.GET.get(key, "") for key in request.GET})
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    name = f"问题台账-{timezone.localdate():%Y%m%d}.xlsx"
+    # FileResponse closes the file when sent; a non-ASCII name is given as filename*=utf-8''… (RFC 5987)
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=transfer.XLSX_CONTENT_TYPE)
+
+
+def _require_office(request, permission: str) -> None:
+    if Role.OFFICE not in access.scope_for(request.user).roles:
+        access.refuse_forbidden(request.user, permission)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_import(request):
+    _require_office(request, "cases.problem_import")
+    form = ProblemImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            form.add_error("file", "文件超过20MB，请拆分后分批导入")
+        else:
+            try:
+                report = transfer.import_problems(actor=request.user, data=upload.read(), filename=upload.name)
+            except SheetError as error:
+                form.add_error("file", str(error))
+            else:
+                if report.ok:
+                    text = f"导入成功：新建 {report.created} 个问题"
+                    if report.assigned:
+                        text += f"，其中 {report.assigned} 个已交办责任单位"
+                    messages.success(request, text)
+                    return redirect("cases:ledger")
+    return render(request, "cases/import.html", {
+        "form": form, "report": report, "max_rows": transfer.MAX_ROWS,
+        "severities": transfer.SEVERITY_LABELS.values(), "sources": transfer.SOURCE_LABELS.values(),
+    })
+
+
+@login_required
+@require_GET
+def import_template(request):
+    _require_office(request, "cases.problem_import")
+    response = HttpResponse(transfer.import_template(), content_type=transfer.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, "问题导入模板.xlsx")
+    return response
