@@ -187,3 +187,16 @@ def test_settings_page_saves_and_refuses(login):
             "severity": "normal", "limit": 1, "limit_unit": "days", "warn_hours": 1}).status_code
         assert status == 403, persona
     assert not SlaRule.objects.filter(category__isnull=True, severity="normal", limit=1).exists()
+
+
+@pytest.mark.django_db
+def test_home_shows_what_waits(login, problem, personas, intake):
+    services.problem_report(actor=personas["inspector"], intake=intake(address="另一处"))
+
+    def attention(persona):
+        return {i["label"]: i["count"] for i in login(persona).get(reverse("home")).context["attention"]}
+
+    assert attention("office_district_a")["待受理、待交办和待答复申请的问题"] == 1
+    assert attention("handler_street_a1")["本单位待签收的问题"] == 1
+    assert attention("handler_street_a2")["本单位待签收的问题"] == 0
+    assert attention("inspector")["待我复核的问题"] == 0
