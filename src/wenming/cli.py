@@ -82,6 +82,7 @@ COMMANDS = {
     "init-city": lambda argv: manage(["init_city", *argv]),
     "audit-verify": lambda argv: manage(["audit_verify", *argv]),
     "sweep": lambda argv: manage(["sweep", *argv]),
+    "bench": lambda argv: __import__("wenming.bench.runner", fromlist=["main"]).main(argv),
 }
 
 

@@ -91,6 +91,10 @@ def schedule(problem: Problem) -> None:
     if problem.state not in RUNNING_STATES or not problem.deadline:
         problem.next_due_at = None
         return
+    if problem.pk and problem.requests.filter(status="pending", kind="return").exists():
+        # the unit says the problem is not its duty: its clock waits for the office's answer
+        problem.next_due_at = None
+        return
     if problem.escalation == Escalation.BULLETIN:
         problem.next_due_at = None
     elif problem.escalation == Escalation.NONE:

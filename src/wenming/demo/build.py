@@ -21,6 +21,7 @@ from django.db.models import Q
 from wenming.core import audit
 from wenming.org.models import Membership, Patronage, Team, TeamMember, TeamUnit, Unit, UnitKind, User
 
+from .cases import CasesResult, build_cases
 from .org import PERSONA_USERNAMES, SCALES, DemoOrg, Progress, Sizes, build_org
 
 
@@ -32,6 +33,7 @@ class DemoError(CommandError):
 class DemoResult:
     org: DemoOrg
     seconds: float
+    cases: CasesResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -49,6 +51,64 @@ class TqdmProgress(Progress):
 
 
 # --- reset -----------------------------------------------------------------------------------------
+
+def _problem_tables() -> list[type]:
+    """Every model whose rows belong to problems: those pointing at Problem, then those pointing at
+    them (the timeline's photo links, …), found through the model graph so that tables added
+    later are cleared too. Problem itself comes last."""
+    from wenming.cases.models import Problem
+
+    found: list[type] = []
+    todo = [Problem]
+    while todo:
+        model = todo.pop()
+        # reverse relations, the hidden ones too (related_name="+", e.g. Notification.problem)
+        for rel in model._meta.get_fields(include_hidden=True):
+            if not (rel.is_relation and rel.auto_created and not rel.concrete):
+                continue
+            related = rel.related_model
+            if related is Problem or related in found:
+                continue
+            found.append(related)
+            todo.append(related)
+        for m2m in model._meta.many_to_many:
+            through = m2m.remote_field.through
+            if through not in found:
+                found.append(through)
+    return [*reversed(found), Problem]
+
+
+def _reset_cases() -> None:
+    """Problems and everything hanging on them (timeline, requests, photos links, 督办单/督办函,
+    notifications, outbound messages, the code counters). Plain DELETEs, table by table: a
+    million problems with their timelines would not fit the ORM's cascade collector. The
+    foreign keys are deferred, so the order inside the transaction does not matter."""
+    from django.db import connection
+
+    from wenming.cases.models import NoticeCounter, OutboundMessage, ProblemCounter
+    from wenming.core.models import Photo
+
+    photo_ids = set()
+    tables = _problem_tables()
+    for model in tables:  # photos attached to problems or their timeline
+        for f in model._meta.concrete_fields:
+            if f.is_relation and f.related_model is Photo:
+                photo_ids.update(model.objects.values_list(f.attname, flat=True))
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in [*tables, NoticeCounter, ProblemCounter, OutboundMessage]:
+            cursor.execute(f"DELETE FROM {quote(model._meta.db_table)}")
+    # the photos themselves, with their files; also those of units and accounts about to go
+    people = Membership.objects.values("user_id")
+    photos = Photo.objects.filter(Q(pk__in=photo_ids) | Q(unit__isnull=False) | Q(uploaded_by__in=people)
+                                  | Q(uploaded_by__username__in=PERSONA_USERNAMES))
+    files = [(p.image, p.thumbnail) for p in photos.only("image", "thumbnail")]
+    photos.delete()
+    for pair in files:
+        for field_file in pair:
+            if field_file.name:
+                field_file.storage.delete(field_file.name)
+
 
 def _reset_org() -> None:
     Patronage.objects.all().delete()
@@ -75,6 +135,7 @@ def _reset_sessions() -> None:
 # in order: rows that point to others go first. The audit log is never touched: it is append-only
 # (on PostgreSQL a trigger refuses deletes) and references users and units by plain ids.
 RESET_STEPS = [
+    ("问题、整改记录、督办文书与通知", _reset_cases),
     ("组织机构与账号", _reset_org),
     ("会话与登录锁定", _reset_sessions),
 ]
@@ -91,10 +152,12 @@ def reset_demo_data(*, out=None) -> None:
 # --- build -----------------------------------------------------------------------------------------
 
 def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bool = False,
-               sizes: Sizes | None = None, progress: Progress | None = None) -> DemoResult:
+               sizes: Sizes | None = None, progress: Progress | None = None,
+               problems: int | None = None) -> DemoResult:
     """Build the demo city into the database. Refuses when units exist, unless ``reset`` — then the
-    organisation (units, teams, 包保, accounts) is deleted first. ``stdout`` (anything with
-    ``write``) receives progress lines in Chinese."""
+    problems and the organisation (units, teams, 包保, accounts) are deleted first. ``stdout``
+    (anything with ``write``) receives progress lines in Chinese. ``problems`` overrides the
+    city scale's 1,000,000 problems; 0 builds no problems at either scale (the organisation only)."""
 
     def out(line: str) -> None:
         if stdout is not None:
@@ -106,7 +169,7 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
     if existing and not reset:
         raise DemoError(
             f"数据库中已有 {existing} 个单位，为避免覆盖现有数据，未生成演示城市。"
-            "如确需删除现有的单位、机构、包保关系和账号并重建演示城市，请加 --reset 参数（审计日志会保留）。")
+            "如确需删除现有的问题、单位、机构、包保关系和账号并重建演示城市，请加 --reset 参数（审计日志会保留）。")
     if not existing and not reset:
         taken = list(User.objects.filter(username__in=PERSONA_USERNAMES).values_list("username", flat=True))
         if taken:
@@ -116,7 +179,7 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
     timings: dict[str, float] = {}
     started = time.perf_counter()
     if reset:
-        out("正在清除现有组织数据……")
+        out("正在清除现有演示数据……")
         reset_demo_data(out=out)
         timings["reset"] = time.perf_counter() - started
 
@@ -134,16 +197,29 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
     out(f"  账号：{org.account_count} 个（工作人员 {org.staff_count} 个）；机构 {len(org.teams)} 个；"
         f"包保关系 {org.patronage_count} 条")
 
-    # later generators go here, each in its own transaction, e.g.
-    #   places = build_places(org=org, seed=seed, progress=progress)
-    #   build_problems(org=org, places=places, seed=seed, progress=progress)
+    # later generators go here, each in its own transaction (or batches of them)
+    mark = time.perf_counter()
+    cases = None
+    if problems == 0:
+        out("  （未生成问题）")
+    elif scale == "city":
+        count = 1_000_000 if problems is None else problems
+        out(f"正在生成 {count:,} 个问题及其时间线（三年，分批写入）……")
+        cases = build_cases(org, scale=scale, seed=seed, progress=progress, count=count)
+    else:
+        out("正在生成问题（通过整改流程逐步办理，约需几秒）……")
+        with transaction.atomic():
+            cases = build_cases(org, scale=scale, seed=seed, progress=progress)
+    timings["cases"] = time.perf_counter() - mark
+    if cases is not None:
+        out(cases.summary())
 
     seconds = time.perf_counter() - started
     audit.record("demo.build", target=org.city, unit=org.city, username="cli",
                  detail={"scale": scale, "seed": seed, "reset": reset, "units": sum(counts.values()),
-                         "accounts": org.account_count, "seconds": round(seconds, 1)})
+                         "accounts": org.account_count, "problems": cases.problems if cases else 0, "seconds": round(seconds, 1)})
     out(f"完成，用时 {seconds:.1f} 秒。")
-    return DemoResult(org=org, seconds=seconds, timings=timings)
+    return DemoResult(org=org, seconds=seconds, timings=timings, cases=cases)
 
 
 # --- the login help printed at the end -------------------------------------------------------------

@@ -127,3 +127,14 @@ def test_sweep_command(assigned, capsys):
     Problem.objects.filter(pk=assigned.pk).update(next_due_at=timezone.now() - timedelta(minutes=1))
     call_command("sweep")
     assert "巡检：处理 1 件" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_pending_return_request_pauses_the_clock(assigned, personas, org):
+    problem = services.problem_request_return(actor=personas["handler_street_a1"], problem=assigned,
+                                              reason="不属于本街道")
+    assert problem.next_due_at is None
+    assert sweeper.sweep(now=problem.deadline + timedelta(days=3)).claimed == 0
+    assert not SupervisionNotice.objects.exists()
+    problem = services.problem_refuse_return(actor=personas["office_district_a"], problem=problem, reason="属于本街道")
+    assert problem.next_due_at is not None

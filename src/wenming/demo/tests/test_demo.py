@@ -48,7 +48,7 @@ WORKING_GROUP_NAMES = {"基础环境整治组", "问卷调查组", "志愿服务
 
 @pytest.fixture
 def small():
-    return build_demo(scale="small", seed=2026).org
+    return build_demo(scale="small", seed=2026, problems=0).org
 
 
 def kind_counts() -> dict[str, int]:
@@ -268,15 +268,15 @@ def test_a_generated_staff_account_logs_in_too(small):
 
 
 def test_same_seed_same_city_and_reset():
-    build_demo(scale="small", seed=2026)
+    build_demo(scale="small", seed=2026, problems=0)
     first = digest()
     events_before = AuditEvent.objects.count()
-    build_demo(scale="small", seed=2026, reset=True)
+    build_demo(scale="small", seed=2026, reset=True, problems=0)
     assert digest() == first
     assert kind_counts() == SMALL_COUNTS  # nothing left over from the first build
     assert AuditEvent.objects.count() > events_before  # the audit log is kept, and the rebuild is in it
     assert verify_chain().ok
-    build_demo(scale="small", seed=7, reset=True)
+    build_demo(scale="small", seed=7, reset=True, problems=0)
     assert digest() != first
     assert kind_counts() == SMALL_COUNTS
 
@@ -284,23 +284,23 @@ def test_same_seed_same_city_and_reset():
 def test_refuses_when_units_exist(small):
     before = digest()
     with pytest.raises(DemoError, match="--reset"):
-        build_demo(scale="small", seed=2026)
+        build_demo(scale="small", seed=2026, problems=0)
     assert digest() == before
 
 
 def test_refuses_when_a_persona_username_is_taken():
     User.objects.create_user(username="admin", password="Something-1234")
     with pytest.raises(DemoError, match="admin"):
-        build_demo(scale="small", seed=2026)
+        build_demo(scale="small", seed=2026, problems=0)
     assert not Unit.objects.exists()
     # --reset removes it (it holds a persona's name)
-    build_demo(scale="small", seed=2026, reset=True)
+    build_demo(scale="small", seed=2026, reset=True, problems=0)
     assert Membership.objects.get(user__username="admin").role == Role.ADMIN
 
 
 def test_reset_keeps_unrelated_accounts(small):
     keeper = User.objects.create_user(username="ops_root", password="Something-1234")
-    build_demo(scale="small", seed=2026, reset=True)
+    build_demo(scale="small", seed=2026, reset=True, problems=0)
     assert User.objects.filter(pk=keeper.pk).exists()
 
 

@@ -1,0 +1,123 @@
+"""Smoke tests of the benchmarks: the ledger workload at a tiny size, in-process; the intake
+clients (login form, cookies, CSRF, JSON) against a live server. Timings are not asserted."""
+
+import re
+import threading
+from contextlib import contextmanager
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+
+from wenming.bench.runner import main as bench_main
+from wenming.bench.runner import result_line
+
+RESULT = re.compile(r"^RESULT (?P<workload>\w+)(?P<pairs>( [a-z_0-9]+=[^\s=]+)+)$")
+
+
+def parse(line: str) -> tuple[str, dict[str, str]]:
+    match = RESULT.match(line)
+    assert match, line
+    pairs = dict(pair.split("=", 1) for pair in match.group("pairs").split())
+    return match.group("workload"), pairs
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_result_line_format():
+    line = result_line("intake", {"api_per_s": 123.456, "ratio": 0.83251, "errors": 0, "big": 12345.678})
+    assert line == "RESULT intake api_per_s=123.5 ratio=0.8325 errors=0 big=12345.7"
+    assert parse(line)[0] == "intake"
+
+
+@pytest.mark.django_db
+def test_ledger_workload_at_a_tiny_size():
+    from wenming.bench.ledger import run
+
+    printed: list[str] = []
+    line = run(sizes=[400, 200], repeat=3, org_scale="small", seed=7, out=printed.append)
+    assert printed[-1] == line  # the RESULT line comes last
+    workload, values = parse(line)
+    assert workload == "ledger"
+    assert values["small"] == "200" and values["large"] == "400"
+    for page in ("handler", "mine", "office"):
+        for key in (f"{page}_q_small", f"{page}_q_large", f"{page}_ms_small", f"{page}_ms_large", f"ratio_{page}"):
+            assert key in values, key
+            float(values[key])
+        # a fixed number of queries, whatever the size
+        assert values[f"{page}_q_small"] == values[f"{page}_q_large"], page
+        assert int(values[f"{page}_q_small"]) > 0
+    assert all("HTTP 200" in text for text in printed if "次查询" in text)
+    from wenming.cases.models import Problem
+
+    assert Problem.objects.count() == 400
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def server_on_the_test_connection():
+    """A WSGI server in a thread that uses the test's own database connection (as Django's
+    live server does for in-memory SQLite), so it sees the test's rows and its writes are rolled
+    back with the test — no flush that would also remove what the migrations seeded."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connections
+
+    conn = connections["default"]
+    conn.inc_thread_sharing()
+    server = make_server("127.0.0.1", 0, WSGIHandler(), handler_class=_Quiet)
+
+    def serve():
+        connections["default"] = conn
+        server.serve_forever(poll_interval=0.05)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        conn.dec_thread_sharing()
+
+
+@pytest.mark.django_db
+def test_intake_clients_against_a_live_server(settings):
+    from django.db import connection
+
+    from wenming.bench.intake import measure, pick_reporters
+    from wenming.cases.models import Problem
+    from wenming.demo.build import build_demo
+    from wenming.demo.org import DEMO_PASSWORD
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the in-thread server shares the connection only on SQLite")
+    settings.ROOT_URLCONF = "wenming.bench.urls"
+    settings.ALLOWED_HOSTS = ["*"]
+    build_demo(scale="small", seed=3)
+    before = Problem.objects.count()
+    reporters = pick_reporters(2, seed=3)
+    lines: list[str] = []
+    with server_on_the_test_connection() as (host, port):
+        # one request at a time: the clients take turns on the one shared connection
+        figures = {}
+        for reporter in reporters:
+            figures = measure(host, port, [reporter], DEMO_PASSWORD, seconds=0.5, max_requests=3, warmup=0,
+                              out=lines.append)
+            assert figures["errors"] == 0, lines
+            assert figures["api_ok"] == 3 and figures["api_per_s"] > 0 and figures["baseline_per_s"] > 0
+    assert Problem.objects.count() - before == 6
+    made_by = set(Problem.objects.order_by("-id")[:6].values_list("reporter__username", flat=True))
+    assert made_by == {r.username for r in reporters}
+
+
+def test_unknown_workload_is_refused(capsys):
+    assert bench_main(["nonsense"]) == 2
+    assert "intake" in capsys.readouterr().err
+    assert bench_main([]) == 0

@@ -1,0 +1,257 @@
+"""The demo's problems: the small demo written through the services, and the city generator."""
+
+import random
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db.models import Count
+
+from wenming.cases import sla
+from wenming.cases.models import (
+    Escalation,
+    NoticeCounter,
+    NoticeKind,
+    Notification,
+    PhotoPhase,
+    Problem,
+    ProblemCounter,
+    ProblemEvent,
+    ProblemPhoto,
+    ProblemRequest,
+    RequestKind,
+    RequestStatus,
+    State,
+    SupervisionNotice,
+)
+from wenming.core import worktime
+from wenming.core.models import Photo
+from wenming.demo.build import build_demo
+from wenming.demo.cases import WorkIndex, build_cases, build_city_cases
+from wenming.demo.org import build_org
+
+pytestmark = pytest.mark.django_db
+
+SH = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SH)  # a Friday
+
+
+def timeline(problem):
+    return list(ProblemEvent.objects.filter(problem=problem).order_by("at", "id"))
+
+
+def assert_consistent(problem: Problem, now: datetime) -> None:
+    """What every problem must satisfy, however it was written."""
+    events = timeline(problem)
+    assert events, problem.code
+    first = events[0]
+    assert first.action == "report" and first.from_state == "", (problem.code, first.action)
+    assert abs((first.at - problem.created_at).total_seconds()) < 1, problem.code
+    assert events[-1].to_state == problem.state, (problem.code, events[-1].action, problem.state)
+    for before, after in zip(events, events[1:], strict=False):
+        if after.from_state:
+            assert after.from_state == before.to_state or after.action in {"merged_in", "recurred"}, \
+                (problem.code, before.action, after.action)
+    assert all(e.at <= now + timedelta(seconds=1) for e in events), problem.code
+    assert problem.created_at <= now
+    if problem.state in {State.ASSIGNED, State.RECTIFYING, State.SUBMITTED, State.CLOSED}:
+        assert problem.unit_id and problem.deadline and problem.assigned_at, problem.code
+        assert problem.created_at <= problem.assigned_at, problem.code
+    if problem.state == State.CLOSED:
+        assert problem.assigned_at <= problem.submitted_at <= problem.closed_at <= now, problem.code
+        assert problem.closed_on_time == (problem.submitted_at <= problem.deadline), problem.code
+        assert problem.handling_hours is not None and problem.handling_hours >= 0
+    if problem.state == State.MERGED:
+        assert problem.merged_into_id and problem.merged_into.state not in {State.MERGED, State.REJECTED}
+    if problem.state in {State.REPORTED, State.PENDING_ASSIGNMENT, State.REJECTED, State.MERGED}:
+        assert problem.next_due_at is None
+    assert problem.supervision_count == problem.notices.count(), problem.code
+    if problem.is_overdue:  # (a new 交办 clears the flag: the new unit's clock starts afresh)
+        assert any(e.action == "overdue" for e in events), problem.code
+    kinds = [e.action for e in events if e.action in {NoticeKind.NOTICE, NoticeKind.LETTER}]
+    assert sorted(kinds) == sorted(problem.notices.values_list("kind", flat=True)), problem.code
+
+
+# --- small: through the services -----------------------------------------------------------------
+
+@pytest.fixture
+def small():
+    return build_demo(scale="small", seed=2026)
+
+
+def test_small_demo_has_every_state_and_branch(small):
+    result = small.cases
+    states = dict(Problem.objects.values_list("state").annotate(n=Count("id")).order_by())
+    assert set(states) == set(State.values), states
+    assert 100 <= sum(states.values()) <= 150
+    assert result.problems == sum(states.values()) and result.states == states
+    assert states[State.CLOSED] > sum(states.values()) / 3  # most of the history is done
+
+    # every request kind, decided both ways and still pending
+    requests = set(ProblemRequest.objects.values_list("kind", "status"))
+    for kind in RequestKind.values:
+        for status in RequestStatus.values:
+            assert (kind, status) in requests, (kind, status)
+    pending = ProblemRequest.objects.filter(status=RequestStatus.PENDING).select_related("problem")
+    assert {r.problem.state for r in pending if r.kind == RequestKind.RETURN} == {State.ASSIGNED}
+    assert {r.problem.state for r in pending if r.kind != RequestKind.RETURN} == {State.RECTIFYING}
+
+    # 督办: 督办单 and 督办函, numbered per issuing office and year, from the real sweeper
+    kinds = set(SupervisionNotice.objects.values_list("kind", flat=True))
+    assert kinds == {NoticeKind.NOTICE, NoticeKind.LETTER}
+    for notice in SupervisionNotice.objects.all():
+        assert notice.number.endswith(f"第{notice.seq}号") and notice.unit.name in notice.body
+        assert str(notice.year) in notice.number
+    assert Problem.objects.filter(escalation=Escalation.BULLETIN, in_bulletin=True).exists()
+    assert Problem.objects.filter(state=State.CLOSED, closed_on_time=False, supervision_count__gt=0).exists()
+    assert Problem.objects.filter(is_overdue=True, state__in=[State.ASSIGNED, State.RECTIFYING]).exists()
+
+    # 退回重改 then 销号; recurrences both ways; merged duplicates
+    assert Problem.objects.filter(state=State.CLOSED, rework_count__gt=0).exists()
+    recurrences = Problem.objects.filter(recurrence_of__isnull=False).select_related("recurrence_of")
+    assert recurrences.count() >= 2
+    assert all(r.recurrence_of.state == State.CLOSED for r in recurrences)
+    assert ProblemEvent.objects.filter(action="recur").exists()  # a verifier's 反弹 action
+    assert ProblemEvent.objects.filter(action="recurred").exists()  # found on intake
+    merged = Problem.objects.filter(state=State.MERGED)
+    assert merged.exists() and all(p.merged_into_id for p in merged)
+    assert ProblemEvent.objects.filter(action="merged_in").count() == merged.count()
+    kept = Problem.objects.get(pk=merged.first().merged_into_id)
+    assert kept.followers.exists()
+
+    # returns, coordination (reassign, escalate, refuse), extensions went through the services
+    actions = set(ProblemEvent.objects.values_list("action", flat=True))
+    assert {"accept", "assign", "reject", "merge", "sign", "request_return", "approve_return", "refuse_return",
+            "request_coordination", "reassign", "escalate", "refuse_coordination", "request_extension",
+            "approve_extension", "refuse_extension", "submit", "verify_pass", "verify_fail", "recur",
+            "warn", "overdue", "notice", "letter", "bulletin"} <= actions
+
+
+def test_small_demo_timelines_are_consistent(small):
+    from django.utils import timezone
+
+    now = timezone.now()
+    for problem in Problem.objects.select_related("merged_into"):
+        assert_consistent(problem, now)
+    # the history covers weeks, and it was made by the persona accounts
+    first = Problem.objects.order_by("created_at").first().created_at
+    assert now - first > timedelta(days=25)
+    reporters = set(Problem.objects.values_list("reporter__username", flat=True))
+    assert {"inspector", "citizen", "grid_worker", "office_city", "office_district_a", "leader"} <= reporters
+    actors = set(ProblemEvent.objects.values_list("actor__username", flat=True))
+    assert {"handler_street_a1", "office_district_a", "inspector", "handler_jjzd"} & actors
+    assert "office_district_a" in actors and "inspector" in actors
+    # codes follow the order the problems came in
+    ordered = list(Problem.objects.order_by("created_at", "id").values_list("code", flat=True))
+    assert ordered == sorted(ordered)
+    counter = ProblemCounter.objects.get(year=timezone_year(Problem.objects.order_by("-created_at").first()))
+    assert counter.last >= 1
+
+
+def timezone_year(problem):
+    from django.utils import timezone
+
+    return timezone.localtime(problem.created_at).year
+
+
+def test_small_demo_photos_notifications_and_public_list(small, settings):
+    before = ProblemPhoto.objects.filter(phase=PhotoPhase.BEFORE).count()
+    after = ProblemPhoto.objects.filter(phase=PhotoPhase.AFTER).count()
+    assert before >= 20 and after >= Problem.objects.filter(state=State.CLOSED).count()
+    photo = Photo.objects.order_by("id").first()
+    assert (photo.width, photo.height) == (320, 240)
+    assert (settings.MEDIA_ROOT / photo.image.name).exists()
+    # closed problems' photos are public (结单公示)
+    closed_photos = Photo.objects.filter(pk__in=ProblemPhoto.objects.filter(problem__state=State.CLOSED)
+                                         .values("photo_id"))
+    assert closed_photos.exists() and not closed_photos.filter(is_public=False).exists()
+    # the personas have something in their inbox
+    for username in ["handler_street_a1", "office_district_a", "inspector"]:
+        assert Notification.objects.filter(user__username=username).exists(), username
+
+
+def test_small_demo_is_reproducible_with_a_fixed_clock(settings):
+    org = build_org(scale="small", seed=5)
+
+    def snapshot():
+        return sorted(Problem.objects.values_list("code", "title", "state", "escalation", "deadline", "closed_at",
+                                                  "address"))
+
+    build_cases(org, scale="small", seed=5, now=NOW)
+    first = snapshot()
+    assert all(row[5] is None or row[5] <= NOW for row in first)
+    from wenming.demo.build import _reset_cases
+
+    _reset_cases()
+    assert not Problem.objects.exists() and not ProblemCounter.objects.exists()
+    build_cases(org, scale="small", seed=5, now=NOW)
+    assert snapshot() == first
+
+
+def test_reset_removes_problems_and_their_photos(small, settings):
+    files = {Photo.objects.first().image.name}
+    count = Problem.objects.count()
+    result = build_demo(scale="small", seed=2026, reset=True)
+    assert Problem.objects.count() == count == result.cases.problems
+    assert ProblemCounter.objects.get().last == count  # the codes start again at 1
+    assert not (settings.MEDIA_ROOT / next(iter(files))).exists()
+    assert Photo.objects.count() == ProblemPhoto.objects.count()
+
+
+# --- city: bulk generator ------------------------------------------------------------------------
+
+def test_work_index_equals_worktime():
+    schedule = sla.work_schedule()
+    index = WorkIndex(schedule, NOW.date() - timedelta(days=400), NOW.date() + timedelta(days=60))
+    rng = random.Random(3)
+    for _ in range(300):
+        a = NOW - timedelta(minutes=rng.randint(0, 390 * 24 * 60))
+        b = a + timedelta(minutes=rng.randint(0, 20 * 24 * 60))
+        assert index.hours_between(a, b) == pytest.approx(worktime.working_hours_between(a, b, schedule), abs=1e-6)
+        days = rng.randint(0, 15)
+        assert index.add_days(a, days) == worktime.add_working_days(a, days, schedule)
+        hours = rng.uniform(0.1, 40)
+        assert abs((index.add_hours(a, hours) - worktime.add_working_hours(a, hours, schedule)).total_seconds()) < 1 \
+            or worktime.add_working_hours(a, hours, schedule).time() in {t for _, t in schedule.periods}
+
+
+def test_city_generator_in_miniature():
+    org = build_org(scale="small", seed=3)
+    written = build_city_cases(org, count=400, seed=3, now=NOW, batch_size=150)
+    assert written == 400 == Problem.objects.count()
+    problems = list(Problem.objects.select_related("merged_into"))
+    codes = [p.code for p in problems]
+    assert len(set(codes)) == 400 and all(c.startswith("WT20") and len(c) == 13 for c in codes)
+    assert {timezone_year(p) for p in problems} >= {NOW.year - 2, NOW.year - 1, NOW.year}
+    states = {p.state for p in problems}
+    assert State.CLOSED in states and sum(p.state == State.CLOSED for p in problems) > 300
+    schedule = sla.work_schedule()
+    for p in problems:
+        assert_consistent(p, NOW)
+        assert p.is_overdue == ProblemEvent.objects.filter(problem=p, action="overdue").exists()
+        n = ProblemEvent.objects.filter(problem=p).count()
+        assert 1 <= n <= 14
+        if p.state == State.CLOSED:
+            expected = worktime.working_hours_between(p.assigned_at, p.submitted_at, schedule)
+            assert p.handling_hours == pytest.approx(expected, abs=1e-4)
+        if p.state in {State.ASSIGNED, State.RECTIFYING}:
+            assert p.next_due_at is None and p.escalation == Escalation.BULLETIN or p.next_due_at > NOW
+        if p.state != State.REPORTED:
+            assert n >= 2
+    assert ProblemEvent.objects.filter(action="verify_pass").count() == sum(p.state == State.CLOSED for p in problems)
+    # the documents are numbered per issuer, kind and year without gaps; the counters agree
+    for counter in NoticeCounter.objects.all():
+        seqs = sorted(SupervisionNotice.objects.filter(issuer=counter.issuer, kind=counter.kind, year=counter.year)
+                      .values_list("seq", flat=True))
+        assert seqs == list(range(1, counter.last + 1))
+
+    # reproducible from the seed; a second call adds more and the codes go on
+    digest = sorted(Problem.objects.values_list("code", "title", "state", "created_at", "closed_at"))
+    build_city_cases(org, count=50, seed=3, now=NOW)
+    assert Problem.objects.count() == 450
+    assert len(set(Problem.objects.values_list("code", flat=True))) == 450
+    from wenming.demo.build import _reset_cases
+
+    _reset_cases()
+    build_city_cases(org, count=400, seed=3, now=NOW, batch_size=150)
+    assert sorted(Problem.objects.values_list("code", "title", "state", "created_at", "closed_at")) == digest
