@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from wenming.core import access
@@ -152,24 +153,32 @@ def _key(actor, key: str) -> str:
 
 def find_recurrence_of(problem: Problem) -> Problem | None:
     """A problem closed within the recurrence window, of the same category at the same place —
-    unless the place already has an open one (then the new report is a duplicate of that)."""
+    unless the place already has an open one (then the new report is a duplicate of that).
+    One query over the few columns it needs: this runs on every intake."""
     settings_row = sla.case_settings()
-    open_here = Problem.objects.filter(state__in=OPEN_STATES, category=problem.category, area=problem.area)
-    if any(same_place(other, problem, settings_row.duplicate_radius_m) for other in open_here[:50]):
-        return None
     since = timezone.now() - timezone.timedelta(days=settings_row.recurrence_days)
-    candidates = Problem.objects.filter(state=State.CLOSED, category=problem.category, closed_at__gte=since,
-                                        area=problem.area).order_by("-closed_at")
-    for candidate in candidates[:50]:
-        if same_place(candidate, problem, settings_row.duplicate_radius_m):
-            return candidate
-    return None
+    rows = (Problem.objects.filter(category=problem.category, area=problem.area)
+            .filter(Q(state__in=OPEN_STATES) | Q(state=State.CLOSED, closed_at__gte=since))
+            .order_by("-id").values_list("pk", "state", "latitude", "longitude", "address")[:100])
+    here = [(pk, state) for pk, state, lat, lon, address in rows
+            if same_place_values((lat, lon, address), (problem.latitude, problem.longitude, problem.address),
+                                 settings_row.duplicate_radius_m)]
+    if any(state in OPEN_STATES for _, state in here):
+        return None
+    closed = [pk for pk, state in here if state == State.CLOSED]
+    return Problem.objects.filter(pk__in=closed).order_by("-closed_at").first() if closed else None
 
 
 def same_place(a: Problem, b: Problem, radius_m: float) -> bool:
-    if a.latitude is not None and b.latitude is not None:
-        return distance_m(a.latitude, a.longitude, b.latitude, b.longitude) <= radius_m
-    return bool(a.address) and a.address.strip() == b.address.strip()
+    return same_place_values((a.latitude, a.longitude, a.address), (b.latitude, b.longitude, b.address), radius_m)
+
+
+def same_place_values(a: tuple, b: tuple, radius_m: float) -> bool:
+    """(latitude, longitude, address) pairs: within the radius when both have coordinates,
+    else the same address."""
+    if a[0] is not None and b[0] is not None:
+        return distance_m(a[0], a[1], b[0], b[1]) <= radius_m
+    return bool(a[2]) and a[2].strip() == (b[2] or "").strip()
 
 
 def distance_m(lat1, lon1, lat2, lon2) -> float:
