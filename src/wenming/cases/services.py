@@ -169,6 +169,16 @@ def find_recurrence_of(problem: Problem) -> Problem | None:
     return Problem.objects.filter(pk__in=closed).order_by("-closed_at").first() if closed else None
 
 
+def open_problems_near(*, category: Category, area: Unit, latitude=None, longitude=None, address: str = "",
+                       radius_m: float = 50) -> list[Problem]:
+    """Open problems of this category at this place (for the reporter: only code, title, state
+    and address are shown, nothing personal)."""
+    candidates = (Problem.objects.filter(category=category, area=area, state__in=OPEN_STATES)
+                  .only("code", "title", "state", "latitude", "longitude", "address").order_by("-id")[:100])
+    here = (latitude, longitude, address)
+    return [p for p in candidates if same_place_values((p.latitude, p.longitude, p.address), here, radius_m)][:10]
+
+
 def same_place(a: Problem, b: Problem, radius_m: float) -> bool:
     return same_place_values((a.latitude, a.longitude, a.address), (b.latitude, b.longitude, b.address), radius_m)
 

@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.ledger, name="ledger"),
     path("new/", views.report, name="report"),
+    path("new/nearby/", views.nearby, name="nearby"),
     path("mine/", views.mine, name="mine"),
     path("verify/", views.verify_list, name="verify"),
     path("todo/", views.todo, name="todo"),

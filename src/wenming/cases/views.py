@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +19,7 @@ from wenming.core.photos import PhotoError, process_photo, read_upload
 from wenming.core.services_photos import photo_create
 from wenming.org.models import Unit, User
 
-from . import routing, selectors, services
+from . import routing, selectors, services, sla
 from .forms import ActionForm, ReportForm
 from .models import Category, Problem, Severity, Source, State
 from .workflow import BY_ACTION, accepts
@@ -72,6 +73,28 @@ def report(request):
             return redirect("cases:detail", code=problem.code)
     return render(request, "cases/report.html", {"form": form, "suggestion": suggestion, "duplicates": duplicates,
                                                  "idempotency_key": timezone.now().strftime("%Y%m%d%H%M%S%f")})
+
+
+@login_required
+@require_GET
+def nearby(request):
+    """The report form asks, as the reporter fills it in, for open problems of the same category
+    at the same place (htmx fragment): a duplicate is better followed than reported again."""
+    category = Category.objects.filter(pk=request.GET.get("category") or 0).first()
+    area = Unit.objects.filter(code=(request.GET.get("area") or "").strip()).first()
+    found = []
+    if category is not None and area is not None and access.may_report_in(request.user, area):
+        try:
+            lat = Decimal(request.GET["latitude"]) if request.GET.get("latitude") else None
+            lon = Decimal(request.GET["longitude"]) if request.GET.get("longitude") else None
+        except (InvalidOperation, ValueError):
+            lat = lon = None
+        if lat is None or lon is None:
+            lat = lon = None
+        radius = sla.case_settings().duplicate_radius_m
+        found = services.open_problems_near(category=category, area=area, latitude=lat, longitude=lon,
+                                            address=request.GET.get("address", ""), radius_m=radius)
+    return render(request, "cases/_nearby.html", {"nearby": found})
 
 
 # --- one problem ------------------------------------------------------------------------------------

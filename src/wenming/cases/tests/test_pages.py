@@ -200,3 +200,18 @@ def test_home_shows_what_waits(login, problem, personas, intake):
     assert attention("handler_street_a1")["本单位待签收的问题"] == 1
     assert attention("handler_street_a2")["本单位待签收的问题"] == 0
     assert attention("inspector")["待我复核的问题"] == 0
+
+
+@pytest.mark.django_db
+def test_report_form_shows_open_problems_at_the_same_place(login, problem, org, category):
+    client = login("grid_worker")
+    url = reverse("cases:nearby")
+    same = client.get(url, {"category": category.pk, "area": org["street_a1"].code, "address": "甲一街道人民路88号"})
+    # the grid worker may report only in his grid: street A1 as a whole is outside, nothing is shown
+    assert "此处已有同类问题" not in same.content.decode()
+    office = login("office_district_a")
+    same = office.get(url, {"category": category.pk, "area": org["street_a1"].code, "address": "甲一街道人民路88号"})
+    assert problem.code in same.content.decode()
+    other = office.get(url, {"category": category.pk, "area": org["street_a1"].code, "address": "别处"})
+    assert problem.code not in other.content.decode()
+    assert Client().get(url).status_code == 302
