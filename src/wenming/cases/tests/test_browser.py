@@ -62,3 +62,24 @@ def test_handler_rectifies_on_a_phone(transactional_db, live_server, personas, o
     page.get_by_role("button", name="复核通过（销号）").click()
     expect(page.get_by_role("heading", name="人行道占道经营")).to_contain_text("已销号")
     assert Problem.objects.get(pk=problem.pk).state == State.CLOSED
+
+
+@pytest.mark.browser
+def test_grid_worker_reports_with_a_photo(transactional_db, live_server, personas, org, browser, tmp_path):
+    from wenming.cases.defaults import load
+
+    load()
+    photo = tmp_path / "before.jpg"
+    photo.write_bytes(jpeg_bytes())
+    page = phone(browser, live_server, "grid_worker")
+    page.get_by_role("navigation").get_by_role("link", name="报告问题").click()
+    expect(page.get_by_label("所在区域（社区/网格编码）")).to_have_value(org["grid_a1"].code)
+    page.get_by_label("问题标题").fill("楼道堆放杂物")
+    page.get_by_label("类别").select_option(label="乱堆乱放")
+    page.get_by_label("地址").fill("甲一社区3栋2单元")
+    page.locator("#id_photos").set_input_files(str(photo))
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_role("heading", name="楼道堆放杂物")).to_contain_text("待受理")
+    expect(page.locator("h2:has-text('整改前') + .photos img")).to_have_count(1)
+    problem = Problem.objects.get(title="楼道堆放杂物")
+    assert problem.source == "grid" and problem.area == org["grid_a1"]
