@@ -10,7 +10,7 @@ import pytest
 from django.db.models.query import QuerySet, ValuesListIterable
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from wenming.cases import services, sla, transfer
 from wenming.cases.models import Category, Notification, OutboundMessage, Problem, ProblemCounter, ProblemEvent, State
@@ -153,18 +153,13 @@ def test_mask_name():
 
 # --- import ------------------------------------------------------------------------------------
 
+from wenming.org.tests.test_import import xlsx as org_xlsx  # noqa: E402
+
 HEADER = transfer.IMPORT_COLUMNS
 
 
 def xlsx(rows, header=HEADER) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return org_xlsx(rows, header=header)
 
 
 GOOD_ROWS = [
