@@ -20,9 +20,9 @@ so those parts are written as WordprocessingML elements):
 * page number "— 1 —" in 4号 (14 pt) 宋体, right, one character from the edge.
 
 Deliberate deviations, so that a usual notice (two body paragraphs and the facts table) fits on
-one page of 22 lines: one blank line (not two) between the office name and the number and
-between the red line and the title, and the facts table in 4号 with 20 pt rows. A long body or
-a 督办函 with many addressees runs onto a second page.
+one page of 22 lines: half a line (not two) between the office name and the number, one line
+(not two) between the red line and the title, and the facts table in 4号 with 18 pt rows. A
+long body or a 督办函 with many addressees runs onto a second page (page numbers are set).
 
 Chinese fonts: python-docx's ``font.name`` only sets the Latin slots (``w:ascii``/``w:hAnsi``);
 Word picks the font of Chinese text from ``w:eastAsia``, so :func:`_set_fonts` sets that too. On a
@@ -62,6 +62,7 @@ MASTHEAD_SIZE = Pt(36)       # 发文机关标志: the standard only says "醒�
 TITLE_SIZE = Pt(22)          # 2号
 BODY_SIZE = Pt(16)           # 3号
 TABLE_SIZE = Pt(14)          # 4号 — tables may use a smaller size than the body
+TABLE_LINE = Pt(18)          # exact line height in the facts table
 PAGE_NUMBER_SIZE = Pt(14)    # 4号
 RED = RGBColor(0xC0, 0x00, 0x00)
 
@@ -120,23 +121,17 @@ def _body_and_addressees(notice: SupervisionNotice) -> tuple[str, list[str]]:
 
 def notice_facts(notice: SupervisionNotice) -> list[tuple[str, str]]:
     """The facts table: the problem's number, category, place and deadlines. 原整改期限 is the
-    deadline the problem missed (kept in ``overdue_at`` when it went overdue, as cited in the body);
-    a 督办函 also names the 督办单 before it. One query (the previous notice)."""
+    deadline the problem missed — kept in ``overdue_at`` when it went overdue, and the one the
+    body cites — so a later extension or 退回重改 deadline does not rewrite an issued notice."""
     problem = notice.problem
     missed = problem.overdue_at or problem.deadline
-    facts = [
+    return [
         ("问题编号", problem.code),
         ("问题类别", str(problem.category)),
         ("问题地点", problem.address or problem.area.name),
         ("原整改期限", chinese_datetime(missed) if missed else "—"),
+        ("本次整改期限", chinese_datetime(notice.deadline)),
     ]
-    previous = (SupervisionNotice.objects.filter(problem_id=notice.problem_id, issued_at__lte=notice.issued_at)
-                .exclude(pk=notice.pk).order_by("-issued_at", "-id").first())
-    if previous is not None:
-        facts.append((f"前次{previous.get_kind_display()}",
-                      f"{previous.number}，限{chinese_datetime(previous.deadline)}前整改"))
-    facts.append(("本次整改期限", chinese_datetime(notice.deadline)))
-    return facts
 
 
 def notice_layout(notice: SupervisionNotice) -> NoticeLayout:
@@ -197,7 +192,8 @@ def _run(paragraph, text: str, *, font: str = BODY_FONT, size=BODY_SIZE, bold: b
     run = paragraph.add_run(text)
     _set_fonts(run, font)
     run.font.size = size
-    run.bold = bold
+    if bold:
+        run.bold = True
     if color is not None:
         run.font.color.rgb = color
     return run
@@ -321,8 +317,8 @@ def _masthead(document, layout: NoticeLayout) -> None:
     office = _paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, line=Twips(round(size.pt * 20 * 1.2)),
                         snap=False)
     _run(office, layout.office, font=TITLE_FONT, size=size, bold=True, color=RED)
-    # 发文字号 one blank line under the 标志 (the standard has two; one keeps a notice on one page)
-    number = _paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, before=LINE_PITCH_TW)
+    # 发文字号 half a line under the 标志 (the standard has two blank lines; see the module doc)
+    number = _paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, before=LINE_PITCH_TW // 2)
     _run(number, layout.number)
     _red_rule(number)
 
@@ -342,7 +338,7 @@ def _facts_table(document, facts: list[tuple[str, str]]) -> None:
             paragraph = cell.paragraphs[0]
             fmt = paragraph.paragraph_format
             fmt.alignment = align
-            fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(20)
+            fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, TABLE_LINE
             snap_el = OxmlElement("w:snapToGrid")
             snap_el.set(qn("w:val"), "0")
             paragraph._p.get_or_add_pPr().insert_element_before(snap_el, *_AFTER_SNAP)
@@ -369,8 +365,8 @@ def notice_docx(notice: SupervisionNotice) -> bytes:
     for text in layout.paragraphs:
         _run(_paragraph(document, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line_chars=2), text)
 
-    # the facts, after a half line
-    _paragraph(document, line=Twips(LINE_PITCH_TW // 2))
+    # the facts, after a third of a line
+    _paragraph(document, line=Twips(LINE_PITCH_TW // 3))
     _facts_table(document, layout.facts)
 
     # signature and date: one blank line under the text, on the right

@@ -97,7 +97,7 @@ def test_docx_page_and_type(overdue):
 
 
 @pytest.mark.django_db
-def test_letter_names_the_notice_before_it(overdue, personas, org):
+def test_letter(overdue, personas, org):
     org["street_a1"].head_name = "王主任"
     org["street_a1"].save()
     notice = overdue(1)[0]
@@ -105,7 +105,8 @@ def test_letter_names_the_notice_before_it(overdue, personas, org):
     letter = SupervisionNotice.objects.get(problem=notice.problem, kind=NoticeKind.LETTER)
     layout = documents.notice_layout(letter)
     assert layout.title == "督办函" and layout.addressees == "甲一街道（王主任同志）："
-    assert ("前次督办单", f"{notice.number}，限{documents.chinese_datetime(notice.deadline)}前整改") in layout.facts
+    assert layout.facts[-1] == ("本次整改期限", documents.chinese_datetime(letter.deadline))
+    assert "此前已下发督办单" in "".join(layout.paragraphs)
     text = _text(docx.Document(io.BytesIO(documents.notice_docx(letter))))
     assert letter.number in text and "督办函" in text and "王主任" in text
 
