@@ -20,6 +20,8 @@ def navigation(request):
         items.append(("cases:ledger", "问题台账"))
     if scope.roles & {"office", "leader", "admin"}:
         items.append(("cases:metrics", "整改指标"))
+    if scope.roles & {"office", "leader", "handler", "admin"}:
+        items.append(("cases:notices", "督办文书"))
     if scope.roles & {"office", "leader", "inspector", "handler", "grid_worker", "citizen", "volunteer"}:
         items.append(("cases:report", "报告问题"))
     items.append(("cases:notifications", "消息"))
