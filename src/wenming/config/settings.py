@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "wenming.core",
     "wenming.org",
     "wenming.cases",
+    "wenming.standards",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("wenming.core.urls")),
     path("org/", include("wenming.org.urls")),
     path("problems/", include("wenming.cases.urls")),
+    path("standards/", include("wenming.standards.urls")),
     path("public/closed/", cases_views.public_closed, name="public_closed"),
     path("api/", include((cases_urls.api_urlpatterns, "api"))),
 ]

@@ -26,6 +26,8 @@ def navigation(request):
         items.append(("cases:report", "报告问题"))
     items.append(("cases:notifications", "消息"))
     if scope.has("org.view"):
+        items.append(("standards:list", "测评体系"))
+    if scope.has("org.view"):
         items += [("org:tree", "组织体系"), ("org:teams", "领导小组与工作组")]
     if scope.is_root_office:
         items.append(("cases:settings", "整改设置"))

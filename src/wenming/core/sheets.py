@@ -21,11 +21,13 @@ class SheetError(Exception):
 
 @dataclass
 class RowError:
-    row: int  # the row number as the user sees it in the sheet (header is row 1)
-    column: str
+    row: int | None  # the row number as the user sees it in the sheet (header is row 1); None: a place
+    column: str      # in a file without rows (YAML), named in ``column``
     message: str
 
     def __str__(self) -> str:
+        if self.row is None:
+            return f"「{self.column}」：{self.message}"
         return f"第{self.row}行「{self.column}」：{self.message}"
 
 

@@ -1,0 +1,130 @@
+"""The evaluation system (测评体系): versioned index systems, their indicator tree, check items
+with a scoring rule, and the point types items apply to (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from wenming.core.models import TimeStampedModel
+
+
+class PointType(models.Model):
+    """A kind of place that is inspected (社区, 农贸市场, 公共厕所 …); shared by all systems."""
+
+    code = models.CharField("编码", max_length=10, unique=True)
+    name = models.CharField("名称", max_length=40, unique=True)
+    sort = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "点位类型"
+        verbose_name_plural = "点位类型"
+        ordering = ["sort", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SystemStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    ACTIVE = "active", "在用"
+    RETIRED = "retired", "已停用"
+
+
+class IndexSystem(TimeStampedModel):
+    """One version of an evaluation system, e.g. "江城市测评体系 2026版". Only drafts are edited;
+    a round uses an active system and keeps it for good, so results never change under it."""
+
+    name = models.CharField("名称", max_length=100)
+    version = models.CharField("版本", max_length=30)
+    description = models.TextField("说明", blank=True)
+    status = models.CharField("状态", max_length=10, choices=SystemStatus.choices, default=SystemStatus.DRAFT)
+    copied_from = models.ForeignKey("self", verbose_name="复制自", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="copies")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = "测评体系"
+        verbose_name_plural = "测评体系"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["name", "version"], name="standards_system_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.version}）"
+
+    @property
+    def editable(self) -> bool:
+        return self.status == SystemStatus.DRAFT
+
+
+class Indicator(models.Model):
+    """A node of the indicator tree: 一级 / 二级 / 三级指标, coded."""
+
+    system = models.ForeignKey(IndexSystem, on_delete=models.CASCADE, related_name="indicators")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    level = models.PositiveSmallIntegerField("级别")
+    code = models.CharField("编码", max_length=20)
+    name = models.CharField("名称", max_length=100)
+    sort = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "指标"
+        verbose_name_plural = "指标"
+        ordering = ["sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["system", "code"], name="standards_indicator_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Method(models.TextChoices):
+    FIELD = "field", "实地考察"
+    DOCUMENT = "document", "材料审核"
+    SURVEY = "survey", "问卷调查"
+    ONLINE = "online", "网上申报"
+    DATA = "data", "数据调取"
+
+
+class RuleKind(models.TextChoices):
+    VERDICT = "verdict", "判定"
+    GRADE = "grade", "等级"
+    DEDUCTION = "deduction", "扣分"
+
+
+class CheckItem(models.Model):
+    """What an inspector checks, how he judges it, and how it scores. ``params`` holds the
+    scoring rule's parameters in the normalised form of :mod:`wenming.standards.rules`."""
+
+    system = models.ForeignKey(IndexSystem, on_delete=models.CASCADE, related_name="items")
+    indicator = models.ForeignKey(Indicator, verbose_name="指标", on_delete=models.CASCADE, related_name="items")
+    code = models.CharField("编码", max_length=20)
+    content = models.TextField("检查内容")
+    rule_text = models.TextField("判定规则", blank=True)
+    method = models.CharField("测评方法", max_length=10, choices=Method.choices, default=Method.FIELD)
+    point_types = models.ManyToManyField(PointType, verbose_name="适用点位类型", related_name="items")
+    score = models.DecimalField("分值", max_digits=6, decimal_places=2)
+    rule_kind = models.CharField("计分方式", max_length=10, choices=RuleKind.choices)
+    params = models.JSONField("计分参数", default=dict)
+    category_code = models.CharField("问题类别编码", max_length=20, blank=True)
+    sort = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "检查项"
+        verbose_name_plural = "检查项"
+        ordering = ["sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["system", "code"], name="standards_item_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.content[:30]}"
+
+    @property
+    def rule_summary(self) -> str:
+        from .rules import describe
+
+        return describe(self.rule_kind, self.params)
+
+    def evaluate(self, answer: dict):
+        from .rules import evaluate
+
+        return evaluate(self.rule_kind, self.params, self.score, answer)

@@ -1,0 +1,209 @@
+"""Pages of the evaluation system: the list of versions, one system's indicator tree, import and
+export (Excel, YAML), copying into a new version, status changes, point types."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wenming.core import access, audit
+from wenming.core.sheets import MAX_IMPORT_BYTES, SheetError
+
+from . import formats, selectors, services
+from .forms import CopyForm, PointTypeForm, ReplaceImportForm, SystemImportForm
+from .models import PointType, SystemStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_view(request) -> None:
+    if not selectors.may_view(request.user):
+        access.refuse_forbidden(request.user, "standards.view")
+
+
+def _require_manage(request, what: str) -> None:
+    if not selectors.may_manage(request.user):
+        access.refuse_forbidden(request.user, what)
+
+
+def _download(data: bytes | str, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@login_required
+@require_GET
+def system_list(request):
+    _require_view(request)
+    return render(request, "standards/list.html", {
+        "systems": selectors.systems(request.user), "may_manage": selectors.may_manage(request.user),
+    })
+
+
+@login_required
+@require_GET
+def system_detail(request, pk: int):
+    _require_view(request)
+    system = selectors.system_for(request.user, pk)
+    point_type = None
+    if request.GET.get("type"):
+        point_type = PointType.objects.filter(code=request.GET["type"]).first()
+        if point_type is None:
+            messages.error(request, "点位类型筛选无效，已显示全部检查项")
+    return render(request, "standards/detail.html", {
+        "system": system, "tree": selectors.system_tree(system, point_type), "point_type": point_type,
+        "point_types": selectors.point_types(), "may_manage": selectors.may_manage(request.user),
+        "copy_form": CopyForm(initial={"name": system.name}), "statuses": SystemStatus,
+    })
+
+
+@login_required
+@require_GET
+def system_export(request, pk: int, fmt: str):
+    _require_view(request)
+    system = selectors.system_for(request.user, pk)
+    audit.record("standards.export", actor=request.user, target=system, detail={"format": fmt})
+    stem = f"{system.name}（{system.version}）"
+    if fmt == "yaml":
+        return _download(formats.to_yaml(system), f"{stem}.yaml", "application/yaml; charset=utf-8")
+    types = list(PointType.objects.order_by("sort", "code").values_list("code", "name"))
+    return _download(formats.workbook(formats.sheet_rows(system), types), f"{stem}.xlsx", XLSX)
+
+
+@login_required
+@require_GET
+def template(request):
+    _require_manage(request, "standards.import")
+    types = list(PointType.objects.order_by("sort", "code").values_list("code", "name"))
+    examples = [
+        ["01", "街道创建", "0101", "综合文化站", "", "", "WHZ05", "有明显禁烟标示，无烟区没有吸烟现象。",
+         "有禁烟标识且无吸烟现象为符合，否则为不符合。注：没发现吸烟现象，但发现烟头也不符合。", "实地考察",
+         "综合文化站", 2, "判定", "符合=100%；不符合=0%", "", "0701"],
+        ["01", "街道创建", "0101", "综合文化站", "", "", "WHZ01", "运用多种形式宣传展示核心价值观。",
+         "有2种及以上形式宣传，3处为符合；1—2处或1种形式为基本符合；无宣传为不符合。", "实地考察",
+         "综合文化站", 2, "判定", "符合=100%；基本符合=50%；不符合=0%", "", "0601"],
+        ["02", "市容环境", "0201", "主次干道", "", "", "ZGD01", "道路两侧无暴露垃圾。", "每发现一处暴露垃圾扣0.5分。",
+         "实地考察", "主次干道、背街小巷", 5, "扣分", "每处扣0.5分", "", "0101"],
+        ["03", "未成年人思想道德建设", "0301", "社区", "", "", "SQ12", "社区文化活动中心开辟未成年人活动场所。",
+         "按满足条件数评等级。", "材料审核", "社区", 4, "等级",
+         "依据=条件；A=100%≥3；B=80%≥2；C=60%≥1；C#=0%≥0；合格=C", "有专人负责\n有管理制度\n有活动文字图片资料", ""],
+    ]
+    return _download(formats.workbook(examples, types), "测评体系导入模板.xlsx", XLSX)
+
+
+def _upload(form, request):
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_IMPORT_BYTES:
+        form.add_error("file", "文件超过20MB，请拆分后分批导入")
+        return None, None
+    return upload.read(), upload.name
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def system_import(request):
+    _require_manage(request, "standards.import")
+    form = SystemImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        data, filename = _upload(form, request)
+        if data is not None:
+            try:
+                report, system = services.system_import(actor=request.user, data=data, filename=filename,
+                                                        name=form.cleaned_data["name"],
+                                                        version=form.cleaned_data["version"])
+            except SheetError as error:
+                form.add_error("file", str(error))
+            else:
+                if report.ok:
+                    messages.success(request, f"导入成功：{system}，共 {report.created} 个检查项（草稿，检查无误后请启用）")
+                    return redirect("standards:system", pk=system.pk)
+    return render(request, "standards/import.html", {"form": form, "report": report, "into": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def system_replace(request, pk: int):
+    _require_manage(request, "standards.import")
+    system = selectors.system_for(request.user, pk)
+    form = ReplaceImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if not system.editable:
+        messages.error(request, "只有草稿状态的测评体系可以修改；请先复制为新版本")
+        return redirect("standards:system", pk=system.pk)
+    if request.method == "POST" and form.is_valid():
+        data, filename = _upload(form, request)
+        if data is not None:
+            try:
+                report, _ = services.system_import(actor=request.user, data=data, filename=filename, into=system)
+            except SheetError as error:
+                form.add_error("file", str(error))
+            except services.StandardsError as error:
+                form.add_error(None, str(error))
+            else:
+                if report.ok:
+                    messages.success(request, f"已用文件替换全部内容：共 {report.created} 个检查项")
+                    return redirect("standards:system", pk=system.pk)
+    return render(request, "standards/import.html", {"form": form, "report": report, "into": system})
+
+
+@login_required
+@require_POST
+def system_copy(request, pk: int):
+    _require_manage(request, "standards.copy")
+    system = selectors.system_for(request.user, pk)
+    form = CopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写名称和新版本号")
+        return redirect("standards:system", pk=system.pk)
+    try:
+        copy = services.system_copy(actor=request.user, system=system, **form.cleaned_data)
+    except services.StandardsError as error:
+        messages.error(request, str(error))
+        return redirect("standards:system", pk=system.pk)
+    messages.success(request, f"已复制为新版本：{copy}（草稿）")
+    return redirect("standards:system", pk=copy.pk)
+
+
+@login_required
+@require_POST
+def system_status(request, pk: int):
+    _require_manage(request, "standards.status")
+    system = selectors.system_for(request.user, pk)
+    status = request.POST.get("status", "")
+    if status not in SystemStatus.values:
+        messages.error(request, "状态无效")
+        return redirect("standards:system", pk=system.pk)
+    try:
+        system = services.system_set_status(actor=request.user, system=system, status=status)
+    except services.StandardsError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{system} 已改为“{system.get_status_display()}”")
+    return redirect("standards:system", pk=system.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def point_types(request):
+    _require_view(request)
+    may_manage = selectors.may_manage(request.user)
+    form = PointTypeForm(request.POST or None)
+    if request.method == "POST":
+        _require_manage(request, "standards.point_types")
+        if form.is_valid():
+            try:
+                point_type = services.point_type_create(actor=request.user, **form.cleaned_data)
+            except services.StandardsError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"已添加点位类型：{point_type}")
+                return redirect("standards:point_types")
+    return render(request, "standards/point_types.html", {
+        "point_types": selectors.point_types(), "form": form, "may_manage": may_manage,
+    })
