@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "wenming.org",
     "wenming.cases",
     "wenming.standards",
+    "wenming.places",
+    "wenming.inspections",
 ]
 
 MIDDLEWARE = [
