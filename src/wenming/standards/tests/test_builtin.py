@@ -1,0 +1,35 @@
+"""The built-in template: it loads, and holds the seeds' standards item by item."""
+
+import pytest
+
+from wenming.standards import services
+from wenming.standards.models import CheckItem, SystemStatus
+
+
+@pytest.mark.django_db
+def test_builtin_template_loads_with_the_seed_standards():
+    system = services.load_builtin()
+    assert system.status == SystemStatus.ACTIVE
+    assert services.load_builtin().pk == system.pk            # once only
+
+    def count(type_code):
+        return system.items.filter(point_types__code=type_code).count()
+
+    items = system.items
+    assert items.filter(code__regex=r"^JD\d\d$").count() == 12            # 街道办事处创建标准
+    assert items.filter(code__regex=r"^WHZ0\d$").count() == 7              # 综合文化站
+    assert items.filter(code__startswith="SQ12").count() == 7              # 未成年人思想道德建设 ①–⑦
+    assert items.filter(code__startswith="WHZX").count() == 5              # 社区综合文化服务中心
+    assert items.filter(code__startswith="DD").count() == 11               # 社区环境督导重点
+    assert items.filter(code__regex=r"^NM0[1-6]$").count() == 6            # 集贸市场
+    assert items.filter(code__regex=r"^HG0[1-6]$").count() == 6            # 户外广告
+    assert items.filter(code__regex=r"^CK0[1-5]$").count() == 5            # 窗口规范化服务
+    assert count("YY") >= 6                                                # 医院
+    # each kind of rule is used, and every item has its judgement rule
+    kinds = set(items.values_list("rule_kind", flat=True))
+    assert kinds == {"verdict", "grade", "deduction"}
+    assert not items.filter(rule_text="").exists()
+    smoking = items.get(code="WHZ05")
+    assert "烟头" in smoking.rule_text and smoking.rule_kind == "verdict"
+    assert all(count(code) for code in ("JD", "SQ", "WHZ", "WHZX", "NM", "ZGD", "SYJ", "GD", "YY", "CK", "ZW"))
+    assert CheckItem.objects.filter(system=system, code="GG01").get().rule_kind in {"grade", "deduction"}
