@@ -1,0 +1,93 @@
+"""Scores of a round, defined once (DESIGN.md §6):
+
+* **point score** = points earned / applicable points × 100 (不适用 items leave the denominator);
+  stored on the round point when the inspection is submitted;
+* **unit score** = the weighted mean of its points' scores in the round, each point weighing its
+  type's weight (``round.weights``, 1 when not set);
+* **得分率** of the round = all points earned / all applicable points × 100;
+* **failure rate** of an item = results that failed / results where it applied.
+
+Each is one aggregate query, whatever the size of the round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from .models import InspectionRound, ItemResult, RoundPoint
+
+TWO = Decimal("0.01")
+
+
+@dataclass
+class UnitScore:
+    unit_id: int
+    unit_name: str
+    points: int          # points of the unit in the sample
+    done: int            # points inspected
+    failed_items: int
+    score: Decimal | None
+
+
+def unit_scores(round_: InspectionRound, unit_ids=None) -> list[UnitScore]:
+    """Per responsible unit, best first (units with nothing inspected last)."""
+    weights = {code: Decimal(str(value)) for code, value in (round_.weights or {}).items()}
+    rows = RoundPoint.objects.filter(round=round_)
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=unit_ids)
+    per_unit: dict[int, dict] = {}
+    for unit_id, unit_name, type_code, status, score, failed in rows.values_list(
+            "unit_id", "unit__name", "point__point_type__code", "status", "score", "failed_items"):
+        entry = per_unit.setdefault(unit_id, {"name": unit_name, "points": 0, "done": 0, "failed": 0,
+                                              "weighted": Decimal(0), "weight": Decimal(0)})
+        entry["points"] += 1
+        if status == RoundPoint.Status.DONE and score is not None:
+            weight = weights.get(type_code, Decimal(1))
+            entry["done"] += 1
+            entry["failed"] += failed
+            entry["weighted"] += score * weight
+            entry["weight"] += weight
+    result = [UnitScore(unit_id, entry["name"], entry["points"], entry["done"], entry["failed"],
+                        (entry["weighted"] / entry["weight"]).quantize(TWO) if entry["weight"] else None)
+              for unit_id, entry in per_unit.items()]
+    result.sort(key=lambda row: (row.score is None, -(row.score or 0), row.unit_name))
+    return result
+
+
+def score_rate(round_: InspectionRound, unit_ids=None) -> Decimal | None:
+    rows = RoundPoint.objects.filter(round=round_, status=RoundPoint.Status.DONE)
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=unit_ids)
+    totals = rows.aggregate(earned=Sum("earned"), possible=Sum("possible"))
+    if not totals["possible"]:
+        return None
+    return (totals["earned"] * 100 / totals["possible"]).quantize(TWO)
+
+
+@dataclass
+class ItemRate:
+    item_id: int
+    code: str
+    content: str
+    applied: int
+    failed: int
+
+    @property
+    def rate(self) -> Decimal:
+        return (Decimal(self.failed) * 100 / self.applied).quantize(TWO) if self.applied else Decimal(0)
+
+
+def item_failure_rates(round_: InspectionRound, unit_ids=None, limit: int = 20) -> list[ItemRate]:
+    """Which standards fail most in the round (by failure rate, then count)."""
+    rows = ItemResult.objects.filter(inspection__round_point__round=round_, applicable=True)
+    if unit_ids is not None:
+        rows = rows.filter(inspection__round_point__unit_id__in=unit_ids)
+    rows = (rows.values("item_id", "item__code", "item__content")
+            .annotate(applied=Count("id"), failed=Count("id", filter=Q(failed=True))).filter(failed__gt=0))
+    rates = [ItemRate(row["item_id"], row["item__code"], row["item__content"], row["applied"], row["failed"])
+             for row in rows]
+    rates.sort(key=lambda rate: (-rate.rate, -rate.failed, rate.code))
+    return rates[:limit]

@@ -1,0 +1,274 @@
+"""Rounds end to end through the services: sample, assign, inspect, score, raise problems, publish."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from wenming.cases import services as case_services
+from wenming.cases.models import Problem, State
+from wenming.inspections import scores, selectors, services
+from wenming.inspections.models import Inspection, ItemResult, RoundPoint, RoundStatus
+from wenming.inspections.services import Answer, InspectionError
+from wenming.places.models import Point
+
+from .conftest import answers_for, make_point
+
+D = Decimal
+STATION_ANSWERS = {  # hand-worked: 2 + 1.25 + 3.2 = 6.45 of 8.5 → 75.88
+    "WHZ05": {"verdict": "pass"}, "WHZ01": {"verdict": "partial"}, "WHZ09": {"met": 2},
+}
+SQUARE_ANSWERS = {   # WHZ01 不适用 leaves the denominator; 12 处 × 0.5 = 6 > 5 → floored at 0 → 0 of 5
+    "WHZ01": {"verdict": "na", "note": "广场无宣传栏位置"}, "ZGD01": {"count": 12, "note": "垃圾12处"},
+}
+
+
+def opened(round_, personas, inspector="inspector"):
+    services.round_sample(actor=personas["office_city"], round_=round_)
+    services.round_assign(actor=personas["office_city"], round_=round_, inspectors=[personas[inspector]])
+    return services.round_open(actor=personas["office_city"], round_=round_)
+
+
+def submit(round_, point, personas, answers, key="k1", inspector="inspector", **extra):
+    row = RoundPoint.objects.select_related("round", "point").get(round=round_, point=point)
+    return services.inspection_submit(actor=personas[inspector], round_point=row,
+                                      answers=answers_for(services.items_for(row), **answers), submit_key=key, **extra)
+
+
+@pytest.mark.django_db
+def test_point_unit_and_round_scores_on_hand_worked_answers(personas, org, points, make_round):
+    round_ = opened(make_round(weights={"WHZ": 3, "TST": 1}), personas)
+    assert RoundPoint.objects.filter(round=round_).count() == 3
+    submit(round_, points["station"], personas, STATION_ANSWERS)
+    submit(round_, points["square"], personas, SQUARE_ANSWERS, key="k2")
+    station = RoundPoint.objects.get(round=round_, point=points["station"])
+    square = RoundPoint.objects.get(round=round_, point=points["square"])
+    assert (station.earned, station.possible, station.score, station.failed_items) == (D("6.45"), D("8.50"), D("75.88"), 0)
+    assert (square.earned, square.possible, square.score, square.failed_items) == (D("0.00"), D("5.00"), D("0.00"), 1)
+    na = ItemResult.objects.get(inspection__round_point=square, item__code="WHZ01")
+    assert (na.applicable, na.possible, na.label, na.note) == (False, 0, "不适用", "广场无宣传栏位置")
+    floored = ItemResult.objects.get(inspection__round_point=square, item__code="ZGD01")
+    assert (floored.earned, floored.label, floored.failed) == (D("0.00"), "扣5分（12处）", True)
+    # round 得分率 = 6.45 / 13.5
+    round_.refresh_from_db()
+    assert (round_.earned, round_.possible, round_.score_rate) == (D("6.45"), D("13.50"), D("47.78"))
+    assert scores.score_rate(round_) == D("47.78")
+    by_unit = {row.unit_name: row for row in scores.unit_scores(round_)}
+    assert by_unit["甲一街道"].score == D("75.88") and by_unit["甲一社区"].score == D("0.00")
+    assert (by_unit["乙一街道"].score, by_unit["乙一街道"].done, by_unit["乙一街道"].points) == (None, 0, 1)
+    rates = scores.item_failure_rates(round_)
+    assert [(r.code, r.applied, r.failed, r.rate) for r in rates] == [("ZGD01", 1, 1, D("100.00"))]
+
+
+@pytest.mark.django_db
+def test_unit_score_is_weighted_by_point_type(personas, org, points, make_round):
+    # one unit with a WHZ point (75.88, weight 3) and a TST point (0, weight 1): (3×75.88 + 0) / 4 = 56.91
+    Point.objects.filter(pk=points["square"].pk).update(unit=org["street_a1"], unit_path=org["street_a1"].path)
+    round_ = opened(make_round(weights={"WHZ": 3, "TST": 1}), personas)
+    submit(round_, points["station"], personas, STATION_ANSWERS)
+    submit(round_, points["square"], personas, SQUARE_ANSWERS, key="k2")
+    row = next(r for r in scores.unit_scores(round_) if r.unit_name == "甲一街道")
+    assert (row.points, row.done, row.score) == (2, 2, D("56.91"))
+
+
+@pytest.mark.django_db
+def test_failed_item_raises_exactly_one_routed_problem_even_when_retried(personas, org, points, make_round):
+    round_ = opened(make_round(), personas)
+    failing = dict(STATION_ANSWERS, WHZ05={"verdict": "fail", "note": "会议室发现烟头"})
+    inspection, created = submit(round_, points["station"], personas, failing, key="same")
+    assert created
+    again, created_again = submit(round_, points["station"], personas, failing, key="same")
+    assert (again.pk, created_again) == (inspection.pk, False)
+    problem = Problem.objects.get()
+    result = ItemResult.objects.get(item__code="WHZ05")
+    assert result.problem_id == problem.pk and result.failed
+    assert problem.category.code == "0701" and problem.source == "inspection"
+    assert problem.title.startswith("甲一文化站：有明显禁烟标示")
+    assert "会议室发现烟头" in problem.description and "测评结果：不符合" in problem.description
+    assert (problem.area_id, problem.address, problem.reporter_id) == (org["grid_a1"].pk, "甲一文化站门口",
+                                                                      personas["inspector"].pk)
+    # 交办 by the organiser to the point's unit (no routing rule), the inspector to re-check it
+    assert (problem.state, problem.unit_id, problem.verifier_id) == (State.ASSIGNED, org["street_a1"].pk,
+                                                                      personas["inspector"].pk)
+    with pytest.raises(InspectionError, match="已提交测评结果"):
+        submit(round_, points["station"], personas, failing, key="another")
+    assert Problem.objects.count() == 1 and Inspection.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_bad_answers_are_refused_and_nothing_is_written(personas, points, make_round):
+    round_ = opened(make_round(), personas)
+    with pytest.raises(InspectionError) as error:
+        submit(round_, points["station"], personas, {"WHZ05": {"verdict": "na"}, "WHZ01": {"verdict": "partial"},
+                                                     "WHZ09": {"met": 5}})
+    assert str(error.value) == "以下检查项有误：WHZ05 选择“不适用”须填写说明；WHZ09 满足的条件数不能大于3"
+    with pytest.raises(InspectionError, match="WHZ09 未填写"):
+        submit(round_, points["station"], personas, {"WHZ05": {"verdict": "pass"}, "WHZ01": {"verdict": "pass"}})
+    assert not ItemResult.objects.exists()
+    assert RoundPoint.objects.get(round=round_, point=points["station"]).status == RoundPoint.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_draft_keeps_what_was_typed(personas, points, make_round):
+    round_ = opened(make_round(), personas)
+    row = RoundPoint.objects.get(round=round_, point=points["station"])
+    items = services.items_for(row)
+    services.inspection_save_draft(actor=personas["inspector"], round_point=row,
+                                   answers=answers_for(items, WHZ05={"verdict": "fail", "note": "烟头两处"}),
+                                   note="雨天", latitude=D("30.1"), longitude=D("120.2"))
+    row.refresh_from_db()
+    inspection = Inspection.objects.get(round_point=row)
+    assert row.status == RoundPoint.Status.DRAFT and inspection.status == Inspection.Status.DRAFT
+    whz05 = next(item for item in items if item.code == "WHZ05")
+    assert inspection.draft[str(whz05.pk)]["note"] == "烟头两处" and inspection.note == "雨天"
+    assert not Problem.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sample_is_stratified_and_reproducible_from_its_seed(personas, org, system, make_round):
+    for unit in (org["street_a1"], org["street_a2"], org["street_b1"]):
+        for type_code, count in (("WHZ", 5), ("TST", 3)):
+            for n in range(count):
+                make_point(f"{unit.code}-{type_code}-{n}", f"{unit.name}{type_code}{n}", type_code, unit, unit)
+    make_point("OFF", "停用点", "WHZ", org["street_a1"], org["street_a1"], is_active=False)
+    round_ = make_round(sample_mode="stratified", sample_sizes={"WHZ": 2, "TST": 4}, sample_seed=2026)
+    assert services.round_sample(actor=personas["office_city"], round_=round_) == 3 * (2 + 3)
+    first = sorted(RoundPoint.objects.filter(round=round_).values_list("point__code", flat=True))
+    per_stratum = {}
+    for unit_id, type_code in RoundPoint.objects.filter(round=round_).values_list("unit_id", "point__point_type__code"):
+        per_stratum[(unit_id, type_code)] = per_stratum.get((unit_id, type_code), 0) + 1
+    assert set(per_stratum.values()) == {2, 3} and len(per_stratum) == 6   # WHZ: 2 of 5; TST: all 3 (asked 4)
+    assert "OFF" not in first
+    # the same seed draws the same sample; another seed (almost surely) another
+    services.round_sample(actor=personas["office_city"], round_=round_)
+    assert sorted(RoundPoint.objects.filter(round=round_).values_list("point__code", flat=True)) == first
+    other = make_round(sample_mode="stratified", sample_sizes={"WHZ": 2, "TST": 4}, sample_seed=2026, title="复制")
+    services.round_sample(actor=personas["office_city"], round_=other)
+    assert sorted(RoundPoint.objects.filter(round=other).values_list("point__code", flat=True)) == first
+    services.round_sample(actor=personas["office_city"], round_=other, seed=7)
+    assert sorted(RoundPoint.objects.filter(round=other).values_list("point__code", flat=True)) != first
+
+
+@pytest.mark.django_db
+def test_unannounced_results_stay_hidden_until_published(personas, org, points, make_round):
+    round_ = opened(make_round(kind="unannounced", scope=[org["district_a"]], title="11月暗访"), personas)
+    failing = dict(STATION_ANSWERS, WHZ05={"verdict": "fail", "note": "烟头"})
+    submit(round_, points["station"], personas, failing)
+    handler, office_a = personas["handler_street_a1"], personas["office_district_a"]
+    assert not selectors.rounds(handler).exists()
+    assert not selectors.rounds(office_a).exists()            # the district is inspected too
+    assert selectors.point_history(handler, points["station"]) == []
+    assert not Problem.objects.exists()                       # a problem would tell the unit
+    assert selectors.rounds(personas["office_city"]).get() == round_
+    assert selectors.rounds(personas["inspector"]).get() == round_
+    services.round_close(actor=personas["office_city"], round_=round_)
+    assert not selectors.rounds(handler).exists()
+    services.round_publish(actor=personas["office_city"], round_=round_)
+    assert selectors.rounds(handler).get() == round_
+    history = selectors.point_history(handler, points["station"])
+    assert [row.score for row in history] == [D("52.35")]     # 0 + 1.25 + 3.2 = 4.45 / 8.5
+    problem = Problem.objects.get()
+    assert (problem.state, problem.unit_id) == (State.ASSIGNED, org["street_a1"].pk)
+    points["station"].refresh_from_db()
+    assert points["station"].latest_score == D("52.35")
+
+
+@pytest.mark.django_db
+def test_results_of_announced_rounds_wait_for_publication_too(personas, org, points, make_round):
+    round_ = opened(make_round(), personas)
+    submit(round_, points["station"], personas, STATION_ANSWERS)
+    handler = personas["handler_street_a1"]
+    assert selectors.rounds(handler).get() == round_          # an announced round is known …
+    assert selectors.point_history(handler, points["station"]) == []   # … its results are not, yet
+    assert not selectors.rounds(personas["handler_street_a2"]).exists()  # no point of his in it
+
+
+@pytest.mark.django_db
+def test_recheck_round_closes_or_returns_the_linked_problems(personas, org, points, make_round):
+    office, handler = personas["office_city"], personas["handler_street_a1"]
+    first = opened(make_round(), personas)
+    submit(first, points["station"], personas, dict(STATION_ANSWERS, WHZ05={"verdict": "fail", "note": "烟头"},
+                                                    WHZ09={"met": 0}))
+    assert Problem.objects.count() == 2                       # WHZ05 不符合, WHZ09 C# below pass mark C
+    from wenming.cases.tests.conftest import jpeg_bytes
+    from wenming.core.services_photos import photo_create
+
+    def make_photo(actor):
+        return photo_create(actor=actor, data=jpeg_bytes(), filename="x.jpg")
+
+    for problem in Problem.objects.all():
+        case_services.problem_sign(actor=handler, problem=problem)
+        case_services.problem_submit(actor=handler, problem=problem, photos=[make_photo(handler)], note="已整改")
+    recheck = opened(make_round(kind="recheck", title="复查"), personas)
+    row = RoundPoint.objects.get(round=recheck, point=points["station"])
+    assert sorted(item.code for item in services.items_for(row)) == ["WHZ05", "WHZ09"]
+    submit(recheck, points["station"], personas, {"WHZ05": {"verdict": "pass"}, "WHZ09": {"met": 1, "note": "仍缺制度"}},
+           key="recheck")
+    states = dict(ItemResult.objects.filter(inspection__round_point__round=first, problem__isnull=False)
+                  .values_list("item__code", "problem__state"))
+    assert states == {"WHZ05": State.CLOSED, "WHZ09": State.CLOSED}   # C (met 1) passes the mark C
+    assert Problem.objects.count() == 2                        # a re-check raises nothing new
+    del office
+
+
+@pytest.mark.django_db
+def test_self_check_is_the_units_own_round(personas, org, points, make_round):
+    handler = personas["handler_street_a1"]
+    own = make_round(kind="self_check", actor="handler_street_a1", owner=org["street_a1"], scope=[org["street_a1"]],
+                     title="甲一街道自查")
+    services.round_sample(actor=handler, round_=own)
+    assert list(RoundPoint.objects.filter(round=own).values_list("point__code", flat=True)) == ["P1", "P2"]
+    services.round_assign(actor=handler, round_=own, inspectors=[handler])
+    services.round_open(actor=handler, round_=own)
+    submit(own, points["station"], personas, dict(STATION_ANSWERS, WHZ05={"verdict": "fail", "note": "烟头"}),
+           inspector="handler_street_a1")
+    problem = Problem.objects.get()
+    assert (problem.source, problem.state) == ("self_check", State.REPORTED)   # the office decides on it
+    with pytest.raises(Http404):   # not his unit: not even shown
+        make_round(kind="self_check", actor="handler_street_a1", owner=org["street_b1"], scope=[org["street_b1"]])
+
+
+@pytest.mark.django_db
+def test_wrong_personas_are_refused(personas, org, points, make_round):
+    for name in ("handler_street_a1", "inspector", "leader", "grid_worker", "citizen", "admin"):
+        with pytest.raises((PermissionDenied, Http404)):
+            make_round(actor=name)
+    with pytest.raises(Http404):     # district office: the city is outside its scope
+        make_round(actor="office_district_a")
+    round_ = make_round()
+    for name in ("office_district_a", "inspector", "handler_street_a1", "citizen"):
+        with pytest.raises((PermissionDenied, Http404)):
+            services.round_sample(actor=personas[name], round_=round_)
+    opened(round_, personas)
+    row = RoundPoint.objects.get(round=round_, point=points["station"])
+    for name in ("office_city", "handler_street_a1", "grid_worker", "citizen"):
+        with pytest.raises((PermissionDenied, Http404)):
+            services.inspection_submit(actor=personas[name], round_point=row, answers={}, submit_key="x")
+    assert not ItemResult.objects.exists()
+
+
+@pytest.mark.django_db
+def test_round_lifecycle_guards(personas, points, make_round):
+    office = personas["office_city"]
+    round_ = make_round()
+    with pytest.raises(InspectionError, match="请先抽取样本"):
+        services.round_open(actor=office, round_=round_)
+    services.round_sample(actor=office, round_=round_)
+    with pytest.raises(InspectionError, match="还有 3 个点位没有分配测评员"):
+        services.round_open(actor=office, round_=round_)
+    with pytest.raises(InspectionError, match="不是可参加本轮次的测评员"):
+        services.round_assign(actor=office, round_=round_, inspectors=[personas["citizen"]])
+    services.round_assign(actor=office, round_=round_, inspectors=[personas["inspector"]])
+    services.round_open(actor=office, round_=round_)
+    with pytest.raises(InspectionError, match="请先结束轮次"):
+        services.round_publish(actor=office, round_=round_)
+    services.round_close(actor=office, round_=round_)
+    with pytest.raises(InspectionError, match="不在进行中"):
+        submit(round_, points["station"], personas, STATION_ANSWERS)
+    assert services.round_publish(actor=office, round_=round_).status == RoundStatus.PUBLISHED
+    with pytest.raises(InspectionError, match="结束日期不能早于开始日期"):
+        services.round_create(actor=office, title="x", kind="weekly", system=round_.system, owner=round_.owner,
+                              scope_units=[round_.owner], period_start=datetime.date(2026, 11, 2),
+                              period_end=datetime.date(2026, 11, 1))
