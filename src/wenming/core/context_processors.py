@@ -25,8 +25,10 @@ def navigation(request):
     if scope.roles & {"office", "leader", "inspector", "handler", "grid_worker", "citizen", "volunteer"}:
         items.append(("cases:report", "报告问题"))
     items.append(("cases:notifications", "消息"))
+    if scope.roles & {"inspector"}:
+        items.append(("inspections:mine", "我的测评"))
     if scope.has("org.view"):
-        items.append(("standards:list", "测评体系"))
+        items += [("inspections:list", "督查测评"), ("standards:list", "测评体系")]
     if scope.has("org.view"):
         items += [("org:tree", "组织体系"), ("org:teams", "领导小组与工作组")]
     if scope.is_root_office:

@@ -128,3 +128,12 @@ class CheckItem(models.Model):
         from .rules import evaluate
 
         return evaluate(self.rule_kind, self.params, self.score, answer)
+
+    @property
+    def verdict_choices(self) -> list[tuple[str, str]]:
+        """The verdicts an inspector may pick for a verdict item, 不适用 last."""
+        from .rules import VERDICT_LABELS
+
+        shares = self.params.get("shares", {})
+        return [(code, VERDICT_LABELS[code]) for code in ("pass", "partial", "fail") if code in shares] + [
+            ("na", VERDICT_LABELS["na"])]

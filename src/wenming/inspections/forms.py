@@ -1,0 +1,54 @@
+from django import forms
+from django.utils import timezone
+
+from wenming.standards.models import IndexSystem, SystemStatus
+
+from .models import RoundKind, SampleMode
+
+
+class RoundForm(forms.Form):
+    title = forms.CharField(label="轮次名称", max_length=100, help_text="如“第47周测评”“11月暗访”")
+    kind = forms.ChoiceField(label="类型", choices=RoundKind.choices)
+    system = forms.ModelChoiceField(label="测评体系", queryset=IndexSystem.objects.none(), empty_label=None)
+    owner = forms.ModelChoiceField(label="组织单位", queryset=None, empty_label=None,
+                                   help_text="自查时为本单位")
+    scope = forms.ModelMultipleChoiceField(label="测评范围", queryset=None,
+                                           help_text="所选单位及其下级单位负责的点位")
+    period_start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    sample_mode = forms.ChoiceField(label="抽样方式", choices=SampleMode.choices)
+    sample_seed = forms.IntegerField(label="抽样种子", required=False, min_value=1, max_value=2**31,
+                                     help_text="留空则随机生成；记下种子可重现同一样本")
+
+    def __init__(self, *args, units, point_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.point_types = point_types
+        self.fields["system"].queryset = IndexSystem.objects.filter(status=SystemStatus.ACTIVE).order_by("-created_at")
+        self.fields["owner"].queryset = _units(units)
+        self.fields["scope"].queryset = _units(units)
+        self.fields["scope"].widget.attrs["size"] = 8
+        today = timezone.localdate()
+        self.fields["period_start"].initial = today
+        self.fields["period_end"].initial = today + timezone.timedelta(days=6)
+        for point_type in point_types:
+            self.fields[f"size_{point_type.code}"] = forms.IntegerField(
+                label=f"{point_type.name}抽样数", required=False, min_value=0, max_value=10000)
+            self.fields[f"weight_{point_type.code}"] = forms.DecimalField(
+                label=f"{point_type.name}权重", required=False, min_value=0, max_value=100, decimal_places=2)
+
+    def sizes(self, prefix: str) -> dict:
+        return {t.code: self.cleaned_data[f"{prefix}_{t.code}"] for t in self.point_types
+                if self.cleaned_data.get(f"{prefix}_{t.code}") not in (None, "")}
+
+    def base_fields_list(self):
+        return [self[name] for name in ("title", "kind", "system", "owner", "scope", "period_start", "period_end",
+                                        "sample_mode", "sample_seed")]
+
+    def type_rows(self):
+        return [(t, self[f"size_{t.code}"], self[f"weight_{t.code}"]) for t in self.point_types]
+
+
+def _units(units):
+    from wenming.org.models import Unit
+
+    return Unit.objects.filter(pk__in=[unit.pk for unit in units]).order_by("path")

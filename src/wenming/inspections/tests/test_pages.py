@@ -1,0 +1,184 @@
+"""Round pages through the browser's eyes (Django client): who sees what, the phone form, results."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from wenming.cases.models import Problem
+from wenming.cases.tests.conftest import jpeg_bytes
+from wenming.inspections import services
+from wenming.inspections.models import InspectionRound, ItemResult, RoundPoint
+from wenming.org.tests.test_access import ALL, expect
+
+from .conftest import make_point
+from .test_services import STATION_ANSWERS, opened, submit
+
+
+@pytest.fixture
+def rounds(personas, org, points, make_round):
+    weekly = opened(make_round(), personas)
+    submit(weekly, points["station"], personas, STATION_ANSWERS)
+    secret = opened(make_round(kind="unannounced", title="暗访", scope=[org["district_a"]]), personas)
+    draft = make_round(title="下周测评")
+    return {"weekly": weekly, "secret": secret, "draft": draft,
+            "station": RoundPoint.objects.get(round=weekly, point=points["station"]),
+            "square": RoundPoint.objects.get(round=weekly, point=points["square"]),
+            "secret_station": RoundPoint.objects.get(round=secret, point=points["station"])}
+
+
+PAGES = [
+    ("list", lambda r: "/inspections/", expect(_=200, citizen=403, outsider=403)),
+    ("new", lambda r: "/inspections/new/", expect(_=403, office_city=200, office_district_a=200, handler_street_a1=200,
+                                                  handler_street_a2=200)),
+    ("mine", lambda r: "/inspections/mine/", expect(_=200)),
+    ("weekly round", lambda r: f"/inspections/{r['weekly'].pk}/",
+     expect(_=404, office_city=200, inspector=200, handler_street_a1=200, office_district_a=200, leader=200,
+            grid_worker=200, admin=200)),
+    ("secret round", lambda r: f"/inspections/{r['secret'].pk}/", expect(_=404, office_city=200, inspector=200, admin=200)),
+    ("draft round", lambda r: f"/inspections/{r['draft'].pk}/", expect(_=404, office_city=200, admin=200)),
+    ("inspect form", lambda r: f"/inspections/do/{r['square'].pk}/",
+     expect(_=404, office_city=403, inspector=200, office_district_a=403, leader=403,
+            grid_worker=403, admin=403)),
+    ("secret inspect form", lambda r: f"/inspections/do/{r['secret_station'].pk}/",
+     expect(_=404, office_city=403, inspector=200, admin=403)),
+    ("result before publication", lambda r: f"/inspections/result/{r['station'].pk}/",
+     expect(_=404, office_city=200, inspector=200, admin=200)),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label,url,expected", PAGES, ids=[p[0] for p in PAGES])
+def test_page_access(login, rounds, label, url, expected):
+    for persona in ALL:
+        status = login(persona).get(url(rounds)).status_code
+        assert status == expected[persona], f"{label}: {persona} got {status}"
+
+
+@pytest.mark.django_db
+def test_round_actions_refused_to_wrong_personas(login, rounds):
+    url = f"/inspections/{rounds['draft'].pk}/sample/"
+    for persona in ALL:
+        if persona == "office_city":
+            continue
+        status = login(persona).post(url).status_code
+        assert status in (403, 404), f"{persona} got {status}"
+    assert not RoundPoint.objects.filter(round=rounds["draft"]).exists()
+    assert login("office_city").post(url).status_code == 302
+    assert RoundPoint.objects.filter(round=rounds["draft"]).count() == 3
+
+
+@pytest.mark.django_db
+def test_results_open_to_the_unit_once_published(login, personas, rounds):
+    url = f"/inspections/result/{rounds['station'].pk}/"
+    assert login("handler_street_a1").get(url).status_code == 404
+    services.round_close(actor=personas["office_city"], round_=rounds["weekly"])
+    services.round_publish(actor=personas["office_city"], round_=rounds["weekly"])
+    page = login("handler_street_a1").get(url).content.decode()
+    assert "75.88" in page and "实得 6.45 ÷ 应得 8.50 × 100" in page and "基本符合" in page
+    round_page = login("handler_street_a1").get(f"/inspections/{rounds['weekly'].pk}/").content.decode()
+    assert "甲一街道" in round_page and "乙一街道" not in round_page      # only his own unit's points and score
+    assert login("handler_street_a2").get(url).status_code == 404
+
+
+def _form(items, **by_code):
+    data = {"submit_key": "form-key", "intent": "submit", "note": "晴", "latitude": "30.2", "longitude": "120.1"}
+    for item in items:
+        data.update({f"{name}_{item.pk}": value for name, value in by_code.get(item.code, {}).items()})
+    return data
+
+
+@pytest.mark.django_db
+def test_phone_form_scores_a_point_and_raises_a_problem_with_the_photo(login, personas, rounds):
+    row = rounds["square"]
+    items = {item.code: item for item in services.items_for(row)}
+    client = login("inspector")
+    page = client.get(f"/inspections/do/{row.pk}/").content.decode()
+    assert "ZGD01" in page and "发现数量（处）" in page and 'capture="environment"' in page
+    photo = _upload("litter.jpg")
+    data = _form(items.values(), WHZ01={"v": "pass"}, ZGD01={"count": "3", "note": "三处垃圾"})
+    data[f"photo_{items['ZGD01'].pk}"] = photo
+    # a draft first: nothing scored, what was typed comes back
+    response = client.post(f"/inspections/do/{row.pk}/", dict(data, intent="draft"))
+    assert response.status_code == 302
+    page = client.get(f"/inspections/do/{row.pk}/").content.decode()
+    assert "三处垃圾" in page and 'name="kept_photos"' in page
+    data.pop(f"photo_{items['ZGD01'].pk}")
+    kept = page.split('name="kept_photos" value="')[1].split('"')[0]
+    response = client.post(f"/inspections/do/{row.pk}/", dict(data, kept_photos=kept))
+    assert response.status_code == 302 and response["Location"] == f"/inspections/result/{row.pk}/"
+    row.refresh_from_db()
+    # WHZ01 2.5/2.5 + ZGD01 5 − 1.5 = 3.5 → 6 / 7.5 = 80.00
+    assert (row.status, row.earned, row.possible, row.score) == ("done", Decimal("6.00"), Decimal("7.50"), Decimal("80.00"))
+    result = ItemResult.objects.get(inspection__round_point=row, item__code="ZGD01")
+    assert result.label == "扣1.5分（3处）" and result.photos.count() == 1
+    problem = Problem.objects.get(item_results=result)
+    assert problem.category.code == "0101" and problem.photos.count() == 1
+    # the same submission again (a retried upload) changes nothing
+    response = client.post(f"/inspections/do/{row.pk}/", dict(data, kept_photos=kept))
+    assert response.status_code == 302
+    assert Problem.objects.filter(item_results__inspection__round_point=row).count() == 1
+
+
+def _upload(name, data=None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data or jpeg_bytes(), content_type="image/jpeg")
+
+
+@pytest.mark.django_db
+def test_phone_form_refuses_bad_input_in_chinese_and_keeps_it(login, rounds):
+    row = rounds["square"]
+    items = {item.code: item for item in services.items_for(row)}
+    client = login("inspector")
+    data = _form(items.values(), WHZ01={"v": "na"}, ZGD01={"count": "-2"})
+    page = client.post(f"/inspections/do/{row.pk}/", data).content.decode()
+    assert "WHZ01 选择“不适用”须填写说明" in page and "ZGD01 发现的数量不能小于0" in page
+    data = _form(items.values(), WHZ01={"v": "pass", "note": "张贴齐全"}, ZGD01={"count": "0"})
+    data[f"photo_{items['WHZ01'].pk}"] = _upload("x.jpg", b"GIF89a not a photo")
+    page = client.post(f"/inspections/do/{row.pk}/", data).content.decode()
+    assert "WHZ01 照片：" in page and "张贴齐全" in page
+    row.refresh_from_db()
+    assert row.status == "pending" and not ItemResult.objects.filter(inspection__round_point=row).exists()
+
+
+@pytest.mark.django_db
+def test_round_page_queries_do_not_grow_with_the_sample(login, personas, org, system, make_round):
+    def build(n, title):
+        for i in range(n):
+            make_point(f"{title}-{i}", f"点{i}", "WHZ", org["street_a1"], org["grid_a1"])
+        round_ = make_round(title=title, scope=[org["street_a1"]])
+        services.round_sample(actor=personas["office_city"], round_=round_)
+        services.round_assign(actor=personas["office_city"], round_=round_, inspectors=[personas["inspector"]])
+        return round_
+
+    small, large = build(2, "S"), build(30, "L")
+    client = login("office_city")
+    counts = []
+    for round_ in (small, large):
+        client.get(f"/inspections/{round_.pk}/")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/inspections/{round_.pk}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_create_round_through_the_form(login, personas, org, system, points):
+    client = login("office_city")
+    response = client.post("/inspections/new/", {
+        "title": "第48周测评", "kind": "weekly", "system": system.pk, "owner": org["city"].pk,
+        "scope": [org["district_a"].pk], "period_start": "2026-11-23", "period_end": "2026-11-29",
+        "sample_mode": "stratified", "size_WHZ": "1", "size_TST": "1", "weight_WHZ": "2", "sample_seed": "99"})
+    assert response.status_code == 302
+    round_ = InspectionRound.objects.get(title="第48周测评")
+    assert (round_.sample_sizes, round_.weights, round_.sample_seed) == ({"WHZ": 1, "TST": 1}, {"WHZ": 2}, 99)
+    assert round_.period_start == datetime.date(2026, 11, 23)
+    client.post(f"/inspections/{round_.pk}/sample/")
+    assert RoundPoint.objects.filter(round=round_).count() == 2    # district A: P1 (WHZ), P2 (TST)
+    bad = client.post("/inspections/new/", {"title": "", "kind": "weekly", "system": system.pk, "owner": org["city"].pk,
+                                            "scope": [org["district_a"].pk], "period_start": "2026-11-23",
+                                            "period_end": "2026-11-01", "sample_mode": "all"})
+    assert bad.status_code == 200 and "这个字段是必填项" in bad.content.decode()

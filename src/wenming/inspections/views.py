@@ -1,0 +1,287 @@
+"""Pages of inspection rounds: the list, planning a round, its page (sample, progress, scores),
+an inspector's to-do, the inspection form on a phone, and a point's result with its explanation."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wenming.core import access
+from wenming.core.errors import ServiceError
+from wenming.core.models import Photo
+from wenming.core.photos import process_photo, read_upload
+from wenming.core.services_photos import photo_create
+from wenming.org.models import Membership, Role, Unit, User
+from wenming.standards.models import PointType
+
+from . import scores, selectors, services
+from .forms import RoundForm
+from .models import InspectionRound, RoundKind, RoundPoint, RoundStatus
+
+MAX_PHOTOS_PER_ITEM = 3
+PAGE_SIZE = 50
+
+
+def _may_plan(user) -> bool:
+    return bool(access.scope_for(user).roles & {Role.OFFICE, Role.HANDLER})
+
+
+@login_required
+@require_GET
+def round_list(request):
+    scope = access.scope_for(request.user)
+    if not scope.has("org.view"):
+        access.refuse_forbidden(request.user, "inspections.view")
+    page = Paginator(selectors.rounds(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "inspections/list.html", {"page": page, "may_plan": _may_plan(request.user)})
+
+
+def _plannable_units(user) -> list[Unit]:
+    """Units the user may own a round for: his office units (and below, two levels) or, for a
+    handler, his own unit (自查)."""
+    scope = access.scope_for(user)
+    office_paths = [path for path, _, role in scope.grants if role == Role.OFFICE]
+    handler_ids = [unit_id for _, unit_id, role in scope.grants if role == Role.HANDLER]
+    q = Q(pk__in=handler_ids)
+    for path in office_paths:
+        depth = path.count("/") - 2
+        q |= Q(path__startswith=path, depth__lte=depth + 2)
+    return list(Unit.objects.filter(q, is_active=True).order_by("path")[:500])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_create(request):
+    if not _may_plan(request.user):
+        access.refuse_forbidden(request.user, "inspections.round_create")
+    units = _plannable_units(request.user)
+    types = list(PointType.objects.order_by("sort", "code"))
+    form = RoundForm(request.POST or None, units=units, point_types=types)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            round_ = services.round_create(
+                actor=request.user, title=data["title"], kind=data["kind"], system=data["system"], owner=data["owner"],
+                scope_units=list(data["scope"]), period_start=data["period_start"], period_end=data["period_end"],
+                sample_mode=data["sample_mode"], sample_sizes=form.sizes("size"), sample_seed=data["sample_seed"],
+                weights=form.sizes("weight"))
+        except services.InspectionError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(request, "轮次已创建。下一步：抽取样本点位并分配测评员。")
+            return redirect("inspections:round", pk=round_.pk)
+    return render(request, "inspections/new.html", {"form": form, "point_types": types})
+
+
+def _inspectors_for(round_: InspectionRound):
+    """People who may be assigned: the city's inspectors within the owner's reach, or the unit's
+    staff for a 自查."""
+    if round_.kind == RoundKind.SELF_CHECK:
+        roles, paths = services.SELF_CHECK_ROLES, [round_.owner_path]
+    else:
+        roles = {Role.INSPECTOR}
+        # inspectors anywhere above or below the owner (a city's 测评员 serve its districts too)
+        paths = [round_.owner_path]
+    q = Q()
+    for path in paths:
+        q |= Q(unit__path__startswith=path)
+    ancestors = [p for p in round_.owner_path.strip("/").split("/") if p]
+    q |= Q(unit_id__in=[int(a) for a in ancestors])
+    ids = Membership.objects.filter(q, is_active=True, role__in=roles).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("username")[:300]
+
+
+@login_required
+@require_GET
+def round_detail(request, pk: int):
+    round_ = selectors.round_for(request.user, pk)
+    manages = selectors.manages(request.user, round_)
+    everything = selectors.sees_everything(request.user, round_)
+    rows = selectors.round_points(request.user, round_).order_by("unit_path", "point__code")
+    visible_units = None if everything else set(rows.values_list("unit_id", flat=True))
+    show_scores = selectors.results_visible(request.user, round_)
+    progress_by_inspector = (RoundPoint.objects.filter(round=round_).values("inspector__full_name", "inspector__username")
+                             .annotate(total=Count("id"), done=Count("id", filter=Q(status=RoundPoint.Status.DONE)))
+                             .order_by("inspector__username")) if everything else []
+    return render(request, "inspections/round.html", {
+        "round": round_, "manages": manages, "everything": everything, "show_scores": show_scores,
+        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "unit_scores": scores.unit_scores(round_, visible_units) if show_scores else [],
+        "score_rate": scores.score_rate(round_, visible_units) if show_scores else None,
+        "item_rates": scores.item_failure_rates(round_, visible_units) if show_scores else [],
+        "progress_by_inspector": progress_by_inspector,
+        "inspectors": _inspectors_for(round_) if manages and round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN) else [],
+        "statuses": RoundStatus,
+    })
+
+
+@login_required
+@require_POST
+def round_action(request, pk: int, action: str):
+    round_ = selectors.round_for(request.user, pk)
+    actor = request.user
+    try:
+        if action == "sample":
+            seed = request.POST.get("seed", "").strip()
+            if seed and not seed.isdigit():
+                raise services.InspectionError("抽样种子应为正整数")
+            count = services.round_sample(actor=actor, round_=round_, seed=int(seed) if seed else None)
+            messages.success(request, f"已抽取 {count} 个点位（种子 {round_.sample_seed}，同一种子可重现同一样本）")
+        elif action == "assign":
+            ids = [value for value in request.POST.getlist("inspectors") if value.isdigit()]
+            chosen = list(_inspectors_for(round_).filter(pk__in=ids))
+            count = services.round_assign(actor=actor, round_=round_, inspectors=chosen)
+            messages.success(request, f"已将 {count} 个点位分配给 {len(chosen)} 名测评员")
+        elif action == "open":
+            services.round_open(actor=actor, round_=round_)
+            messages.success(request, "轮次已开始，测评员已收到任务通知")
+        elif action == "close":
+            services.round_close(actor=actor, round_=round_)
+            messages.success(request, "轮次已结束")
+        elif action == "publish":
+            services.round_publish(actor=actor, round_=round_)
+            messages.success(request, "结果已发布，各单位可查看本单位点位的得分")
+        else:
+            access.refuse_not_found(actor, "inspections.round_action", action)
+    except services.InspectionError as error:
+        messages.error(request, str(error))
+    return redirect("inspections:round", pk=round_.pk)
+
+
+@login_required
+@require_GET
+def mine(request):
+    rows = selectors.assignments(request.user)
+    return render(request, "inspections/mine.html", {"rows": rows})
+
+
+def _round_point_for(request, pk: int) -> RoundPoint:
+    row = RoundPoint.objects.select_related("round", "round__owner", "point", "point__point_type", "point__area",
+                                            "unit", "inspector").filter(pk=pk).first()
+    if row is None or not selectors.rounds(request.user).filter(pk=row.round_id).exists():
+        access.refuse_not_found(request.user, "inspections.round_point", f"RoundPoint#{pk}")
+    if not selectors.sees_everything(request.user, row.round) and row.inspector_id != request.user.pk \
+            and not selectors.round_points(request.user, row.round).filter(pk=row.pk).exists():
+        access.refuse_not_found(request.user, "inspections.round_point", f"RoundPoint#{pk}")
+    return row
+
+
+def _decimal(value: str):
+    try:
+        return Decimal(value) if value not in ("", None) else None
+    except InvalidOperation:
+        return None
+
+
+def _answers_from(request, items, draft: dict, photo_unit) -> tuple[dict, list[str]]:
+    """The form's answers per item, with new photos validated then stored; kept draft photos too."""
+    answers, errors, uploads = {}, [], []
+    kept_ids = {int(v) for v in request.POST.getlist("kept_photos") if v.isdigit()}
+    own = set(Photo.objects.filter(pk__in=kept_ids, uploaded_by=request.user).values_list("pk", flat=True))
+    for item in items:
+        key = str(item.pk)
+        files = request.FILES.getlist(f"photo_{key}")
+        previous = [pid for pid in (draft.get(key) or {}).get("photos", []) if pid in own]
+        if len(files) + len(previous) > MAX_PHOTOS_PER_ITEM:
+            errors.append(f"{item.code} 最多{MAX_PHOTOS_PER_ITEM}张照片")
+            files = []
+        for upload in files:
+            try:
+                data = read_upload(upload)
+                process_photo(data, filename=upload.name)
+            except ServiceError as error:
+                errors.append(f"{item.code} 照片：{error}")
+                continue
+            uploads.append((key, data, upload.name))
+        met = request.POST.getlist(f"c_{key}")
+        answers[item.pk] = services.Answer(
+            verdict=request.POST.get(f"v_{key}", ""),
+            met=len(met) if (met or request.POST.get(f"m_{key}")) else None,
+            rate=request.POST.get(f"rate_{key}", "").strip(), count=request.POST.get(f"count_{key}", "").strip(),
+            note=request.POST.get(f"note_{key}", "").strip(), photos=list(Photo.objects.filter(pk__in=previous)))
+    if errors:
+        return answers, errors
+    for key, data, name in uploads:
+        answers[int(key)].photos.append(photo_create(actor=request.user, data=data, filename=name, unit=photo_unit))
+    return answers, errors
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspect(request, pk: int):
+    row = _round_point_for(request, pk)
+    if row.inspector_id != request.user.pk:
+        access.refuse_forbidden(request.user, "inspections.inspect", f"RoundPoint#{pk}")
+    if row.status == RoundPoint.Status.DONE:
+        messages.info(request, "该点位已提交测评结果")
+        return redirect("inspections:result", pk=row.pk)
+    items = services.items_for(row)
+    inspection = selectors.inspection_of(row)
+    draft = inspection.draft if inspection else {}
+    errors = []
+    if request.method == "POST":
+        photo_unit = row.round.owner if row.round.kind == RoundKind.UNANNOUNCED else row.unit
+        latitude, longitude = _decimal(request.POST.get("latitude", "")), _decimal(request.POST.get("longitude", ""))
+        try:
+            with transaction.atomic():
+                answers, errors = _answers_from(request, items, draft, photo_unit)
+                if errors:
+                    raise services.InspectionError("；".join(errors))
+                if request.POST.get("intent") == "draft":
+                    services.inspection_save_draft(actor=request.user, round_point=row, answers=answers,
+                                                   note=request.POST.get("note", ""), latitude=latitude,
+                                                   longitude=longitude)
+                    messages.success(request, "草稿已保存")
+                    return redirect("inspections:inspect", pk=row.pk)
+                inspection, created = services.inspection_submit(
+                    actor=request.user, round_point=row, answers=answers, note=request.POST.get("note", ""),
+                    latitude=latitude, longitude=longitude, submit_key=request.POST.get("submit_key", ""))
+        except services.InspectionError as error:
+            errors = [str(error)]
+            draft = {str(item_id): answer.as_draft() for item_id, answer in (locals().get("answers") or {}).items()}
+        else:
+            row.refresh_from_db()
+            messages.success(request, f"测评已提交：{row.point.name} 得分 {row.score}" if created
+                             else "该测评此前已提交，未重复记录")
+            return redirect("inspections:result", pk=row.pk)
+    groups: list[tuple] = []
+    for item in items:
+        saved = draft.get(str(item.pk)) or {}
+        entry = {"item": item, "saved": saved, "photos": Photo.objects.filter(pk__in=saved.get("photos", []))
+                 if saved.get("photos") else []}
+        if groups and groups[-1][0] == item.indicator:
+            groups[-1][1].append(entry)
+        else:
+            groups.append((item.indicator, [entry]))
+    return render(request, "inspections/inspect.html", {
+        "row": row, "groups": groups, "errors": errors, "inspection": inspection,
+        "submit_key": request.POST.get("submit_key") or uuid.uuid4().hex, "item_count": len(items),
+        "draft_storage_key": f"wenming-inspect-{row.pk}",
+    })
+
+
+@login_required
+@require_GET
+def result(request, pk: int):
+    row = _round_point_for(request, pk)
+    if not selectors.results_visible(request.user, row.round, row):
+        access.refuse_not_found(request.user, "inspections.result", f"RoundPoint#{pk}")
+    results = list(selectors.results(row)) if row.status == RoundPoint.Status.DONE else []
+    problem_visible = set()
+    problem_ids = [r.problem_id for r in results if r.problem_id]
+    if problem_ids:
+        from wenming.cases.models import Problem
+
+        problem_visible = set(Problem.objects.filter(access.problem_filter(request.user), pk__in=problem_ids)
+                              .values_list("pk", flat=True))
+    return render(request, "inspections/result.html", {
+        "row": row, "results": results, "inspection": selectors.inspection_of(row), "problem_visible": problem_visible,
+    })
