@@ -5,6 +5,7 @@ transitions table as the pages."""
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
@@ -19,8 +20,8 @@ from wenming.core.errors import ServiceError
 from wenming.core.photos import PhotoError
 from wenming.org.models import Unit
 
-from . import selectors, services
-from .models import Category, Severity, Source, State
+from . import config, selectors, services
+from .models import Severity, Source, State
 from .views import _photos_from
 from .workflow import BY_ACTION
 
@@ -96,10 +97,10 @@ def _decimal(value, name: str, errors: dict):
 
 def parse_intake(user, body: dict) -> tuple[services.Intake | None, dict]:
     errors: dict[str, str] = {}
-    category = Category.objects.filter(code=str(body.get("category", "")), is_active=True).first()
+    category = config.active_category(str(body.get("category", "")))
     if category is None:
         errors["category"] = "类别编码无效"
-    area = Unit.objects.filter(code=str(body.get("area", "")), is_active=True).first()
+    area = next(iter(Unit.objects.filter(code=str(body.get("area", "")), is_active=True).order_by()[:1]), None)
     if area is None or access.may_report_in(user, area) is None:
         errors["area"] = "区域编码无效，或不在您可以报告的范围内"
     severity = str(body.get("severity") or Severity.NORMAL)
@@ -141,7 +142,8 @@ def problems(request):
         return _error(400, "提交的内容有误", errors)
     key = request.headers.get("Idempotency-Key") or body.get("idempotency_key") or None
     try:
-        with transaction.atomic():
+        # with photos, one transaction for them and the problem; without, the service's own
+        with transaction.atomic() if request.FILES else nullcontext():
             photos = _photos_from(request, "photos", intake.area) if request.FILES else []
             problem, created = services.problem_report(actor=request.user, intake=intake, photos=photos,
                                                        idempotency_key=key)

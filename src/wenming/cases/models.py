@@ -264,6 +264,12 @@ class RoutingRule(models.Model):
         verbose_name_plural = "分派规则"
 
 
+def new_config_token() -> int:
+    import secrets
+
+    return secrets.randbits(62) + 1
+
+
 class CaseSettings(models.Model):
     """One row: office hours and the windows the loop uses."""
 
@@ -273,6 +279,9 @@ class CaseSettings(models.Model):
     afternoon_end = models.TimeField("下午下班", default="17:30")
     recurrence_days = models.PositiveSmallIntegerField("反弹认定期（天）", default=90)
     duplicate_radius_m = models.PositiveSmallIntegerField("重复问题半径（米）", default=50)
+    # a new random value whenever a category or this row changes: the per-process caches of
+    # cases/config.py are valid while it stays the same
+    config_token = models.BigIntegerField(default=new_config_token, editable=False)
 
 
 class CalendarOverride(models.Model):

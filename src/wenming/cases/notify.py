@@ -7,6 +7,7 @@ from django.urls import reverse
 from wenming.core import outbound
 from wenming.org.models import Membership, Patronage, Role, Unit
 
+from . import intake_sql
 from .models import Notification, Problem
 
 
@@ -27,8 +28,7 @@ def nearest_office_users(unit: Unit | None) -> list[int]:
         return []
     ids = list(reversed(unit.ancestor_ids() + [unit.pk]))
     offices = {}
-    for user_id, unit_id in Membership.objects.filter(unit_id__in=ids, role=Role.OFFICE, is_active=True,
-                                                       user__is_active=True).values_list("user_id", "unit_id"):
+    for user_id, unit_id in intake_sql.office_memberships(ids):  # plain SQL: this runs on every intake
         offices.setdefault(unit_id, []).append(user_id)
     for unit_id in ids:
         if unit_id in offices:
@@ -55,8 +55,11 @@ def send(user_ids, problem: Problem, title: str, body: str = "", sms: bool = Fal
             outbound.send_sms(phone, f"【创城办】{title}。{body}"[:300])
 
 
-def problem_reported(problem: Problem) -> None:
-    send(nearest_office_users(problem.area), problem, f"新问题待受理：{problem.code} {problem.title}",
+def problem_reported(problem: Problem, recipients: list[int] | None = None) -> None:
+    """``recipients``: the office users of the problem's area when the caller has them already."""
+    if recipients is None:
+        recipients = nearest_office_users(problem.area)
+    send(recipients, problem, f"新问题待受理：{problem.code} {problem.title}",
          f"{problem.get_source_display()}，{problem.area.name}")
 
 

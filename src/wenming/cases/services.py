@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from wenming.core import access
@@ -19,7 +19,7 @@ from wenming.core.errors import ServiceError
 from wenming.core.services_photos import photos_publish
 from wenming.org.models import Role, Unit
 
-from . import notify, sla
+from . import config, intake_sql, notify, sla
 from .models import (
     Category,
     OPEN_STATES,
@@ -44,19 +44,46 @@ DEFAULT_SOURCE = {Role.INSPECTOR: Source.INSPECTION, Role.GRID_WORKER: Source.GR
 # --- intake ------------------------------------------------------------------------------------------
 
 def next_code(year: int) -> str:
-    """WT2026-000123: a per-year sequence, taken under a row lock."""
-    counter, _ = ProblemCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"WT{year}-{counter.last:06d}"
+    """WT2026-000123: a per-year sequence, taken under a row lock held until the transaction
+    ends, so that the codes have no gaps (a rolled-back report gives its number back) and no
+    duplicates."""
+    return f"WT{year}-{_counter_add(year, 1):06d}"
 
 
 def reserve_codes(year: int, count: int) -> list[str]:
+    last = _counter_add(year, count)
+    return [f"WT{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
+def _counter_add(year: int, count: int) -> int:
+    """Add ``count`` to the year's counter and return its new value. One
+    ``UPDATE … SET last = last + n … RETURNING last`` (PostgreSQL; SQLite ≥ 3.35), which locks
+    the row as ``SELECT … FOR UPDATE`` did; else read under the lock and write back."""
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError("problem codes are taken inside a transaction")
+    if _update_returning():
+        qn = connection.ops.quote_name
+        sql = (f"UPDATE {qn(ProblemCounter._meta.db_table)} SET {qn('last')} = {qn('last')} + %s "
+               f"WHERE {qn('year')} = %s RETURNING {qn('last')}")
+        for _ in range(2):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [count, year])
+                row = cursor.fetchone()
+            if row is not None:
+                return int(row[0])
+            ProblemCounter.objects.get_or_create(year=year)  # the year's first code
+        raise AssertionError("problem counter row missing")
     counter, _ = ProblemCounter.objects.select_for_update().get_or_create(year=year)
-    first = counter.last + 1
     counter.last += count
     counter.save(update_fields=["last"])
-    return [f"WT{year}-{n:06d}" for n in range(first, first + count)]
+    return counter.last
+
+
+def _update_returning() -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    # Django's flag for INSERT … RETURNING is the same SQLite version test (3.35)
+    return connection.vendor == "sqlite" and connection.features.can_return_columns_from_insert
 
 
 @dataclass
@@ -107,16 +134,19 @@ def problem_report(*, actor, intake: Intake, photos=(), idempotency_key: str | N
     if role is None:
         access.require_visible(actor, intake.area, what="area")
         access.refuse_forbidden(actor, "cases.report", intake.area, intake.area)
-    if idempotency_key:
-        existing = Problem.objects.filter(idempotency_key=_key(actor, idempotency_key)).first()
-        if existing is not None:
-            return existing, False
+    key = _key(actor, idempotency_key) if idempotency_key else None
+    # A repeated key is not looked up first: the unique index on idempotency_key refuses the
+    # second insert, and the except clause below answers with the first problem.
     errors = validate_intake(intake)
     if errors:
+        existing = _reported_with(key)
+        if existing is not None:
+            return existing, False
         raise ServiceError("；".join(errors.values()), field=next(iter(errors)))
     source = intake.source or DEFAULT_SOURCE.get(role, Source.INSPECTION)
     if role in {Role.CITIZEN, Role.VOLUNTEER}:
         source = Source.CITIZEN  # citizens cannot claim an official source
+    recipients = notify.nearest_office_users(intake.area)  # read before the counter's lock is taken
     try:
         with transaction.atomic():
             now = timezone.now()
@@ -126,7 +156,7 @@ def problem_report(*, actor, intake: Intake, photos=(), idempotency_key: str | N
                 source=source, area=intake.area, area_path=intake.area.path, address=intake.address.strip(),
                 latitude=intake.latitude, longitude=intake.longitude, reporter=actor,
                 reporter_name=intake.reporter_name or actor.display_name, reporter_phone=intake.reporter_phone,
-                created_by=actor, idempotency_key=_key(actor, idempotency_key) if idempotency_key else None,
+                created_by=actor, idempotency_key=key,
             )
             previous = find_recurrence_of(problem)
             problem.recurrence_of = previous
@@ -137,12 +167,11 @@ def problem_report(*, actor, intake: Intake, photos=(), idempotency_key: str | N
             if previous is not None:
                 _event(previous, actor, role, "recurred", State.CLOSED, State.CLOSED,
                        f"同一处同类问题再次出现：{problem.code}", data={"recurrence": problem.code})
-            notify.problem_reported(problem)
+            notify.problem_reported(problem, recipients)
     except IntegrityError:
-        if idempotency_key:  # the same key raced in from a retry; the first one won
-            existing = Problem.objects.filter(idempotency_key=_key(actor, idempotency_key)).first()
-            if existing is not None:
-                return existing, False
+        existing = _reported_with(key)  # a retry (or a race) with the same key: the first one won
+        if existing is not None:
+            return existing, False
         raise
     return problem, True
 
@@ -151,15 +180,19 @@ def _key(actor, key: str) -> str:
     return f"{actor.pk}:{key}"[:80]
 
 
+def _reported_with(key: str | None) -> Problem | None:
+    if not key:
+        return None
+    return Problem.objects.select_related("category", "area", "unit").filter(idempotency_key=key).first()
+
+
 def find_recurrence_of(problem: Problem) -> Problem | None:
     """A problem closed within the recurrence window, of the same category at the same place —
     unless the place already has an open one (then the new report is a duplicate of that).
-    One query over the few columns it needs: this runs on every intake."""
-    settings_row = sla.case_settings()
+    One query over the few columns it needs, in plain SQL: this runs on every intake."""
+    settings_row = config.snapshot()
     since = timezone.now() - timezone.timedelta(days=settings_row.recurrence_days)
-    rows = (Problem.objects.filter(category=problem.category, area=problem.area)
-            .filter(Q(state__in=OPEN_STATES) | Q(state=State.CLOSED, closed_at__gte=since))
-            .order_by("-id").values_list("pk", "state", "latitude", "longitude", "address")[:100])
+    rows = intake_sql.recurrence_candidates(problem.category_id, problem.area_id, since)
     here = [(pk, state) for pk, state, lat, lon, address in rows
             if same_place_values((lat, lon, address), (problem.latitude, problem.longitude, problem.address),
                                  settings_row.duplicate_radius_m)]

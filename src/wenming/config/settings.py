@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "wenming.core.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "wenming.core.middleware.HtmxRedirectMiddleware",
@@ -156,7 +157,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 SESSION_IDLE_MINUTES = int(os.environ.get("WENMING_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an inactivity timeout
+# the age counts from the last save, which SessionIdleMiddleware repeats at most once a minute
+# while the user is active: an inactivity timeout without a write on every request
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

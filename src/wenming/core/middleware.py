@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextvars
+import time
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -38,6 +39,34 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             _request.reset(token)
+
+
+class SessionIdleMiddleware:
+    """The inactivity timeout (``SESSION_IDLE_MINUTES``) without a session write on every request.
+
+    A session row expires ``SESSION_COOKIE_AGE`` (the idle time) after it was last saved, and the
+    database refuses an expired row, so the timeout only needs the row saved again while the user
+    is active. Saving it on every request (``SESSION_SAVE_EVERY_REQUEST``) made every request a
+    write transaction; instead this middleware marks the session modified — so that Django's
+    session middleware saves it — when ``SESSION_TOUCH_SECONDS`` (60) or more have passed since
+    it last did. A session therefore always ends after the idle time without a request, at most
+    ``SESSION_TOUCH_SECONDS`` earlier than if it were saved every time. Must come after
+    ``SessionMiddleware``."""
+
+    key = "_wenming_touched"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.interval = int(getattr(settings, "SESSION_TOUCH_SECONDS", 60))
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None:
+            touched = session.get(self.key)  # loads the session (no query without a session cookie)
+            now = int(time.time())
+            if session.session_key and (not isinstance(touched, int) or not 0 <= now - touched < self.interval):
+                session[self.key] = now  # saved, with a new expiry, by SessionMiddleware
+        return self.get_response(request)
 
 
 class ForcePasswordChangeMiddleware:

@@ -83,18 +83,89 @@ def test_password_reset_ends_existing_sessions(personas):
 
 @pytest.mark.django_db
 def test_session_inactivity_timeout(personas, settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False  # SessionIdleMiddleware saves it instead
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60 == 30 * 60
     client = Client()
     post_login(client, "office_city", PASSWORD)
     assert client.get(reverse("home")).status_code == 200
-    # each request pushes the expiry forward by the idle time …
+    # a request pushes the expiry forward by the idle time …
     session = Session.objects.get()
     assert session.expire_date > timezone.now() + timedelta(minutes=29)
     # … and once the idle time has passed without a request the session is gone
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves the time the session machinery sees (Django's ``timezone.now`` and the idle
+    middleware's ``time.time``) forward by ``clock(seconds)``."""
+    import time as time_module
+
+    from wenming.core import middleware
+
+    real_now, real_time, offset = timezone.now, time_module.time, [0.0]
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(seconds=offset[0]))
+    fake_time = type("FakeTime", (), {"time": staticmethod(lambda: real_time() + offset[0])})
+    monkeypatch.setattr(middleware, "time", fake_time)
+
+    def move(seconds: float) -> None:
+        offset[0] = seconds
+
+    return move
+
+
+def _session_writes(client, url) -> tuple[int, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        status = client.get(url).status_code
+    return status, [q["sql"] for q in ctx.captured_queries
+                    if "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")]
+
+
+@pytest.mark.django_db
+def test_session_is_saved_at_most_once_a_minute(personas, clock):
+    client = Client()
+    clock(0)
+    post_login(client, "office_city", PASSWORD)
+    url = reverse("home")
+    status, writes = _session_writes(client, url)  # the first request after login marks the session
+    assert status == 200 and len(writes) == 1
+    first_expiry = Session.objects.get().expire_date
+    clock(30)
+    status, writes = _session_writes(client, url)
+    assert status == 200 and writes == []  # no write within the minute
+    assert Session.objects.get().expire_date == first_expiry
+    clock(61)
+    status, writes = _session_writes(client, url)
+    assert status == 200 and len(writes) == 1  # a minute later the expiry moves forward again
+    assert Session.objects.get().expire_date >= first_expiry + timedelta(seconds=60)
+    # a request without a session cookie reads and writes no session at all
+    status, writes = _session_writes(Client(), reverse("login"))
+    assert status == 200 and writes == [] and Session.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_activity_keeps_the_session_and_idleness_ends_it(personas, clock):
+    client = Client()
+    clock(0)
+    post_login(client, "office_city", PASSWORD)
+    url = reverse("home")
+    # a user active every 20 minutes stays logged in well past the idle time
+    for minute in (0, 20, 40, 60, 60.5):
+        clock(minute * 60)
+        assert client.get(url).status_code == 200, minute
+    # the last save was at minute 60 (the request at 60.5 wrote nothing): 30 idle minutes after it
+    # the session is over, whatever the last request
+    clock(60 * 60 + 30 * 60 - 5)
+    assert client.get(url).status_code == 200
+    clock(60 * 60 + 30 * 60 - 5 + 30 * 60 + 1)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert not Session.objects.filter(expire_date__gt=timezone.now()).exists()
 
 
 @pytest.mark.django_db

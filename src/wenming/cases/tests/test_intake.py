@@ -1,0 +1,277 @@
+"""Intake on its fast path (docs/performance.md): the query count of one API report, the
+per-process configuration cache and its invalidation, the problem-code counter (one
+UPDATE … RETURNING, gap-free, also under concurrency), idempotency through the unique index, and
+the plain-SQL reads checked against the ORM queries they replace."""
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections, transaction
+from django.db.models import Q
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from wenming.cases import config, intake_sql, notify, services, services_settings
+from wenming.cases.models import (
+    OPEN_STATES,
+    CaseSettings,
+    Category,
+    Notification,
+    Problem,
+    ProblemCounter,
+    ProblemEvent,
+    State,
+)
+from wenming.org.models import Membership, Role
+
+YEAR = timezone.localtime().year
+
+
+def post_problem(client, body: dict, key: str | None = None):
+    extra = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return client.post(reverse("api:api_problems"), json.dumps(body), content_type="application/json", **extra)
+
+
+@pytest.fixture
+def body(org, category):
+    return {"title": "公益广告破损", "category": category.code, "area": org["community_a1"].code,
+            "address": "甲一社区东门", "latitude": "30.250000", "longitude": "120.160000"}
+
+
+def closed_problem(org, category, days_ago: float, **fields) -> Problem:
+    now = timezone.now()
+    values = {"code": f"WT{YEAR - 1}-{Problem.objects.count() + 1:06d}", "title": "旧问题", "category": category,
+              "source": "inspection", "area": org["community_a1"], "area_path": org["community_a1"].path,
+              "address": "甲一社区东门", "latitude": "30.250000", "longitude": "120.160000",
+              "state": State.CLOSED, "closed_at": now - timedelta(days=days_ago)}
+    values.update(fields)
+    return Problem.objects.create(**values)
+
+
+# --- the request -------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_one_api_intake_costs_twelve_statements(login, body):
+    client = login("inspector")
+    assert post_problem(client, body, "warm-up").status_code == 201  # marks the session (one write a minute)
+    with CaptureQueriesContext(connection) as ctx:
+        response = post_problem(client, {**body, "address": "甲一社区西门"}, "k-2")
+    assert response.status_code == 201
+    statements = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
+    # session, user, config row, area, memberships (scope), office users; then in the transaction:
+    # counter (UPDATE … RETURNING), recurrence candidates, problem, timeline event, notification
+    work = [s for s in statements if s not in {"SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"}]
+    assert work == ["SELECT"] * 6 + ["UPDATE", "SELECT", "INSERT", "INSERT", "INSERT"], ctx.captured_queries
+    assert not any("django_session" in q["sql"] and not q["sql"].startswith("SELECT") for q in ctx.captured_queries)
+    problem = Problem.objects.get(code=response.json()["code"])
+    assert ProblemEvent.objects.filter(problem=problem, action="report").count() == 1
+    assert list(Notification.objects.filter(problem=problem).values_list("user__username", flat=True)) == [
+        "office_district_a"]
+
+
+# --- the configuration cache -------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_recurrence_window_follows_the_offices_settings(personas, org, category, intake):
+    old = closed_problem(org, category, days_ago=20)
+    report = lambda: services.problem_report(  # noqa: E731
+        actor=personas["inspector"], intake=intake(area=org["community_a1"], address="甲一社区东门"))[0]
+    services_settings.office_hours_save(actor=personas["office_city"], **_hours(recurrence_days=30))
+    first = report()
+    assert first.recurrence_of_id == old.pk  # closed 20 days ago, window 30 days: 反弹
+    assert ProblemEvent.objects.filter(problem=old, action="recurred").count() == 1
+    Problem.objects.filter(pk=first.pk).update(state=State.CLOSED, closed_at=timezone.now() - timedelta(days=20))
+    services_settings.office_hours_save(actor=personas["office_city"], **_hours(recurrence_days=10))
+    assert report().recurrence_of_id is None  # the same place, but outside the new window
+
+
+def _hours(**overrides):
+    from datetime import time
+
+    values = {"morning_start": time(8, 30), "morning_end": time(12), "afternoon_start": time(14),
+              "afternoon_end": time(17, 30), "recurrence_days": 90, "duplicate_radius_m": 50}
+    values.update(overrides)
+    return values
+
+
+@pytest.mark.django_db
+def test_category_cache_is_invalidated_by_a_change_in_any_process(login, personas, body, category):
+    client = login("inspector")
+    assert post_problem(client, body).status_code == 201
+    token = CaseSettings.objects.get().config_token
+    stale = config._categories  # what another server process holds
+    assert stale[0] == token and category.code in stale[1]
+    # the city office disables the category …
+    services_settings.category_save(actor=personas["office_city"], code=category.code, name=category.name,
+                                    parent=category.parent, is_active=False)
+    assert CaseSettings.objects.get().config_token != token
+    # … a process that still caches the old categories sees the new token and reloads them
+    config._categories = stale
+    response = post_problem(client, body)
+    assert response.status_code == 400 and response.json()["errors"] == {"category": "类别编码无效"}
+    # a new category is usable at once
+    services_settings.category_save(actor=personas["office_city"], code="0299", name="新类别",
+                                    parent=category.parent)
+    assert post_problem(client, {**body, "category": "0299"}).status_code == 201
+    # saving the settings row (office hours) also changes the token
+    token = CaseSettings.objects.get().config_token
+    services_settings.office_hours_save(actor=personas["office_city"], **_hours())
+    assert CaseSettings.objects.get().config_token != token
+
+
+@pytest.mark.django_db
+def test_active_category_returns_fresh_instances(category):
+    first, second = config.active_category(category.code), config.active_category(category.code)
+    assert first == second == category and first is not second
+    assert (first.code, first.name, first.parent_id, first.is_active) == (
+        category.code, category.name, category.parent_id, True)
+    assert first.parent == category.parent
+    assert config.active_category("nope") is None
+
+
+@pytest.mark.django_db
+def test_a_missing_settings_row_is_created(category):
+    CaseSettings.objects.all().delete()
+    snapshot = config.snapshot()
+    row = CaseSettings.objects.get()
+    assert (snapshot.recurrence_days, snapshot.duplicate_radius_m) == (90, 50)
+    assert config.active_category(category.code) == category
+    assert row.config_token > 0
+
+
+# --- the problem-code counter ------------------------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "select-for-update"])
+def test_codes_are_consecutive_and_a_rollback_gives_the_number_back(monkeypatch, returning):
+    monkeypatch.setattr(services, "_update_returning", lambda: returning)
+    assert not ProblemCounter.objects.filter(year=1999).exists()
+    with transaction.atomic():
+        assert services.next_code(1999) == "WT1999-000001"  # the year's first code creates its row
+        assert services.next_code(1999) == "WT1999-000002"
+        assert services.reserve_codes(1999, 3) == ["WT1999-000003", "WT1999-000004", "WT1999-000005"]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert services.next_code(1999) == "WT1999-000006"
+        raise RuntimeError("the report failed")
+    with transaction.atomic():
+        assert services.next_code(1999) == "WT1999-000006"
+    assert ProblemCounter.objects.get(year=1999).last == 6
+
+
+@pytest.mark.django_db
+def test_codes_are_taken_inside_a_transaction_only(monkeypatch):
+    # pytest-django wraps the test in a transaction: leave it for this check
+    monkeypatch.setattr(transaction.get_connection(), "in_atomic_block", False)
+    with pytest.raises(TransactionManagementError):
+        services.next_code(1999)
+
+
+def test_update_returning_is_used_where_the_database_has_it():
+    import sqlite3
+
+    expected = connection.vendor == "postgresql" or sqlite3.sqlite_version_info >= (3, 35)
+    assert services._update_returning() is expected
+
+
+@pytest.mark.django_db
+def test_a_repeated_key_creates_nothing_and_uses_no_number(personas, intake):
+    inspector = personas["inspector"]
+    first, created = services.problem_report(actor=inspector, intake=intake(), idempotency_key="k-1")
+    again, created_again = services.problem_report(actor=inspector, intake=intake(), idempotency_key="k-1")
+    # a retry whose body no longer validates still gets the first answer
+    invalid, created_invalid = services.problem_report(actor=inspector, intake=intake(title=" "),
+                                                       idempotency_key="k-1")
+    assert created and not created_again and not created_invalid and first.pk == again.pk == invalid.pk
+    assert (again.category.code, again.area.code) == (first.category.code, first.area.code)
+    # the key is per reporter: another user's "k-1" is his own problem
+    other, other_created = services.problem_report(actor=personas["handler_street_a1"], intake=intake(),
+                                                   idempotency_key="k-1")
+    assert other_created and other.pk != first.pk
+    codes = sorted(Problem.objects.values_list("code", flat=True))
+    assert codes == [f"WT{YEAR}-000001", f"WT{YEAR}-000002"]  # the retries took no number
+    assert ProblemEvent.objects.filter(action="report").count() == 2
+    assert Notification.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reports_get_gap_free_unique_codes(personas, intake):
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("the in-memory test database has no locking between connections")
+    threads, per_thread, errors, results = 4, 5, [], []
+    lock = threading.Lock()
+    users = [personas[name] for name in ("inspector", "office_district_a", "office_city", "handler_street_a1")]
+
+    def work(k: int) -> None:
+        try:
+            for n in range(per_thread):
+                # every thread also retries the key of thread 0 for the same reporter
+                actor, key = (users[0], f"shared-{n}") if n % 2 else (users[k], f"t{k}-{n}")
+                problem, created = services.problem_report(actor=actor, intake=intake(address=f"路{k}-{n}号"),
+                                                           idempotency_key=key)
+                with lock:
+                    results.append((key, problem.code, created))
+        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    created = [code for _, code, was_created in results if was_created]
+    shared_keys = {key for key, _, _ in results if key.startswith("shared-")}
+    expected = threads * (per_thread - len(shared_keys)) + len(shared_keys)
+    assert len(created) == len(set(created)) == Problem.objects.count() == expected
+    assert sorted(created) == [f"WT{YEAR}-{n:06d}" for n in range(1, expected + 1)]
+    assert ProblemCounter.objects.get(year=YEAR).last == expected
+    # every caller of a shared key got the one problem created for it
+    by_key = {}
+    for key, code, _ in results:
+        by_key.setdefault(key, set()).add(code)
+    assert all(len(codes) == 1 for codes in by_key.values())
+
+
+# --- plain SQL against the ORM -----------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_recurrence_candidates_match_the_orm_query(org, category):
+    other = Category.objects.exclude(pk=category.pk).filter(parent__isnull=False).first()
+    made = [closed_problem(org, category, days_ago=d) for d in (1, 30, 200)]
+    made += [closed_problem(org, category, days_ago=0, state=s, closed_at=None, latitude=None, longitude=None)
+             for s in OPEN_STATES + [State.REJECTED, State.MERGED]]
+    made.append(closed_problem(org, other, days_ago=1))
+    made.append(closed_problem(org, category, days_ago=1, area=org["grid_a1"], area_path=org["grid_a1"].path))
+    since = timezone.now() - timedelta(days=90)
+    expected = list(Problem.objects.filter(category=category, area=org["community_a1"])
+                    .filter(Q(state__in=OPEN_STATES) | Q(state=State.CLOSED, closed_at__gte=since))
+                    .order_by("-id").values_list("pk", "state", "latitude", "longitude", "address")[:100])
+    got = intake_sql.recurrence_candidates(category.pk, org["community_a1"].pk, since)
+    assert len(expected) == 2 + len(OPEN_STATES)
+    assert [(pk, state, address) for pk, state, _, _, address in got] == [
+        (pk, state, address) for pk, state, _, _, address in expected]
+    for (_, _, lat, lon, _), (_, _, e_lat, e_lon, _) in zip(got, expected, strict=True):
+        assert (lat is None, lon is None) == (e_lat is None, e_lon is None)
+        if lat is not None:
+            assert abs(float(lat) - float(e_lat)) < 1e-9 and abs(float(lon) - float(e_lon)) < 1e-9
+    assert intake_sql.recurrence_candidates(category.pk, org["community_a1"].pk, since, limit=3) == got[:3]
+
+
+@pytest.mark.django_db
+def test_office_memberships_match_the_orm_query(personas, org):
+    ids = [org["city"].pk, org["district_a"].pk, org["street_a1"].pk]
+    orm = lambda: sorted(Membership.objects.filter(  # noqa: E731
+        unit_id__in=ids, role=Role.OFFICE, is_active=True, user__is_active=True).values_list("user_id", "unit_id"))
+    assert sorted(intake_sql.office_memberships(ids)) == orm() == sorted(
+        [(personas["office_city"].pk, org["city"].pk), (personas["office_district_a"].pk, org["district_a"].pk)])
+    personas["office_district_a"].is_active = False
+    personas["office_district_a"].save()
+    assert sorted(intake_sql.office_memberships(ids)) == orm() == [(personas["office_city"].pk, org["city"].pk)]
+    assert notify.nearest_office_users(org["street_a1"]) == [personas["office_city"].pk]
+    assert intake_sql.office_memberships([]) == []
