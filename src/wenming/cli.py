@@ -1,6 +1,8 @@
 """The ``wenming`` command: serve, demo, and a passthrough to Django's management commands.
 
-    wenming serve [--host 127.0.0.1] [--port 8000] [--workers N]
+    wenming serve [--host 127.0.0.1] [--port 8000] [--workers N] [--no-worker] [--no-sweep]
+                                            (gunicorn + one task worker + `sweep --loop`)
+    wenming worker [db_worker options]      (runs queued background jobs: exports …)
     wenming demo [--scale small|city] [--seed N] [--reset] [--if-empty]
     wenming init-city --code 370200 --name 某某市 --office-username admin_office
     wenming audit-verify
@@ -27,10 +29,15 @@ def _django():
 
 
 def serve(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="wenming serve", description="迁移数据库并启动生产级 WSGI 服务（gunicorn）")
+    parser = argparse.ArgumentParser(prog="wenming serve",
+                                     description="迁移数据库并启动生产级 WSGI 服务（gunicorn），以及后台任务进程和到期巡检")
     parser.add_argument("--host", default=os.environ.get("WENMING_HOST", "127.0.0.1"))
     parser.add_argument("--port", default=os.environ.get("WENMING_PORT", "8000"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WENMING_WORKERS", "0")) or None)
+    parser.add_argument("--no-worker", action="store_true",
+                        help="不启动后台任务进程（另行运行 wenming worker 时使用）")
+    parser.add_argument("--no-sweep", action="store_true",
+                        help="不启动到期巡检（另行运行 wenming sweep --loop 时使用）")
     args = parser.parse_args(argv)
     call_command = _django()
     call_command("migrate", interactive=False, verbosity=1)
@@ -38,13 +45,95 @@ def serve(argv: list[str]) -> int:
     from django.conf import settings
 
     workers = args.workers or (2 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else 2 * (os.cpu_count() or 1) + 1)
-    print(f"文明城市创建管理平台 已启动： http://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
-    os.execvp(sys.executable, [
+    server = [
         sys.executable, "-m", "gunicorn", "wenming.config.wsgi:application",
         "--bind", f"{args.host}:{args.port}", "--workers", str(workers), "--threads", "4",
         "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("WENMING_PROXY_IPS", "127.0.0.1"),
-    ])
-    return 0  # not reached
+    ]
+    helpers = []
+    if not args.no_worker:
+        if _database_task_backend():
+            helpers.append([sys.executable, "-m", "wenming.cli", "worker", "--no-reload"])
+        else:
+            print("提示：任务队列不是数据库后端，未启动 wenming worker；请按该后端的方式运行任务进程。", flush=True)
+    if not args.no_sweep:
+        helpers.append([sys.executable, "-m", "wenming.cli", "sweep", "--loop"])
+    print(f"文明城市创建管理平台 已启动： http://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
+    if not helpers:
+        os.execvp(sys.executable, server)
+    return supervise(server, helpers)
+
+
+def _database_task_backend() -> bool:
+    from django_tasks_db.backend import DatabaseBackend
+
+    try:
+        from django.tasks import task_backends  # type: ignore[import-not-found]
+    except ImportError:
+        from django_tasks import task_backends
+    return isinstance(task_backends["default"], DatabaseBackend)
+
+
+def supervise(server: list[str], helpers: list[list[str]], *, restart_delay: float = 5.0) -> int:
+    """Run ``server`` and the ``helpers`` (worker, sweeper) as child processes, each in its own
+    process group so that a terminal's Ctrl+C reaches them once, through us. SIGINT/SIGTERM are
+    forwarded to all; a helper that dies is restarted; when the server exits, the helpers are
+    stopped and its exit code is ours."""
+    import signal
+    import subprocess
+    import time
+
+    def start(command):
+        return subprocess.Popen(command, process_group=0)
+
+    children = [start(command) for command in helpers]
+    main = start(server)
+    stopping = False
+
+    def forward(signum, frame):  # noqa: ARG001
+        # the server gets the signal as sent (gunicorn: SIGINT quick, SIGTERM graceful); a helper
+        # gets SIGTERM (the worker then finishes its current task; a second one ends it)
+        nonlocal stopping
+        stopping = True
+        if main.poll() is None:
+            main.send_signal(signum)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    died_at: dict[int, float] = {}
+    try:
+        while main.poll() is None:
+            for index, child in enumerate(children):
+                if stopping or child.poll() is None:
+                    continue
+                if index not in died_at:
+                    print(f"后台进程已退出（{' '.join(helpers[index][3:])}，退出码 {child.returncode}），"
+                          f"{restart_delay:g} 秒后重启", file=sys.stderr, flush=True)
+                    died_at[index] = time.monotonic()
+                elif time.monotonic() - died_at[index] >= restart_delay:
+                    children[index] = start(helpers[index])
+                    del died_at[index]
+            time.sleep(0.5)
+    finally:
+        if not stopping:  # the server exited by itself
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if main.poll() is None:
+            main.terminate()
+            main.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return main.returncode if main.returncode >= 0 else 128 - main.returncode
 
 
 def demo(argv: list[str]) -> int:
@@ -82,6 +171,7 @@ COMMANDS = {
     "init-city": lambda argv: manage(["init_city", *argv]),
     "audit-verify": lambda argv: manage(["audit_verify", *argv]),
     "sweep": lambda argv: manage(["sweep", *argv]),
+    "worker": lambda argv: manage(["db_worker", *argv]),
     "bench": lambda argv: __import__("wenming.bench.runner", fromlist=["main"]).main(argv),
 }
 

@@ -51,6 +51,7 @@ EXPORT_FIELDS = ("code", "title", "category__name", "category__parent__name", "s
                  "area__name", "address", "unit__name", "created_at", "assigned_at", "deadline", "closed_at",
                  "is_overdue", "closed_on_time", "rework_count", "supervision_count", "reporter_name")
 CHUNK_SIZE = 2000
+PROGRESS_EVERY = 200
 
 SEVERITY_LABELS = dict(Severity.choices)
 SOURCE_LABELS = dict(Source.choices)
@@ -83,9 +84,10 @@ def _ledger_values(row, zone) -> tuple:
             mask_name(reporter_name))
 
 
-def export_ledger(*, actor, qs, fileobj, filters: dict | None = None) -> int:
+def export_ledger(*, actor, qs, fileobj, filters: dict | None = None, progress=None) -> int:
     """Write the ledger rows of ``qs`` (a queryset from ``selectors.ledger(actor, ...)``, already
-    scoped to the actor) as an .xlsx into ``fileobj``; returns the number of rows written."""
+    scoped to the actor) as an .xlsx into ``fileobj``; returns the number of rows written.
+    ``progress(rows_so_far)`` is called every ``PROGRESS_EVERY`` rows."""
     if not access.scope_for(actor).has("org.view"):
         access.refuse_forbidden(actor, "cases.ledger_export")
     zone = ZoneInfo(settings.TIME_ZONE)
@@ -110,6 +112,8 @@ def export_ledger(*, actor, qs, fileobj, filters: dict | None = None) -> int:
                 write_number(n, col, value)
             elif value:
                 write_string(n, col, safe_cell(value))
+        if progress is not None and not n % PROGRESS_EVERY:
+            progress(n)
     if n:
         sheet.autofilter(0, 0, n, len(EXPORT_COLUMNS) - 1)
     workbook.close()

@@ -1,24 +1,21 @@
-"""Pages for the problem ledger's Excel export and the bulk import of problems."""
+"""Pages for the problem ledger's Excel export (queued as a job, core.jobs) and the bulk import of problems."""
 
 from __future__ import annotations
-
-import tempfile
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.core import access
 from wenming.core.sheets import MAX_IMPORT_BYTES, SheetError
 from wenming.org.models import Role
 
-from . import selectors, transfer
+from . import jobs, transfer
 from .views import ledger_filter
 
 
@@ -27,10 +24,10 @@ class ProblemImportForm(forms.Form):
 
 
 @login_required
-@require_GET
+@require_POST
 def export(request):
-    """The ledger as .xlsx, for the same filters as the ledger page; written to a temporary file
-    on disk and streamed from there."""
+    """Queue the ledger's .xlsx export for the same filters as the ledger page (they come in the
+    query string) and send the user to the job's page, which shows progress and the download."""
     if not access.scope_for(request.user).has("org.view"):
         access.refuse_forbidden(request.user, "cases.ledger_export")
     f, errors = ledger_filter(request)
@@ -38,18 +35,8 @@ def export(request):
         messages.error(request, "筛选条件有误，未导出：" + "；".join(errors))
         query = request.GET.urlencode()
         return redirect(reverse("cases:ledger") + (f"?{query}" if query else ""))
-    qs = selectors.ledger(request.user, f)
-    handle = tempfile.TemporaryFile()
-    try:
-        transfer.export_ledger(actor=request.user, qs=qs, fileobj=handle,
-                               filters={key: request.GET.get(key, "") for key in request.GET})
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    name = f"问题台账-{timezone.localdate():%Y%m%d}.xlsx"
-    # FileResponse closes the file when sent; a non-ASCII name is given as filename*=utf-8''… (RFC 5987)
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=transfer.XLSX_CONTENT_TYPE)
+    job = jobs.request_export(actor=request.user, f=f, params=jobs.filter_params(request.GET))
+    return redirect("job", job.pk)
 
 
 def _require_office(request, permission: str) -> None:

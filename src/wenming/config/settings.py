@@ -12,6 +12,9 @@ WENMING_BEHIND_PROXY  "1" when a TLS-terminating reverse proxy sets X-Forwarded-
 WENMING_SESSION_IDLE_MINUTES  inactivity timeout (default 30)
 WENMING_LOGIN_FAILURE_LIMIT   failed logins before lockout (default 5)
 WENMING_LOCKOUT_MINUTES       lockout duration (default 15)
+WENMING_TASKS_BACKEND         task queue backend for background jobs (default: the database,
+                              django_tasks_db.DatabaseBackend; see docs/operations.md)
+WENMING_JOB_RETENTION_HOURS   how long a finished export stays downloadable (default 72)
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "wenming.core",
     "wenming.org",
     "wenming.cases",
@@ -133,6 +138,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- background work (DESIGN.md §3) -----------------------------------------------------------
+# Slow jobs go through a task queue; by default its queue is a table in the same database and
+# `wenming worker` (started by `wenming serve`) runs them. Another backend (Redis, PostgreSQL-native)
+# is a setting, not a code change.
+TASKS = {"default": {"BACKEND": os.environ.get("WENMING_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+                     "QUEUES": ["default"]}}
+JOB_RETENTION_HOURS = int(os.environ.get("WENMING_JOB_RETENTION_HOURS", "72"))
 
 # --- auth and sessions --------------------------------------------------------------------------
 AUTH_USER_MODEL = "org.User"

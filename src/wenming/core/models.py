@@ -135,3 +135,91 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return f"照片{self.pk}"
+
+
+# --- background jobs -------------------------------------------------------------------------------
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+    EXPIRED = "expired", "已过期"
+
+
+def job_upload_to(instance, filename: str) -> str:
+    """exports/2026/11/<random>.xlsx: the name shown to the user is kept in ``result_name``."""
+    from pathlib import PurePath
+    from uuid import uuid4
+
+    from django.utils import timezone
+
+    return f"{timezone.localtime():exports/%Y/%m/}{uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class Job(models.Model):
+    """Long work a user asked for and waits on (an export): run by the task queue (core.jobs),
+    reported while it runs, its file downloadable by its owner alone until ``expires_at``."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.CASCADE,
+                              related_name="jobs")
+    kind = models.CharField("类型", max_length=64)
+    title = models.CharField("名称", max_length=200)
+    params = models.JSONField("参数", default=dict, blank=True)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress_done = models.PositiveBigIntegerField("已处理", default=0)
+    progress_total = models.PositiveBigIntegerField("总数", null=True, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+    result_file = models.FileField("结果文件", upload_to=job_upload_to, max_length=200, blank=True)
+    result_name = models.CharField("文件名", max_length=200, blank=True)
+    result_content_type = models.CharField(max_length=100, blank=True)
+    task_id = models.CharField("任务编号", max_length=64, blank=True)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    expires_at = models.DateTimeField("文件保留至", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_created")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+    @property
+    def progress_text(self) -> str:
+        """已处理 12,000 / 1,000,000 条 (digits grouped the same way as the job's message)."""
+        total = f" / {self.progress_total:,}" if self.progress_total is not None else ""
+        return f"已处理 {self.progress_done:,}{total} 条"
+
+    @property
+    def downloadable(self) -> bool:
+        return self.status == JobStatus.DONE and bool(self.result_file)
+
+    @property
+    def waiting_long(self) -> bool:
+        """Queued for over a minute: no worker may be running."""
+        from django.utils import timezone
+
+        return self.status == JobStatus.QUEUED and (timezone.now() - self.created_at).total_seconds() > 60
+
+    @property
+    def writing_file(self) -> bool:
+        """Every row is read; the file is being finished (compressed)."""
+        return (self.status == JobStatus.RUNNING and self.progress_total is not None
+                and self.progress_done >= self.progress_total)

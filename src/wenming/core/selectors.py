@@ -41,6 +41,10 @@ AUDIT_ACTION_LABELS = {
     "org.team_unit_add": "添加责任单位",
     "org.patronage_create": "新建包保关系",
     "org.patronage_end": "结束包保关系",
+    "job.enqueue": "提交后台任务",
+    "job.fail": "后台任务失败",
+    "job.download": "下载导出文件",
+    "cases.ledger_export": "导出问题台账",
 }
 
 
@@ -159,3 +163,22 @@ def my_profile(user) -> dict:
         # failures against his account too: an attempt he did not make is worth seeing
         "recent_logins": AuditEvent.objects.filter(actor_username=user.username, action="auth.login").order_by("-id")[:8],
     }
+
+
+# --- background jobs -------------------------------------------------------------------------------
+
+def my_jobs(user, limit: int = 50):
+    """The user's own recent jobs; nobody sees another user's."""
+    from .models import Job
+
+    return Job.objects.filter(owner_id=user.pk).order_by("-created_at", "-id")[:limit]
+
+
+def my_job(user, pk: int):
+    """The user's own job, or a refusal (404, audited) for anyone else's or a missing one."""
+    from .models import Job
+
+    job = Job.objects.filter(owner_id=user.pk, pk=pk).first()
+    if job is None:
+        access.refuse_not_found(user, "job", f"core.job:{pk}")
+    return job

@@ -18,3 +18,12 @@ urlpatterns += [
     path("photos/<int:pk>/", views_photos.photo, {"variant": "full"}, name="photo"),
     path("photos/<int:pk>/thumb/", views_photos.photo, {"variant": "thumb"}, name="photo_thumb"),
 ]
+
+from . import views_jobs  # noqa: E402
+
+urlpatterns += [
+    path("me/exports/", views_jobs.job_list, name="jobs"),
+    path("jobs/<int:pk>/", views_jobs.job, name="job"),
+    path("jobs/<int:pk>/status/", views_jobs.job_status, name="job_status"),
+    path("jobs/<int:pk>/download/", views_jobs.job_download, name="job_download"),
+]

@@ -1,4 +1,5 @@
-"""Ledger export (masked, scoped, filtered, streamed) and bulk problem import (all or nothing)."""
+"""Ledger export (a background job: masked, scoped when it runs, filtered, streamed, with progress)
+and bulk problem import (all or nothing)."""
 
 import io
 import re
@@ -12,10 +13,20 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+from django_tasks_db.models import DBTaskResult
+
 from wenming.cases import services, sla, transfer
 from wenming.cases.models import Category, Notification, OutboundMessage, Problem, ProblemCounter, ProblemEvent, State
-from wenming.core.models import AuditEvent
+from wenming.conftest import PERSONAS
+from wenming.core import jobs as jobs_core
+from wenming.core.models import AuditEvent, Job, JobStatus
 from wenming.core.sheets import SheetError
+from wenming.core.tests.helpers import run_pending_tasks
+
+ALL = list(PERSONAS)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -60,15 +71,67 @@ def ledger_problems(personas, org, intake):
     return assign(first, org["street_a1"]), assign(second, org["street_a2"])
 
 
+@pytest.fixture
+def export(django_capture_on_commit_callbacks):
+    """Click 导出Excel on the ledger (the filters in the query string, as the page's form sends
+    them); returns the response and the job it queued, if any."""
+
+    def _export(client, params=None):
+        url = reverse("cases:export") + (f"?{urlencode(params)}" if params else "")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url)
+        job = Job.objects.order_by("-id").first() if response.status_code == 302 else None
+        if job is not None and response["Location"] != reverse("job", args=[job.pk]):
+            job = None
+        return response, job
+
+    return _export
+
+
+def exported(client, job) -> tuple[object, list[list]]:
+    """Run the queued task as the worker would, then download the file from the job's page."""
+    run_pending_tasks()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.message
+    response = client.get(reverse("job_download", args=[job.pk]))
+    assert response.status_code == 200
+    return response, sheet_rows(body(response))
+
+
 @pytest.mark.django_db
-def test_export_contents_masking_and_audit(login, ledger_problems):
+def test_export_click_queues_a_job_with_the_filters(login, ledger_problems, export):
+    client = login("office_district_a")
+    response, job = export(client, {"unit": "330102002", "state": "assigned", "q": " 井盖 ", "page": "3"})
+    assert response.status_code == 302 and job is not None
+    assert (job.owner.username, job.kind, job.status) == ("office_district_a", "cases.ledger_export", JobStatus.QUEUED)
+    assert job.params == {"unit": "330102002", "state": "assigned", "q": "井盖"}  # no page, no blanks
+    assert job.title == "问题台账导出（单位：甲二街道；状态：已交办；关键词：井盖）"
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "wenming.cases.jobs.ledger_export" and task.args_kwargs["args"] == [job.pk]
+    assert AuditEvent.objects.get(action="job.enqueue").detail["params"] == job.params
+    assert not AuditEvent.objects.filter(action="cases.ledger_export").exists()  # not run yet
+    # the request returned at once: the job page shows it waiting
+    page = client.get(response["Location"]).content.decode()
+    assert "排队中" in page and 'hx-trigger="every 1s"' in page and "问题台账导出" in page
+    # the ledger's button posts to the export with the current query string
+    ledger = client.get(reverse("cases:ledger"), {"state": "assigned"}).content.decode()
+    assert f'action="{reverse("cases:export")}?state=assigned"' in ledger and 'form="export-form"' in ledger
+    assert 'name="csrfmiddlewaretoken"' in ledger
+    # a GET (an old bookmark) queues nothing
+    assert client.get(reverse("cases:export")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_export_contents_masking_and_audit(login, ledger_problems, export):
     first, second = ledger_problems
-    response = login("office_city").get(reverse("cases:export"))
-    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    client = login("office_city")
+    _, job = export(client)
+    assert job.title == "问题台账导出（全部）"
+    response, rows = exported(client, job)
+    assert response["Content-Type"] == XLSX
     today = timezone.localdate().strftime("%Y%m%d")
     assert f"filename*=utf-8''{quote(f'问题台账-{today}.xlsx')}" in response["Content-Disposition"]
     assert response["Content-Disposition"].startswith("attachment;")
-    rows = sheet_rows(body(response))
     assert rows[0] == transfer.EXPORT_COLUMNS
     assert [row[0] for row in rows[1:]] == [second.code, first.code]  # newest first, like the ledger
     by_code = {row[0]: dict(zip(transfer.EXPORT_COLUMNS, row)) for row in rows[1:]}
@@ -86,40 +149,138 @@ def test_export_contents_masking_and_audit(login, ledger_problems):
     assert "13955556666" not in everything and "13800001234" not in everything and "孙浩" not in everything
     event = AuditEvent.objects.get(action="cases.ledger_export")
     assert event.detail["rows"] == 2 and event.actor_username == "office_city"
+    job.refresh_from_db()
+    assert (job.progress_done, job.progress_total, job.message) == (2, 2, "共导出 2 行")
+    assert AuditEvent.objects.filter(action="job.download", actor_username="office_city").count() == 1
 
 
 @pytest.mark.django_db
-def test_export_honours_the_ledger_filters(login, ledger_problems):
+def test_export_honours_the_ledger_filters(login, ledger_problems, export):
     first, second = ledger_problems
     client = login("office_city")
-    rows = sheet_rows(body(client.get(reverse("cases:export"), {"unit": "330102002"})))
+    _, rows = exported(client, export(client, {"unit": "330102002"})[1])
     assert [row[0] for row in rows[1:]] == [second.code]
-    rows = sheet_rows(body(client.get(reverse("cases:export"), {"q": "井盖", "state": "assigned"})))
+    _, rows = exported(client, export(client, {"q": "井盖", "state": "assigned"})[1])
     assert [row[0] for row in rows[1:]] == [second.code]
-    rows = sheet_rows(body(client.get(reverse("cases:export"), {"state": "closed"})))
+    _, rows = exported(client, export(client, {"state": "closed"})[1])
     assert rows == [transfer.EXPORT_COLUMNS]
     assert AuditEvent.objects.filter(action="cases.ledger_export").order_by("id").first().detail["filters"] == {
         "unit": "330102002"}
-    # a bad filter exports nothing and sends the user back to the ledger with the reason
-    response = client.get(reverse("cases:export"), {"state": "nonsense"})
+    # a bad filter queues nothing and sends the user back to the ledger with the reason
+    response, job = export(client, {"state": "nonsense"})
     assert response.status_code == 302 and response["Location"] == reverse("cases:ledger") + "?state=nonsense"
+    assert job is None and Job.objects.count() == 3
+    page = client.get(response["Location"]).content.decode()
+    assert "筛选条件有误，未导出：状态筛选无效" in page
+    response, job = export(login("handler_street_a1"), {"unit": "330103001"})  # district B: not his
+    assert job is None and response["Location"].startswith(reverse("cases:ledger"))
     assert AuditEvent.objects.filter(action="cases.ledger_export").count() == 3
 
 
 @pytest.mark.django_db
-def test_handler_exports_only_his_units_rows(login, ledger_problems):
+def test_handler_exports_only_his_units_rows(login, ledger_problems, export):
     first, _ = ledger_problems
-    rows = sheet_rows(body(login("handler_street_a1").get(reverse("cases:export"))))
+    client = login("handler_street_a1")
+    _, rows = exported(client, export(client)[1])
     assert [row[0] for row in rows[1:]] == [first.code]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["citizen", "outsider"])
-def test_export_refused_without_org_view(login, ledger_problems, persona):
-    response = login(persona).get(reverse("cases:export"))
-    assert response.status_code == 403
+def test_export_refused_without_org_view(login, ledger_problems, export, persona):
+    response, job = export(login(persona))
+    assert response.status_code == 403 and job is None and not Job.objects.exists()
     assert not AuditEvent.objects.filter(action="cases.ledger_export").exists()
     assert AuditEvent.objects.filter(action="access.refused", detail_json__contains="cases.ledger_export").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", [p for p in ALL if p != "office_district_a"])
+def test_only_the_owner_sees_the_export(login, ledger_problems, export, persona):
+    client = login("office_district_a")
+    _, job = export(client)
+    run_pending_tasks()
+    other = login(persona)
+    for name in ("job", "job_status", "job_download"):
+        assert other.get(reverse(name, args=[job.pk])).status_code == 404
+        assert client.get(reverse(name, args=[job.pk])).status_code == 200
+    assert AuditEvent.objects.filter(action="access.refused", actor_username=persona,
+                                     target=f"core.job:{job.pk}").count() == 3
+    assert AuditEvent.objects.filter(action="job.download").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_task_rechecks_the_owners_scope_when_it_runs(login, personas, org, ledger_problems, export):
+    from wenming.org.models import Membership
+
+    first, second = ledger_problems
+    client = login("handler_street_a1")
+    _, everything = export(client)
+    _, filtered = export(client, {"unit": "330102001"})
+    # before the worker runs, the first problem moves to street A2 …
+    Problem.objects.filter(pk=first.pk).update(unit=org["street_a2"], unit_path=org["street_a2"].path,
+                                               area=org["street_a2"], area_path=org["street_a2"].path)
+    # … and the handler's role moves from street A1 to a department
+    Membership.objects.filter(user=personas["handler_street_a1"]).update(unit=org["department"])
+    run_pending_tasks()
+    everything.refresh_from_db()
+    filtered.refresh_from_db()
+    assert everything.status == JobStatus.DONE and everything.progress_done == 0  # nothing of his now
+    assert filtered.status == JobStatus.FAILED
+    assert filtered.message == "筛选条件已失效，未导出：找不到该单位编码，或该单位不在您的范围内"
+    # an account that lost every role gets no file either
+    _, job = export(login("handler_street_a2"))
+    Membership.objects.filter(user=personas["handler_street_a2"]).delete()
+    run_pending_tasks()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.message == "您的权限或管辖范围已变更，任务未完成。"
+    assert not job.result_file
+
+
+@pytest.mark.django_db
+def test_export_failure_shows_a_chinese_message(login, ledger_problems, export):
+    client = login("office_city")
+    _, job = export(client)
+    with mock.patch.object(transfer, "export_ledger", side_effect=OSError("disk full at /srv/data")):
+        run_pending_tasks()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and not job.result_file
+    page = client.get(reverse("job", args=[job.pk])).content.decode()
+    assert "任务执行出错，请稍后重试；如仍失败，请联系系统管理员。" in page
+    assert "disk full" not in page and "Traceback" not in page and "hx-trigger" not in page
+    assert client.get(reverse("job_download", args=[job.pk])).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_job_of_3000_rows_reports_progress_and_matches_the_ledger(login, personas, org, category, export):
+    from wenming.cases import selectors
+    from wenming.cases.views import ledger_filter
+
+    now = timezone.now()
+    Problem.objects.bulk_create([
+        Problem(code=f"WT2026-{n:06d}", title=f"问题{n}", category=category, source="superior", area=org["street_a1"],
+                area_path=org["street_a1"].path, address=f"路{n}号", reporter_name="欧阳修", created_at=now,
+                state=State.CLOSED if n % 3 == 0 else State.REPORTED)
+        for n in range(1, 3001)])
+    client = login("office_district_a")
+    _, job = export(client, {"open": "1"})
+    writes = []
+    original = jobs_core.Progress.flush
+
+    def spy(self):
+        writes.append((self.done, self.total))
+        original(self)
+
+    with mock.patch.object(jobs_core.Progress, "flush", spy):
+        _, rows = exported(client, job)
+    expected = selectors.ledger(personas["office_district_a"],
+                                ledger_filter(SimpleNamespace(GET={"open": "1"}, user=personas["office_district_a"]))[0])
+    assert len(rows) - 1 == expected.count() == 2000
+    assert {row[-1] for row in rows[1:]} == {"欧**"}
+    job.refresh_from_db()
+    assert (job.progress_done, job.progress_total, job.percent) == (2000, 2000, 100)
+    # started with the total, then every 200 rows (the export's step, over 2 % of 2000)
+    assert writes[0] == (0, 2000) and [done for done, _ in writes[1:]] == list(range(200, 2001, 200))
 
 
 @pytest.mark.django_db

@@ -62,7 +62,23 @@ CASES = [
      expect(_=403, office_city=200, office_district_a=200)),
     ("audit log", lambda o: reverse("audit_log"),
      expect(_=403, office_city=200, office_district_a=200, admin=200)),
+    ("my exports", lambda o: reverse("jobs"), expect(_=200)),
+    # a job (an export) is its owner's alone; a queued one has no file yet (the owner is sent back)
+    ("job of office_city", lambda o: reverse("job", args=[_job_of("office_city").pk]),
+     expect(_=404, office_city=200)),
+    ("job status of office_city", lambda o: reverse("job_status", args=[_job_of("office_city").pk]),
+     expect(_=404, office_city=200)),
+    ("job download of office_city", lambda o: reverse("job_download", args=[_job_of("office_city").pk]),
+     expect(_=404, office_city=302)),
 ]
+
+
+def _job_of(username: str):
+    from wenming.core.models import Job
+    from wenming.org.models import User
+
+    return Job.objects.create(owner=User.objects.get(username=username), kind="cases.ledger_export",
+                              title="问题台账导出（全部）")
 
 
 @pytest.mark.django_db

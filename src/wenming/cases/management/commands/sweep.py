@@ -3,10 +3,11 @@ import time
 from django.core.management.base import BaseCommand
 
 from wenming.cases.sweeper import sweep
+from wenming.core import jobs
 
 
 class Command(BaseCommand):
-    help = "巡检到期问题：到期前预警、逾期下发督办单、仍逾期下发督办函、列入通报批评"
+    help = "巡检到期问题：到期前预警、逾期下发督办单、仍逾期下发督办函、列入通报批评；并清理过期的导出文件"
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="持续运行（生产环境），每隔 --interval 秒巡检一次")
@@ -19,6 +20,10 @@ class Command(BaseCommand):
             if report.claimed or not loop:
                 done = "，".join(f"{name} {n}" for name, n in sorted(report.actions.items())) or "无"
                 self.stdout.write(f"巡检：处理 {report.claimed} 件（{done}），跳过 {report.skipped} 件")
+            cleaned = jobs.cleanup()
+            if cleaned.files_deleted or cleaned.stale_failed or not loop:
+                self.stdout.write(f"清理：删除过期导出文件 {cleaned.files_deleted} 个，"
+                                  f"标记中断的后台任务 {cleaned.stale_failed} 个")
             if not loop:
                 return
             if report.claimed < limit:
