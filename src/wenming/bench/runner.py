@@ -2,6 +2,7 @@
 
     wenming bench intake [--db sqlite|postgres] [--clients 8] [--seconds 10] [--requests 50000]
     wenming bench ledger [--db sqlite|postgres] [--sizes 10000,1000000] [--requests 15] [--org city|small]
+    wenming bench round-score [--db sqlite|postgres] [--sizes 200,2000] [--requests 15]
 
 Every workload runs on a throwaway database (a SQLite file in a temporary directory, or with
 ``--db postgres`` a temporary PostgreSQL server from wenming.devtools.pgserver) that is deleted
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 WORKLOADS = {
     "intake": "wenming.bench.intake",
     "ledger": "wenming.bench.ledger",
+    "round-score": "wenming.bench.round_score",
 }
 
 
