@@ -20,7 +20,7 @@ from wenming.core.errors import ServiceError
 from wenming.core.photos import PhotoError
 from wenming.org.models import Unit
 
-from . import config, selectors, services
+from . import config, intake_sql, selectors, services
 from .models import Severity, Source, State
 from .views import _photos_from
 from .workflow import BY_ACTION
@@ -100,7 +100,7 @@ def parse_intake(user, body: dict) -> tuple[services.Intake | None, dict]:
     category = config.active_category(str(body.get("category", "")))
     if category is None:
         errors["category"] = "类别编码无效"
-    area = next(iter(Unit.objects.filter(code=str(body.get("area", "")), is_active=True).order_by()[:1]), None)
+    area = intake_sql.active_unit(str(body.get("area", "")))
     if area is None or access.may_report_in(user, area) is None:
         errors["area"] = "区域编码无效，或不在您可以报告的范围内"
     severity = str(body.get("severity") or Severity.NORMAL)

@@ -46,8 +46,9 @@ def patron_leaders(unit: Unit | None) -> list[int]:
 
 def send(user_ids, problem: Problem, title: str, body: str = "", sms: bool = False) -> None:
     user_ids = sorted({uid for uid in user_ids if uid})
-    Notification.objects.bulk_create([Notification(user_id=uid, problem=problem, title=title, body=body,
-                                                   url=_url(problem)) for uid in user_ids])
+    url = _url(problem)
+    intake_sql.insert_many([Notification(user_id=uid, problem=problem, title=title, body=body, url=url)
+                            for uid in user_ids])
     if sms:
         from wenming.org.models import User
 

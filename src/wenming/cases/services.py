@@ -160,7 +160,7 @@ def problem_report(*, actor, intake: Intake, photos=(), idempotency_key: str | N
             )
             previous = find_recurrence_of(problem)
             problem.recurrence_of = previous
-            problem.save()
+            intake_sql.insert(problem)
             _attach(problem, photos, PhotoPhase.BEFORE)
             _event(problem, actor, role, "report", "", State.REPORTED, intake.description, photos=photos,
                    data={"source": source})
@@ -568,9 +568,9 @@ def _attach(problem: Problem, photos, phase: str) -> None:
 
 def _event(problem: Problem, actor, role: str, action: str, from_state: str, to_state: str, note: str = "",
            photos=(), data: dict | None = None) -> ProblemEvent:
-    event = ProblemEvent.objects.create(problem=problem, action=action, actor=actor, actor_role=role or "",
-                                        at=timezone.now(), from_state=from_state, to_state=to_state,
-                                        note=note or "", data=data or {})
+    event = ProblemEvent(problem=problem, action=action, actor=actor, actor_role=role or "", at=timezone.now(),
+                         from_state=from_state, to_state=to_state, note=note or "", data=data or {})
+    intake_sql.insert(event)
     if photos:
         event.photos.set(photos)
     return event

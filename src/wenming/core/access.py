@@ -115,12 +115,7 @@ def scope_for(user) -> Scope:
     cached = getattr(user, "_wenming_scope", None)
     if cached is not None:
         return cached
-    grants = [
-        (path, unit_id, role)
-        for path, unit_id, role in Membership.objects.filter(
-            user=user, is_active=True, unit__is_active=True
-        ).values_list("unit__path", "unit_id", "role")
-    ]
+    grants = _grants(user.pk)
     patron_paths: list[str] = []
     if any(role == Role.LEADER for _, _, role in grants):
         patron_paths = list(
@@ -129,6 +124,25 @@ def scope_for(user) -> Scope:
     scope = Scope(user_id=user.pk, grants=grants, patron_paths=patron_paths)
     user._wenming_scope = scope
     return scope
+
+
+def _grants(user_id: int) -> list[tuple[str, int, str]]:
+    """``(unit path, unit id, role)`` of the user's active memberships in active units — as
+    ``Membership.objects.filter(user=…, is_active=True, unit__is_active=True)
+    .values_list("unit__path", "unit_id", "role")``, in plain SQL: this runs on nearly every
+    request, and the ORM compiling it again each time cost more than the query itself
+    (docs/performance.md)."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    m = {name: qn(Membership._meta.get_field(name).column) for name in ("user", "unit", "role", "is_active")}
+    u = {name: qn(Unit._meta.get_field(name).column) for name in ("id", "path", "is_active")}
+    sql = (f"SELECT u.{u['path']}, m.{m['unit']}, m.{m['role']} FROM {qn(Membership._meta.db_table)} m "
+           f"INNER JOIN {qn(Unit._meta.db_table)} u ON (m.{m['unit']} = u.{u['id']}) "
+           f"WHERE m.{m['user']} = %s AND m.{m['is_active']} = %s AND u.{u['is_active']} = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, True, True])
+        return [(path, int(unit_id), role) for path, unit_id, role in cursor.fetchall()]
 
 
 def forget_scope(user) -> None:

@@ -68,6 +68,11 @@ class SessionIdleMiddleware:
                 session[self.key] = now  # saved, with a new expiry, by SessionMiddleware
         return self.get_response(request)
 
+    @classmethod
+    def mark(cls, session) -> None:
+        """At login (the session is saved then anyway): the next requests need not save it."""
+        session[cls.key] = int(time.time())
+
 
 class ForcePasswordChangeMiddleware:
     """An account whose password was set by the office must choose its own before anything else."""

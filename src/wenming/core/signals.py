@@ -1,4 +1,5 @@
-"""Login successes, failures and lockouts go to the audit log."""
+"""Login successes, failures and lockouts go to the audit log; a login also marks the session
+for SessionIdleMiddleware (saved with the login, so the next request need not save it)."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
@@ -12,6 +13,10 @@ from .models import AuditResult
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
     audit.record("auth.login", actor=user, target=user, unit=audit.home_unit(user))
+    if request is not None and hasattr(request, "session"):
+        from .middleware import SessionIdleMiddleware
+
+        SessionIdleMiddleware.mark(request.session)
 
 
 @receiver(user_logged_out)

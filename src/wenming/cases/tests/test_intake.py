@@ -6,6 +6,7 @@ the plain-SQL reads checked against the ORM queries they replace."""
 import json
 import threading
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection, connections, transaction
@@ -26,7 +27,7 @@ from wenming.cases.models import (
     ProblemEvent,
     State,
 )
-from wenming.org.models import Membership, Role
+from wenming.org.models import Membership, Role, Unit
 
 YEAR = timezone.localtime().year
 
@@ -57,7 +58,7 @@ def closed_problem(org, category, days_ago: float, **fields) -> Problem:
 @pytest.mark.django_db
 def test_one_api_intake_costs_twelve_statements(login, body):
     client = login("inspector")
-    assert post_problem(client, body, "warm-up").status_code == 201  # marks the session (one write a minute)
+    assert post_problem(client, body, "warm-up").status_code == 201  # fills this process's category cache
     with CaptureQueriesContext(connection) as ctx:
         response = post_problem(client, {**body, "address": "甲一社区西门"}, "k-2")
     assert response.status_code == 201
@@ -275,3 +276,62 @@ def test_office_memberships_match_the_orm_query(personas, org):
     assert sorted(intake_sql.office_memberships(ids)) == orm() == [(personas["office_city"].pk, org["city"].pk)]
     assert notify.nearest_office_users(org["street_a1"]) == [personas["office_city"].pk]
     assert intake_sql.office_memberships([]) == []
+
+
+@pytest.mark.django_db
+def test_active_unit_matches_the_orm(org):
+    unit = intake_sql.active_unit(org["community_a1"].code)
+    orm = Unit.objects.get(pk=org["community_a1"].pk)
+    assert unit is not None and not unit._state.adding and unit._state.db == "default"
+    for field in Unit._meta.concrete_fields:
+        assert getattr(unit, field.attname) == getattr(orm, field.attname), field.name
+    assert unit.is_active is True and unit.created_at.tzinfo is not None
+    Unit.objects.filter(pk=unit.pk).update(is_active=False)
+    assert intake_sql.active_unit(unit.code) is None and intake_sql.active_unit("nope") is None
+
+
+@pytest.mark.django_db
+def test_insert_stores_what_save_stores(personas, org, category):
+    def make(code):
+        return Problem(code=code, title="标题", description="描述", category=category, severity="urgent",
+                       source="grid", area=org["grid_a1"], area_path=org["grid_a1"].path, address="地址",
+                       latitude=Decimal("30.123456"), longitude=Decimal("120.654321"), reporter=personas["grid_worker"],
+                       reporter_name="吴小燕", created_by=personas["grid_worker"], idempotency_key="k:1" + code)
+
+    fast, slow = make("WT2000-000001"), make("WT2000-000002")
+    intake_sql.insert(fast)
+    slow.save()
+    assert fast.pk and not fast._state.adding and fast.created_at and fast.updated_at
+    a, b = Problem.objects.get(pk=fast.pk), Problem.objects.get(pk=slow.pk)
+    for field in Problem._meta.concrete_fields:
+        if field.name not in {"id", "code", "idempotency_key", "created_at", "updated_at"}:
+            assert getattr(a, field.attname) == getattr(b, field.attname), field.name
+    assert a.created_at == fast.created_at and a.latitude == Decimal("30.123456")
+    event = ProblemEvent(problem=a, action="report", actor=personas["grid_worker"], actor_role="grid_worker",
+                         at=timezone.now(), to_state="reported", data={"source": "grid", "中文": [1, 2]})
+    intake_sql.insert(event)
+    assert ProblemEvent.objects.get(pk=event.pk).data == {"source": "grid", "中文": [1, 2]}
+    users = [personas[name] for name in ("office_city", "office_district_a", "leader")]
+    intake_sql.insert_many([Notification(user=u, problem=a, title="标题", body="正文", url="/x/") for u in users])
+    rows = Notification.objects.filter(problem=a).order_by("user_id")
+    assert [(n.user_id, n.title, n.read_at) for n in rows] == [(u.pk, "标题", None) for u in sorted(users, key=lambda u: u.pk)]
+    assert all(n.created_at for n in rows)
+
+
+@pytest.mark.django_db
+def test_insert_goes_through_save_when_someone_listens(org, category):
+    from django.db.models.signals import post_save
+
+    heard = []
+
+    def listener(sender, instance, created, **kwargs):
+        heard.append((instance.code, created))
+
+    post_save.connect(listener, sender=Problem)
+    try:
+        problem = Problem(code="WT2000-000009", title="t", category=category, source="grid", area=org["grid_a1"],
+                          area_path=org["grid_a1"].path, address="a")
+        intake_sql.insert(problem)
+    finally:
+        post_save.disconnect(listener, sender=Problem)
+    assert heard == [("WT2000-000009", True)] and Problem.objects.filter(code="WT2000-000009").exists()
