@@ -9,7 +9,12 @@ until ``--requests`` have been sent), POST JSON to ``/api/problems/`` (each with
 Idempotency-Key) or, for the baseline, the same body to ``/bench/ping/``. Phases: baseline, API,
 baseline again; the baseline figure is the mean of its two phases.
 
+Before that (``--in-process N``, 0 to skip), the same two requests are measured in this process
+through Django's test client: the SQL statements of one request and its CPU time
+(``queries_api``, ``cpu_ms_api``, ``queries_ping``, ``cpu_ms_ping``).
+
     RESULT intake api_per_s=… baseline_per_s=… ratio=… api_p50_ms=… baseline_p50_ms=… errors=…
+           queries_api=… cpu_ms_api=… queries_ping=… cpu_ms_ping=…
 """
 
 from __future__ import annotations
@@ -276,6 +281,56 @@ def measure(host: str, port: int, reporters: list[Reporter], password: str, *, s
     }
 
 
+def measure_in_process(reporters: list[Reporter], *, requests: int = 300, rounds: int = 3, seed: int = 2026,
+                       out=print) -> dict[str, float]:
+    """What one request costs the server, without the network and the other clients: through
+    Django's test client in this process (all the middleware, no CSRF), the statements one API
+    intake and one baseline request run, and the CPU time of each (best of ``rounds`` runs of
+    ``requests``)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from wenming.org.models import User
+
+    clients = []
+    for reporter in reporters[:4]:
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(User.objects.get(username=reporter.username))
+        clients.append((client, reporter))
+    rng = random.Random(f"{seed}:in-process")
+
+    def post(k: int, api: bool) -> None:
+        client, reporter = clients[k % len(clients)]
+        extra = {"HTTP_IDEMPOTENCY_KEY": uuid.UUID(int=rng.getrandbits(128)).hex} if api else {}
+        response = client.post("/api/problems/" if api else "/bench/ping/",
+                               json.dumps(problem_payload(rng, reporter.area), ensure_ascii=False),
+                               content_type="application/json", **extra)
+        if response.status_code not in (200, 201):
+            raise HttpError(f"进程内请求失败（HTTP {response.status_code}）：{response.content[:200]!r}")
+
+    for k in range(20):  # caches, the sessions' first save
+        post(k, True)
+        post(k, False)
+    statements = {}
+    for api in (True, False):
+        with CaptureQueriesContext(connection) as context:
+            post(0, api)
+        statements[api] = len(context.captured_queries)
+    cpu: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(rounds):
+        for api in (False, True):
+            started = time.process_time()
+            for k in range(requests):
+                post(k, api)
+            cpu[api].append((time.process_time() - started) / requests * 1000)
+    figures = {"queries_api": statements[True], "queries_ping": statements[False],
+               "cpu_ms_api": min(cpu[True]), "cpu_ms_ping": min(cpu[False])}
+    out(f"进程内（无网络、无并发）：API 每次 {figures['queries_api']} 条SQL、CPU {figures['cpu_ms_api']:.2f} ms；"
+        f"空白视图 {figures['queries_ping']} 条SQL、CPU {figures['cpu_ms_ping']:.2f} ms")
+    return figures
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wenming bench intake", description="问题接收（API）吞吐量与空白Django视图对比")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -285,6 +340,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=0, help="gunicorn 进程数（默认同 wenming serve）")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--in-process", type=int, default=300, metavar="N",
+                        help="先在本进程内测量单次请求的SQL条数和CPU时间（每轮N次，默认300；0为跳过）")
     args = parser.parse_args(argv)
 
     with throwaway_database(args.db, settings_module="wenming.bench.settings") as env:
@@ -297,6 +354,10 @@ def main(argv: list[str]) -> int:
         print("生成小型演示城市（含约125个问题）……", flush=True)
         build_demo(scale="small", seed=args.seed)
         reporters = pick_reporters(args.clients, args.seed)
+        single = {}
+        if args.in_process:
+            single = measure_in_process(reporters, requests=args.in_process, seed=args.seed,
+                                        out=lambda s: print(s, flush=True))
         from wenming.cases.models import Problem
 
         before = Problem.objects.count()
@@ -320,5 +381,5 @@ def main(argv: list[str]) -> int:
     print(result_line("intake", {
         "api_per_s": figures["api_per_s"], "baseline_per_s": figures["baseline_per_s"], "ratio": figures["ratio"],
         "api_p50_ms": figures["api_p50_ms"], "baseline_p50_ms": figures["baseline_p50_ms"],
-        "clients": figures["clients"], "errors": figures["errors"], "db": args.db}), flush=True)
+        "clients": figures["clients"], "errors": figures["errors"], **single, "db": args.db}), flush=True)
     return 0

@@ -117,6 +117,25 @@ def test_intake_clients_against_a_live_server(settings):
     assert made_by == {r.username for r in reporters}
 
 
+@pytest.mark.django_db
+def test_intake_in_process_figures(settings):
+    from wenming.bench.intake import measure_in_process, pick_reporters
+    from wenming.cases.models import Problem
+    from wenming.demo.build import build_demo
+
+    settings.ROOT_URLCONF = "wenming.bench.urls"
+    settings.ALLOWED_HOSTS = ["*"]
+    build_demo(scale="small", seed=3)
+    before = Problem.objects.count()
+    lines: list[str] = []
+    figures = measure_in_process(pick_reporters(2, seed=3), requests=5, rounds=2, out=lines.append)
+    assert Problem.objects.count() - before == 20 + 1 + 2 * 5  # warm-up, the counted one, the timed ones
+    # the API's statements (see cases/tests/test_intake.py) and the baseline's session and user
+    assert figures["queries_api"] == 13 and figures["queries_ping"] == 2
+    assert figures["cpu_ms_api"] > 0 and figures["cpu_ms_ping"] > 0
+    assert lines and "13 条SQL" in lines[0]
+
+
 def test_unknown_workload_is_refused(capsys):
     assert bench_main(["nonsense"]) == 2
     assert "intake" in capsys.readouterr().err
