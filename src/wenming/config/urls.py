@@ -9,6 +9,7 @@ urlpatterns = [
     path("problems/", include("wenming.cases.urls")),
     path("standards/", include("wenming.standards.urls")),
     path("inspections/", include("wenming.inspections.urls")),
+    path("points/", include("wenming.places.urls")),
     path("public/closed/", cases_views.public_closed, name="public_closed"),
     path("api/", include((cases_urls.api_urlpatterns, "api"))),
 ]

@@ -28,7 +28,7 @@ def navigation(request):
     if scope.roles & {"inspector"}:
         items.append(("inspections:mine", "我的测评"))
     if scope.has("org.view"):
-        items += [("inspections:list", "督查测评"), ("standards:list", "测评体系")]
+        items += [("inspections:list", "督查测评"), ("places:list", "点位"), ("standards:list", "测评体系")]
     if scope.has("org.view"):
         items += [("org:tree", "组织体系"), ("org:teams", "领导小组与工作组")]
     if scope.is_root_office:

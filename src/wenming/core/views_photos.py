@@ -27,7 +27,13 @@ def can_see_photo(user, photo: Photo) -> bool:
     # inspector verifying it, a citizen following it)
     from wenming.cases.models import Problem
 
-    return Problem.objects.filter(access.problem_filter(user), photos__photo=photo).exists()
+    if Problem.objects.filter(access.problem_filter(user), photos__photo=photo).exists():
+        return True
+    # a point's photo, to whoever sees the point (by its area as well as its unit)
+    from wenming.places.models import Point
+    from wenming.places.selectors import point_filter
+
+    return Point.objects.filter(point_filter(user), photo=photo).exists()
 
 
 @require_safe

@@ -4,13 +4,15 @@ points their unit answers for; grid workers those too and the points in their gr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from wenming.core import access
-from wenming.org.models import Role
+from wenming.org.models import Role, Unit
+from wenming.standards.models import PointType
 
 from .models import Point
 
@@ -42,3 +44,140 @@ def point_for(user, *, code: str | None = None, token: str | None = None) -> Poi
     if point is None:
         access.refuse_not_found(user, "places.point", target=f"Point {code or 'qr'}")
     return point
+
+
+# --- the points pages ------------------------------------------------------------------------------
+
+SCATTER_LIMIT = 20_000
+UNIT_OPTION_KINDS = ("city", "district", "street", "department")
+
+
+@dataclass
+class PointFilters:
+    """What the list, the scatter, the QR sheet and the export are filtered by (query string)."""
+
+    point_type: PointType | None = None
+    unit: Unit | None = None
+    unit_code: str = ""
+    q: str = ""
+    coords: str = ""        # "1": with coordinates, "0": without, "": all
+    inactive: bool = False  # include deactivated points
+    code: str = ""          # one point (the QR sheet of a single point)
+    unknown_unit: bool = False
+
+    def params(self) -> dict[str, str]:
+        """The filters as query parameters, for links (pager, scatter, QR sheet, export)."""
+        values = {"type": self.point_type.code if self.point_type else "", "unit": self.unit_code, "q": self.q,
+                  "coords": self.coords, "inactive": "1" if self.inactive else "", "code": self.code}
+        return {key: value for key, value in values.items() if value}
+
+
+def parse_filters(user, params) -> PointFilters:
+    filters = PointFilters(q=(params.get("q") or "").strip()[:50], code=(params.get("code") or "").strip()[:30])
+    type_code = (params.get("type") or "").strip()
+    if type_code:
+        filters.point_type = PointType.objects.filter(code=type_code).first()
+    unit_code = (params.get("unit") or "").strip()[:18]
+    if unit_code:
+        filters.unit_code = unit_code
+        from wenming.org.selectors import units_visible_to
+
+        filters.unit = units_visible_to(user).filter(code=unit_code).first()
+        filters.unknown_unit = filters.unit is None
+    if params.get("coords") in ("0", "1"):
+        filters.coords = params["coords"]
+    filters.inactive = params.get("inactive") == "1"
+    return filters
+
+
+def filtered(user, filters: PointFilters, *, by_type: bool = True) -> QuerySet[Point]:
+    """The user's points under ``filters`` (``by_type=False`` ignores the type, for the counts)."""
+    qs = points(user)
+    if not filters.inactive:
+        qs = qs.filter(is_active=True)
+    if by_type and filters.point_type is not None:
+        qs = qs.filter(point_type=filters.point_type)
+    if filters.unknown_unit:
+        return qs.none()
+    if filters.unit is not None:
+        path = filters.unit.path
+        qs = qs.filter(Q(unit_path__startswith=path) | Q(area_path__startswith=path))
+    if filters.q:
+        qs = qs.filter(Q(name__icontains=filters.q) | Q(code__icontains=filters.q) | Q(address__icontains=filters.q))
+    if filters.coords == "1":
+        qs = qs.filter(latitude__isnull=False, longitude__isnull=False)
+    elif filters.coords == "0":
+        qs = qs.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+    if filters.code:
+        qs = qs.filter(code=filters.code)
+    return qs
+
+
+def for_table(qs: QuerySet[Point]) -> QuerySet[Point]:
+    return qs.select_related("point_type", "unit", "area", "patron").order_by("code")
+
+
+def type_counts(user, filters: PointFilters) -> list[dict]:
+    """Every point type with the number of filtered points of that type (the type filter aside)."""
+    rows = filtered(user, filters, by_type=False).order_by().values("point_type").annotate(n=Count("pk"))
+    counts = {row["point_type"]: row["n"] for row in rows}
+    return [{"type": t, "count": counts.get(t.pk, 0)} for t in PointType.objects.order_by("sort", "code")]
+
+
+def scatter(user, filters: PointFilters) -> dict:
+    """The filtered points that have coordinates, as compact rows for the chart:
+    ``[code, longitude, latitude, latest score or None, name]``; at most SCATTER_LIMIT of them."""
+    qs = filtered(user, filters).filter(latitude__isnull=False, longitude__isnull=False).order_by("code")
+    rows = list(qs.values_list("code", "longitude", "latitude", "latest_score", "name")[:SCATTER_LIMIT + 1])
+    truncated = len(rows) > SCATTER_LIMIT
+    rows = rows[:SCATTER_LIMIT]
+    return {
+        "fields": ["code", "lng", "lat", "score", "name"],
+        "points": [[code, float(lng), float(lat), None if score is None else float(score), name]
+                   for code, lng, lat, score, name in rows],
+        "truncated": truncated,
+        "limit": SCATTER_LIMIT,
+    }
+
+
+def unit_options(user) -> list[Unit]:
+    """Units to filter by: cities, districts, streets and departments the user sees, and his own units."""
+    from wenming.org.selectors import units_visible_to
+
+    scope = access.scope_for(user)
+    return list(units_visible_to(user).filter(Q(kind__in=UNIT_OPTION_KINDS) | Q(pk__in=scope.own_unit_ids))
+                .filter(is_active=True).order_by("path")[:400])
+
+
+def active_system():
+    """The evaluation system in use: the newest active one."""
+    from wenming.standards.models import IndexSystem, SystemStatus
+
+    return IndexSystem.objects.filter(status=SystemStatus.ACTIVE).order_by("-created_at", "-id").first()
+
+
+def problems_at(user, point: Point) -> tuple[list, list]:
+    """Problems raised by inspections at this point that the user may see: (open, past 20)."""
+    from wenming.cases.models import OPEN_STATES, Problem
+
+    raised_here = Problem.objects.filter(item_results__inspection__round_point__point=point).values("pk")
+    qs = (Problem.objects.filter(access.problem_filter(user), pk__in=raised_here)
+          .select_related("category", "unit"))
+    open_ = list(qs.filter(state__in=OPEN_STATES).order_by("deadline", "id")[:100])
+    past = list(qs.exclude(state__in=OPEN_STATES).order_by("-closed_at", "-id")[:20])
+    return open_, past
+
+
+def patron_candidates(user) -> QuerySet:
+    """Leaders an office may name as a point's patron: leaders of the units it sees and of the
+    units above its own."""
+    from wenming.org.models import Membership, User
+
+    scope = access.scope_for(user)
+    ancestors = set()
+    for path, _, _ in scope.grants:
+        ancestors.update(int(part) for part in path.strip("/").split("/") if part)
+    memberships = Membership.objects.filter(scope.unit_filter("unit__") | Q(unit_id__in=ancestors),
+                                            role=Role.LEADER, is_active=True, unit__is_active=True)
+    return (User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
+            .order_by("username"))
