@@ -47,6 +47,9 @@ def patron_leaders(unit: Unit | None) -> list[int]:
 def send(user_ids, problem: Problem, title: str, body: str = "", sms: bool = False) -> None:
     user_ids = sorted({uid for uid in user_ids if uid})
     url = _url(problem)
+    limit = Notification._meta.get_field("title").max_length
+    if len(title) > limit:  # a long problem title: the inbox shows the start, the problem the rest
+        title = title[:limit - 1] + "…"
     intake_sql.insert_many([Notification(user_id=uid, problem=problem, title=title, body=body, url=url)
                             for uid in user_ids])
     if sms:

@@ -22,7 +22,9 @@ from wenming.core import audit
 from wenming.org.models import Membership, Patronage, Team, TeamMember, TeamUnit, Unit, UnitKind, User
 
 from .cases import CasesResult, build_cases
+from .inspections import InspectionsResult, build_inspections
 from .org import PERSONA_USERNAMES, SCALES, DemoOrg, Progress, Sizes, build_org
+from .places import PlacesResult, build_points
 
 
 class DemoError(CommandError):
@@ -34,6 +36,8 @@ class DemoResult:
     org: DemoOrg
     seconds: float
     cases: CasesResult | None = None
+    places: PlacesResult | None = None
+    inspections: InspectionsResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -110,6 +114,21 @@ def _reset_cases() -> None:
                 field_file.storage.delete(field_file.name)
 
 
+def _reset_points_and_inspections() -> None:
+    """Inspection rounds with their samples, inspections and item results, then the points. Plain
+    DELETEs (the city scale has millions of item results); their photos go with the units'."""
+    from django.apps import apps
+    from django.db import connection
+
+    models = [*apps.get_app_config("inspections").get_models(), *apps.get_app_config("places").get_models()]
+    tables = [m2m.remote_field.through._meta.db_table for model in models for m2m in model._meta.many_to_many]
+    tables += [model._meta.db_table for model in models]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DELETE FROM {quote(table)}")
+
+
 def _reset_org() -> None:
     Patronage.objects.all().delete()
     TeamUnit.objects.all().delete()
@@ -136,6 +155,7 @@ def _reset_sessions() -> None:
 # (on PostgreSQL a trigger refuses deletes) and references users and units by plain ids.
 RESET_STEPS = [
     ("问题、整改记录、督办文书与通知", _reset_cases),
+    ("督查测评与点位", _reset_points_and_inspections),
     ("组织机构与账号", _reset_org),
     ("会话与登录锁定", _reset_sessions),
 ]
@@ -199,6 +219,12 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
 
     # later generators go here, each in its own transaction (or batches of them)
     mark = time.perf_counter()
+    with transaction.atomic():
+        places = build_points(org, seed=seed, progress=progress)
+    timings["points"] = time.perf_counter() - mark
+    out(places.summary())
+
+    mark = time.perf_counter()
     cases = None
     if problems == 0:
         out("  （未生成问题）")
@@ -214,12 +240,22 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
     if cases is not None:
         out(cases.summary())
 
+    inspections = None
+    if problems != 0 and scale == "small":
+        out("正在生成督查测评（抽样、实地测评、计分，测评发现的问题进入整改流程）……")
+        mark = time.perf_counter()
+        inspections = build_inspections(org, seed=seed)
+        timings["inspections"] = time.perf_counter() - mark
+        out(inspections.summary())
+
     seconds = time.perf_counter() - started
     audit.record("demo.build", target=org.city, unit=org.city, username="cli",
                  detail={"scale": scale, "seed": seed, "reset": reset, "units": sum(counts.values()),
-                         "accounts": org.account_count, "problems": cases.problems if cases else 0, "seconds": round(seconds, 1)})
+                         "accounts": org.account_count, "problems": cases.problems if cases else 0,
+                         "points": places.points, "seconds": round(seconds, 1)})
     out(f"完成，用时 {seconds:.1f} 秒。")
-    return DemoResult(org=org, seconds=seconds, timings=timings, cases=cases)
+    return DemoResult(org=org, seconds=seconds, timings=timings, cases=cases, places=places,
+                      inspections=inspections)
 
 
 # --- the login help printed at the end -------------------------------------------------------------

@@ -133,24 +133,26 @@ def candidate_points(round_: InspectionRound) -> list[Point]:
     types = CheckItem.objects.filter(system=round_.system).values("point_types")
     in_scope = reduce(or_, [Q(unit_path__startswith=path) for path in paths])
     return list(Point.objects.filter(in_scope, is_active=True, point_type__in=types)
-                .select_related("point_type").order_by("id"))
+                .select_related("point_type", "unit").order_by("code"))
 
 
 def draw_sample(round_: InspectionRound) -> list[Point]:
-    """The sample the round's settings and seed give, always the same for the same data: every
-    candidate, or per (responsible unit, point type) stratum a random choice of the set size."""
+    """The sample the round's settings and seed give, always the same for the same points: every
+    candidate, or per (responsible unit, point type) stratum a random choice of the set size.
+    Strata and their members are keyed by codes, not database ids, so a restored or re-imported
+    database draws the same sample from the same seed."""
     points = candidate_points(round_)
     if round_.sample_mode == SampleMode.ALL:
         return points
-    strata: dict[tuple[int, str], list[Point]] = defaultdict(list)
-    for point in points:
-        strata[(point.unit_id, point.point_type.code)].append(point)
+    strata: dict[tuple[str, str], list[Point]] = defaultdict(list)
+    for point in points:  # in code order
+        strata[(point.unit.code, point.point_type.code)].append(point)
     chosen = []
-    for (unit_id, type_code), members in sorted(strata.items()):
+    for (unit_code, type_code), members in sorted(strata.items()):
         size = int(round_.sample_sizes.get(type_code, 0))
         if size <= 0:
             continue
-        generator = random.Random(f"{round_.sample_seed}:{unit_id}:{type_code}")
+        generator = random.Random(f"{round_.sample_seed}:{unit_code}:{type_code}")
         chosen += members if size >= len(members) else generator.sample(members, size)
     return sorted(chosen, key=lambda point: point.pk)
 

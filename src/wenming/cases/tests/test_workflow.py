@@ -201,3 +201,13 @@ def test_report_validation_and_scope(personas, org, intake, category):
     with pytest.raises(Http404):
         services.problem_report(actor=personas["handler_street_a1"], intake=intake(area=org["street_a2"]))
     assert Problem.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_long_title_is_shortened_in_the_inbox_only(personas, intake):
+    title = "甲" * 100  # the longest title a problem may have
+    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake(title=title))
+    assert problem.title == title
+    [note] = inbox(personas["office_district_a"])
+    assert len(note) == Notification._meta.get_field("title").max_length and note.endswith("甲…")
+    assert note.startswith(f"新问题待受理：{problem.code} 甲")
