@@ -1,0 +1,73 @@
+"""The demo's points and inspection rounds."""
+
+import pytest
+from django.db.models import Count
+
+from wenming.cases.models import Problem, State
+from wenming.demo.build import build_demo
+from wenming.demo.org import SCALES, build_org
+from wenming.demo.places import build_points, plan_points
+from wenming.inspections.models import InspectionRound, ItemResult, RoundKind, RoundPoint, RoundStatus
+from wenming.places.models import Point
+from wenming.places.services import AREA_KINDS, territory_path
+from wenming.standards.models import PointType
+
+pytestmark = pytest.mark.django_db
+
+
+def test_small_demo_points_and_rounds():
+    result = build_demo(scale="small", seed=2026)
+    org = result.org
+
+    # points of every type, each lying in its responsible unit's territory
+    assert result.places.points == Point.objects.count() == 145
+    assert set(Point.objects.values_list("point_type__code", flat=True)) == set(
+        PointType.objects.values_list("code", flat=True))
+    for point in Point.objects.select_related("unit", "area"):
+        assert point.area.kind in AREA_KINDS, point.code
+        assert point.area.path.startswith(territory_path(point.unit)), point.code
+        assert (point.unit_path, point.area_path) == (point.unit.path, point.area.path)
+    assert Point.objects.filter(patron__isnull=False).count() > 50
+    assert Point.objects.filter(latitude__isnull=True).count() < 10
+
+    # four rounds: last week's published, a finished 暗访 held back, this week's under way, a 自查
+    rounds = {r.kind + ":" + r.status: r for r in InspectionRound.objects.all()}
+    assert set(rounds) == {"weekly:published", "unannounced:closed", "weekly:open", "self_check:published"}
+    assert result.inspections.rounds == 4
+    last = rounds["weekly:published"]
+    assert RoundPoint.objects.filter(round=last).exclude(status="done").count() == 0
+    assert 85 <= float(last.score_rate) <= 100
+    current = rounds["weekly:open"]
+    done = RoundPoint.objects.filter(round=current, status="done").count()
+    assert 0 < done < RoundPoint.objects.filter(round=current).count()
+    own = rounds["self_check:published"]
+    assert own.owner == org.streets[0] and own.kind == RoundKind.SELF_CHECK
+
+    # every failed item raised exactly one problem; the 暗访's wait until it is published
+    failed = ItemResult.objects.filter(failed=True)
+    secret = failed.filter(inspection__round_point__round=rounds["unannounced:closed"])
+    assert secret.exists() and not secret.filter(problem__isnull=False).exists()
+    failed = failed.exclude(pk__in=secret.values("pk"))
+    assert failed.count() == failed.filter(problem__isnull=False).count() > 20
+    assert failed.values("problem").distinct().count() == failed.count()
+    # last week's problems moved on: signed, rectified, some 销号
+    states = dict(Problem.objects.filter(item_results__inspection__round_point__round=last)
+                  .values_list("state").annotate(n=Count("id", distinct=True)))
+    assert states.get(State.CLOSED, 0) > 0 and states.get(State.SUBMITTED, 0) > 0
+    assert states.get(State.RECTIFYING, 0) > 0
+    # published scores are on the points
+    assert Point.objects.filter(latest_score__isnull=False).count() == RoundPoint.objects.filter(
+        round__status=RoundStatus.PUBLISHED).values("point").distinct().count()
+    assert result.inspections.problems == Problem.objects.filter(item_results__isnull=False).distinct().count()
+
+
+def test_city_points_are_topped_up_to_the_exact_count():
+    sizes = SCALES["city"].__class__(**{**SCALES["city"].__dict__, "districts": 2, "streets": 4, "communities": 12,
+                                        "grids": 30, "staff": 200, "outer_districts": 1,
+                                        "baolian_city_departments": 4, "baolian_per_department": 2})
+    org = build_org(scale="city", seed=7, sizes=sizes)
+    assert len(plan_points(org, seed=7, count=900)) == 900
+    result = build_points(org, seed=7, count=900)
+    assert result.points == Point.objects.count() == 900
+    assert Point.objects.values("code").distinct().count() == 900
+    assert set(result.by_type) >= {"XQ", "BJ", "SQ", "JD", "ZGD"}
