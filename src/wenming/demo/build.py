@@ -22,7 +22,7 @@ from wenming.core import audit
 from wenming.org.models import Membership, Patronage, Team, TeamMember, TeamUnit, Unit, UnitKind, User
 
 from .cases import CasesResult, build_cases
-from .inspections import InspectionsResult, build_inspections
+from .inspections import CITY_INSPECTIONS, InspectionsResult, build_city_inspections, build_inspections
 from .org import PERSONA_USERNAMES, SCALES, DemoOrg, Progress, Sizes, build_org
 from .places import PlacesResult, build_points
 
@@ -173,11 +173,13 @@ def reset_demo_data(*, out=None) -> None:
 
 def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bool = False,
                sizes: Sizes | None = None, progress: Progress | None = None,
-               problems: int | None = None) -> DemoResult:
+               problems: int | None = None, inspections: int | None = None) -> DemoResult:
     """Build the demo city into the database. Refuses when units exist, unless ``reset`` — then the
     problems and the organisation (units, teams, 包保, accounts) are deleted first. ``stdout``
     (anything with ``write``) receives progress lines in Chinese. ``problems`` overrides the
-    city scale's 1,000,000 problems; 0 builds no problems at either scale (the organisation only)."""
+    city scale's 1,000,000 problems; 0 builds no problems at either scale (the organisation only).
+    ``inspections`` likewise overrides the city scale's 300,000 inspections; 0 builds no rounds."""
+    inspections_count = inspections
 
     def out(line: str) -> None:
         if stdout is not None:
@@ -241,7 +243,14 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
         out(cases.summary())
 
     inspections = None
-    if problems != 0 and scale == "small":
+    if scale == "city" and inspections_count != 0:
+        count = CITY_INSPECTIONS if inspections_count is None else inspections_count
+        out(f"正在生成 {count:,} 次实地测评及其检查项结果（每周一轮，分批写入）……")
+        mark = time.perf_counter()
+        inspections = build_city_inspections(org, seed=seed, progress=progress, count=count)
+        timings["inspections"] = time.perf_counter() - mark
+        out(inspections.summary())
+    elif problems != 0 and inspections_count != 0 and scale == "small":
         out("正在生成督查测评（抽样、实地测评、计分，测评发现的问题进入整改流程）……")
         mark = time.perf_counter()
         inspections = build_inspections(org, seed=seed)

@@ -14,7 +14,7 @@ Two generators, one entry point (:func:`build_cases`):
 
 * ``city`` — DESIGN.md §10's 1,000,000 problems over three years with their timelines, written
   in batches of 20,000 problems (each batch its own transaction: one multi-row insert per table
-  through ``executemany`` — see :class:`_FastInsert` — codes from ``services.reserve_codes``)
+  through ``executemany`` — see :class:`FastInsert` — codes from ``services.reserve_codes``)
   with a progress bar. Each problem's steps are laid out on the office's working calendar (a
   precomputed index, :class:`WorkIndex`, equal to ``core.worktime``), its escalation ladder is
   played as the sweeper would have played it, and the whole is cut at "now": old problems are
@@ -61,6 +61,7 @@ from wenming.core import worktime
 from wenming.org.models import Membership, Role, Unit, UnitKind, User
 
 from . import names
+from .bulk import FastInsert, reserve_ids
 from .org import DemoOrg, Progress
 
 CITY_PROBLEMS = 1_000_000
@@ -1063,58 +1064,6 @@ def _load_rules() -> _Rules:
     return _Rules(limits=limits, parents=parents, grace=grace, enabled=enabled)
 
 
-class _FastInsert:
-    """INSERT … VALUES (%s, …) run with ``executemany``: one statement for a whole batch. Django's
-    bulk_create builds the SQL text value by value (about a third of the city build's time went
-    there, and SQLite allows only 999 variables per statement through Django); the rows are
-    converted here the way Django's own adapters convert them."""
-
-    def __init__(self, model, *, with_pk: bool = True):
-        from datetime import UTC
-        import json
-
-        from django.db import models as m
-
-        self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-        self.attnames = [f.attname for f in self.fields]
-        quote = connection.ops.quote_name
-        self.sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
-                    f"VALUES ({', '.join(['%s'] * len(self.fields))})")
-        sqlite = connection.vendor == "sqlite"
-
-        def convert(f):
-            if isinstance(f, m.DateTimeField):
-                if sqlite:  # as DatabaseOperations.adapt_datetimefield_value: naive UTC text
-                    return lambda v: None if v is None else str(v.astimezone(UTC).replace(tzinfo=None))
-                return None
-            if isinstance(f, m.JSONField):
-                return lambda v: json.dumps(v, cls=f.encoder)
-            return None
-
-        self.converters = [convert(f) for f in self.fields]
-
-    def params(self, values: dict) -> list:
-        return [v if c is None else c(v) for v, c in zip((values[a] for a in self.attnames), self.converters)]
-
-    def run(self, rows: list[list]) -> None:
-        if rows:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, rows)
-
-
-def _reserve_ids(model, n: int) -> list[int]:
-    """``n`` fresh primary keys for rows inserted with explicit ids (the caller's transaction holds
-    the write lock on SQLite; PostgreSQL hands them out from the sequence)."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
-        first = cursor.fetchone()[0] + 1
-    return list(range(first, first + n))
-
-
 class _CityGenerator:
     """Lays out one problem's life on the working calendar and cuts it at ``now``."""
 
@@ -1282,7 +1231,7 @@ def build_city_cases(org: DemoOrg, *, count: int = CITY_PROBLEMS, seed: int, pro
         NoticeCounter.objects.values_list("issuer_id", "kind", "year", "last")}
     part = Problem.objects.count()  # a second call draws fresh random streams
     written = 0
-    inserts = (_FastInsert(Problem), _FastInsert(ProblemEvent, with_pk=False))
+    inserts = (FastInsert(Problem), FastInsert(ProblemEvent, with_pk=False))
     for b in range(batches):
         n = min(batch_size, count - written)
         if n <= 0:
@@ -1299,7 +1248,7 @@ def build_city_cases(org: DemoOrg, *, count: int = CITY_PROBLEMS, seed: int, pro
 
 
 def _city_batch(gen: _CityGenerator, rng: random.Random, n: int, slice_start: datetime, slice_end: datetime,
-                counters: dict, inserts: tuple[_FastInsert, _FastInsert]) -> None:
+                counters: dict, inserts: tuple[FastInsert, FastInsert]) -> None:
     width = (slice_end - slice_start).total_seconds()
     times = sorted(slice_start + timedelta(seconds=rng.random() * width) for _ in range(n))
     rows: list[_Row] = []
@@ -1314,7 +1263,7 @@ def _city_batch(gen: _CityGenerator, rng: random.Random, n: int, slice_start: da
             row.problem.code = code
     batch = None if connection.vendor == "sqlite" else 2000
     problem_insert, event_insert = inserts
-    for row, pk in zip(rows, _reserve_ids(Problem, len(rows)), strict=True):
+    for row, pk in zip(rows, reserve_ids(Problem, len(rows)), strict=True):
         row.problem.pk = pk
     for r in rows:
         if r.keep is not None:

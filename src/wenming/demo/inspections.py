@@ -9,11 +9,13 @@ import datetime
 import random
 from dataclasses import dataclass
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils import timezone
 
 from wenming.inspections import services
-from wenming.inspections.models import RoundKind, RoundPoint, SampleMode
+from wenming.inspections.models import Inspection, InspectionRound, ItemResult, RoundKind, RoundPoint, RoundStatus, SampleMode
 from wenming.org.models import Membership, Role
 from wenming.places.models import Point
 from wenming.standards.services import load_builtin
@@ -40,8 +42,11 @@ class InspectionsResult:
     rounds: int
     inspections: int
     problems: int
+    results: int = 0
 
     def summary(self) -> str:
+        if not self.problems and self.results:  # city scale
+            return f"  督查测评：{self.rounds} 个轮次，{self.inspections:,} 次实地测评，{self.results:,} 条检查项结果"
         return f"  督查测评：{self.rounds} 个轮次，{self.inspections} 次实地测评，测评发现问题 {self.problems} 个"
 
 
@@ -182,3 +187,193 @@ def build_inspections(org: DemoOrg, *, seed: int) -> InspectionsResult:
             services.round_close(actor=handler.user, round_=own)
             services.round_publish(actor=handler.user, round_=own)
     return InspectionsResult(rounds, inspections, Problem.objects.count() - problems_before)
+
+
+# ===================================================================================================================
+# city scale: a year of weekly rounds over the 20,000 points, written in bulk
+# ===================================================================================================================
+
+CITY_INSPECTIONS = 300_000
+# points drawn per point type in each responsible unit (a stratum): every community, estate and lane
+# stratum gives one a week, the city departments a share of their roads, toilets and stops
+CITY_SAMPLE_SIZES = {"SQ": 1, "CZC": 1, "XQ": 1, "BJ": 1, "JD": 1, "WHZ": 1, "NM": 1, "SYJ": 1, "GY": 1, "XX": 1,
+                     "ZGD": 100, "CS": 40, "GJ": 60, "GD": 30, "YY": 12, "ZW": 6, "CK": 6, "CZ": 2}
+CITY_WEIGHTS = {"SQ": 2, "NM": 2, "ZGD": 1.5}
+TWO = Decimal("0.01")
+
+
+@dataclass
+class _Palette:
+    """Precomputed results of one item: pass, partial (when the rule has one), fail and 不适用,
+    each as the ItemResult columns (verdict, answer, label, applicable, earned, possible, failed)."""
+
+    item_id: int
+    notes: list[str]
+    pass_: tuple
+    partial: tuple | None
+    fail: tuple
+    na: tuple
+
+
+def _palette(item) -> _Palette:
+    def row(answer: services.Answer) -> tuple:
+        outcome = item.evaluate(answer.as_rule_answer())
+        return (answer.verdict, answer.as_rule_answer(), outcome.label, outcome.applicable, outcome.earned,
+                outcome.possible, outcome.failed)
+
+    if item.rule_kind == "verdict":
+        shares = item.params["shares"]
+        good, part, bad = (services.Answer(verdict="pass"), services.Answer(verdict="partial"),
+                           services.Answer(verdict="fail"))
+        part = part if "partial" in shares else None
+    elif item.rule_kind == "grade" and item.params["by"] == "conditions":
+        total = len(item.params["conditions"])
+        good, part, bad = (services.Answer(met=total), services.Answer(met=max(0, total - 1)),
+                           services.Answer(met=max(0, total - 2)))
+    elif item.rule_kind == "grade":
+        top = item.params["grades"][0]["min"]
+        good, part, bad = (services.Answer(rate=f"{min(100, top + 5):.1f}"), None,
+                           services.Answer(rate=f"{top * 0.6:.1f}"))
+    else:
+        good, part, bad = services.Answer(count="0"), services.Answer(count="1"), services.Answer(count="2")
+    return _Palette(item.pk, FAIL_NOTES.get(item.category_code, GENERIC_NOTES), row(good), row(part) if part is not None else None, row(bad),
+                    row(services.Answer(verdict="na")))
+
+
+def build_city_inspections(org: DemoOrg, *, seed: int, count: int = CITY_INSPECTIONS, progress=None,
+                           now: datetime.datetime | None = None) -> InspectionsResult:
+    """Weekly rounds (every fourth a 月考核) back from this week over the city's points, stratified
+    samples drawn as ``draw_sample`` draws them from each round's stored seed, until ``count``
+    inspections are written: every round published but this week's, which is under way. Item
+    results come from the items' own rules (about 20 per inspection: 6,000,000 at 300,000).
+    Failed items of past rounds raised no problems here (the 1,000,000 problems are their own
+    generator's); points carry their latest published score."""
+    from wenming.standards.models import CheckItem
+
+    from .bulk import FastInsert, reserve_ids
+    from .org import Progress
+
+    progress = progress or Progress()
+    now = now or timezone.now()
+    generator = random.Random(f"{seed}:city-inspections")
+    system = load_builtin()
+    office = org.personas["office_city"].user
+    inspector_ids = list(org.city.memberships.filter(role=Role.INSPECTOR, is_active=True)
+                         .values_list("user_id", flat=True).order_by("user_id")) or [org.personas["inspector"].user.pk]
+    palettes: dict[int, list[_Palette]] = {}
+    for item in CheckItem.objects.filter(system=system).prefetch_related("point_types").order_by("sort", "id"):
+        palette = _palette(item)
+        for point_type in item.point_types.all():
+            palettes.setdefault(point_type.pk, []).append(palette)
+    quality: dict[int, float] = {}  # a point's usual state, so its scores vary around a level
+    latest: dict[int, tuple[Decimal, datetime.datetime]] = {}
+    inserts = (FastInsert(RoundPoint), FastInsert(Inspection), FastInsert(ItemResult, with_pk=False))
+    today = timezone.localtime(now).date()
+    monday = today - datetime.timedelta(days=today.weekday())
+    written = results = rounds = 0
+    bar = progress.bar("督查测评（城市规模）", count)
+    # the city's points in play (as ``candidate_points`` gives them for a round over the whole city);
+    # every round's sample has the same size, so the number of rounds is known beforehand
+    candidates = list(Point.objects.filter(is_active=True, point_type__in=list(palettes))
+                      .select_related("point_type", "unit").order_by("code"))
+    per_round = len(services.stratified_sample(candidates, CITY_SAMPLE_SIZES, 0)) or 1
+    weeks = -(-count // per_round)
+    for index in range(weeks):
+        start = monday - datetime.timedelta(weeks=weeks - 1 - index)
+        current = index == weeks - 1
+        iso = start.isocalendar()
+        kind = RoundKind.MONTHLY if iso.week % 4 == 0 else RoundKind.WEEKLY
+        title = f"{iso.year}年{start.month}月考核" if kind == RoundKind.MONTHLY else f"{iso.year}年第{iso.week}周测评"
+        with transaction.atomic():
+            round_ = InspectionRound.objects.create(
+                title=title, kind=kind, system=system, owner=org.city, owner_path=org.city.path,
+                period_start=start, period_end=start + datetime.timedelta(days=6), sample_mode=SampleMode.STRATIFIED,
+                sample_sizes=CITY_SAMPLE_SIZES, sample_seed=seed * 1000 + index, weights=CITY_WEIGHTS,
+                status=RoundStatus.OPEN, created_by=office)
+            round_.scope.set([org.city])
+            sample = services.stratified_sample(candidates, CITY_SAMPLE_SIZES, round_.sample_seed)
+            take = min(len(sample), count - written)
+            done = sample if take == len(sample) else generator.sample(sample, take)
+            done_ids = {p.pk for p in done}
+            rp_ids = reserve_ids(RoundPoint, len(sample))
+            insp_ids = reserve_ids(Inspection, take)
+            rp_rows, insp_rows, result_rows = [], [], []
+            earned_total = possible_total = Decimal(0)
+            period_end = min(start + datetime.timedelta(days=4), today)
+            span_days = max(0, (period_end - start).days)
+            insp_iter = iter(insp_ids)
+            for k, (point, rp_id) in enumerate(zip(sample, rp_ids, strict=True)):
+                inspector = inspector_ids[k % len(inspector_ids)]
+                base = {"id": rp_id, "round_id": round_.pk, "point_id": point.pk, "unit_id": point.unit_id,
+                        "unit_path": point.unit_path, "inspector_id": inspector, "team_id": None,
+                        "status": RoundPoint.Status.PENDING, "earned": None, "possible": None, "score": None,
+                        "failed_items": 0, "done_at": None}
+                if point.pk not in done_ids:
+                    rp_rows.append(inserts[0].params(base))
+                    continue
+                day = start + datetime.timedelta(days=generator.randint(0, span_days))
+                at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(8, 30))) + datetime.timedelta(
+                    minutes=generator.randint(0, 540))
+                at = min(at, now)
+                level = quality.setdefault(point.pk, generator.uniform(0.8, 0.99))
+                q = min(0.995, max(0.6, level + generator.uniform(-0.06, 0.06)))
+                earned = possible = Decimal(0)
+                failed = 0
+                insp_id = next(insp_iter)
+                for palette in palettes.get(point.point_type_id, []):
+                    roll = generator.random()
+                    note = ""
+                    if roll < 0.02:
+                        row, note = palette.na, NA_NOTE
+                    elif roll <= q:
+                        row = palette.pass_
+                    elif palette.partial is not None and generator.random() < 0.55:
+                        row = palette.partial
+                    else:
+                        row = palette.fail
+                    if row[6] and not note:
+                        note = generator.choice(palette.notes)
+                    verdict, answer, label, applicable, item_earned, item_possible, item_failed = row
+                    earned += item_earned
+                    possible += item_possible
+                    failed += item_failed
+                    result_rows.append(inserts[2].params({
+                        "inspection_id": insp_id, "item_id": palette.item_id, "verdict": verdict, "answer": answer,
+                        "label": label, "note": note, "applicable": applicable, "earned": item_earned,
+                        "possible": item_possible, "failed": item_failed, "problem_id": None,
+                        "rechecked_problem_id": None}))
+                score = (earned * 100 / possible).quantize(TWO) if possible else None
+                earned_total += earned
+                possible_total += possible
+                base.update(status=RoundPoint.Status.DONE, earned=earned, possible=possible, score=score,
+                            failed_items=failed, done_at=at)
+                rp_rows.append(inserts[0].params(base))
+                insp_rows.append(inserts[1].params({
+                    "id": insp_id, "created_at": at, "updated_at": at, "round_point_id": rp_id,
+                    "inspector_id": inspector, "status": Inspection.Status.SUBMITTED, "draft": {}, "note": "",
+                    "latitude": point.latitude, "longitude": point.longitude, "submitted_at": at,
+                    "submit_key": f"demo-city-{rp_id}"}))
+                if not current and score is not None:
+                    latest[point.pk] = (score, at)
+            for insert, rows in zip(inserts, (rp_rows, insp_rows, result_rows), strict=True):
+                for chunk in range(0, len(rows), 20_000):
+                    insert.run(rows[chunk:chunk + 20_000])
+            closing = timezone.make_aware(datetime.datetime.combine(start + datetime.timedelta(days=6),
+                                                                    datetime.time(18)))
+            values = {"earned": earned_total, "possible": possible_total,
+                      "opened_at": timezone.make_aware(datetime.datetime.combine(start, datetime.time(8)))}
+            if not current:
+                values.update(status=RoundStatus.PUBLISHED, closed_at=min(closing, now), published_at=min(closing, now))
+            InspectionRound.objects.filter(pk=round_.pk).update(**values)
+        written += take
+        results += len(result_rows)
+        rounds += 1
+        bar.update(take)
+    bar.close()
+    by_point = sorted(latest.items())
+    with transaction.atomic():
+        points = {p.pk: p for p in Point.objects.filter(pk__in=[pk for pk, _ in by_point]).only("pk")}
+        for pk, (score, at) in by_point:
+            points[pk].latest_score, points[pk].latest_scored_at = score, at
+        Point.objects.bulk_update(list(points.values()), ["latest_score", "latest_scored_at"], batch_size=2000)
+    return InspectionsResult(rounds=rounds, inspections=written, problems=0, results=results)

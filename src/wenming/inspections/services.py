@@ -138,21 +138,27 @@ def candidate_points(round_: InspectionRound) -> list[Point]:
 
 def draw_sample(round_: InspectionRound) -> list[Point]:
     """The sample the round's settings and seed give, always the same for the same points: every
-    candidate, or per (responsible unit, point type) stratum a random choice of the set size.
-    Strata and their members are keyed by codes, not database ids, so a restored or re-imported
-    database draws the same sample from the same seed."""
+    candidate, or per (responsible unit, point type) stratum a random choice of the set size."""
     points = candidate_points(round_)
     if round_.sample_mode == SampleMode.ALL:
         return points
+    return stratified_sample(points, round_.sample_sizes, round_.sample_seed)
+
+
+def stratified_sample(points: list[Point], sizes: dict, seed) -> list[Point]:
+    """Per (responsible unit, point type) stratum, ``sizes[type]`` points drawn at random with a
+    generator seeded by ``seed`` and the stratum. Strata and their members are keyed by codes, not
+    database ids, so a restored or re-imported database draws the same sample from the same seed.
+    ``points`` need their unit and point type loaded."""
     strata: dict[tuple[str, str], list[Point]] = defaultdict(list)
-    for point in points:  # in code order
+    for point in sorted(points, key=lambda p: p.code):
         strata[(point.unit.code, point.point_type.code)].append(point)
     chosen = []
     for (unit_code, type_code), members in sorted(strata.items()):
-        size = int(round_.sample_sizes.get(type_code, 0))
+        size = int(sizes.get(type_code, 0))
         if size <= 0:
             continue
-        generator = random.Random(f"{round_.sample_seed}:{unit_code}:{type_code}")
+        generator = random.Random(f"{seed}:{unit_code}:{type_code}")
         chosen += members if size >= len(members) else generator.sample(members, size)
     return sorted(chosen, key=lambda point: point.pk)
 

@@ -71,3 +71,53 @@ def test_city_points_are_topped_up_to_the_exact_count():
     assert result.points == Point.objects.count() == 900
     assert Point.objects.values("code").distinct().count() == 900
     assert set(result.by_type) >= {"XQ", "BJ", "SQ", "JD", "ZGD"}
+
+
+def test_city_inspections_in_miniature():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.db.models import Sum
+
+    from wenming.demo.inspections import CITY_SAMPLE_SIZES, build_city_inspections
+    from wenming.inspections import services
+    from wenming.inspections.models import Inspection
+
+    sizes = SCALES["city"].__class__(**{**SCALES["city"].__dict__, "districts": 2, "streets": 4, "communities": 12,
+                                        "grids": 30, "staff": 200, "outer_districts": 1,
+                                        "baolian_city_departments": 4, "baolian_per_department": 2})
+    org = build_org(scale="city", seed=7, sizes=sizes)
+    build_points(org, seed=7, count=400)
+    now = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Friday
+    result = build_city_inspections(org, seed=7, count=1000, now=now)
+
+    assert Inspection.objects.count() == result.inspections == 1000
+    assert ItemResult.objects.count() == result.results
+    assert 8 <= result.results / 1000 <= 30  # (about 20 with the city's mix of point types)
+    rounds = list(InspectionRound.objects.order_by("period_start"))
+    assert len(rounds) == result.rounds >= 3
+    *past, current = rounds
+    assert {r.status for r in past} == {RoundStatus.PUBLISHED} and current.status == RoundStatus.OPEN
+    assert current.period_start == datetime(2026, 11, 16).date()
+    # each round's sample is the one its stored seed draws, and every sampled point of a past round is done
+    for round_ in rounds:
+        assert sorted(RoundPoint.objects.filter(round=round_).values_list("point_id", flat=True)) == sorted(
+            p.pk for p in services.draw_sample(round_))
+        assert round_.sample_sizes == CITY_SAMPLE_SIZES
+    assert not RoundPoint.objects.filter(round__in=past).exclude(status="done").exists()
+    done = RoundPoint.objects.filter(round=current, status="done").count()
+    assert done == 1000 - RoundPoint.objects.filter(round__in=past).count()
+    # the scores add up: an inspection's results give its point score, the round's totals its 得分率
+    row = RoundPoint.objects.filter(status="done").order_by("id").first()
+    sums = ItemResult.objects.filter(inspection__round_point=row).aggregate(e=Sum("earned"), p=Sum("possible"))
+    assert (sums["e"], sums["p"]) == (row.earned, row.possible)
+    assert row.score == round(row.earned * 100 / row.possible, 2)
+    totals = RoundPoint.objects.filter(round=past[0]).aggregate(e=Sum("earned"), p=Sum("possible"))
+    past[0].refresh_from_db()
+    assert (past[0].earned, past[0].possible) == (totals["e"], totals["p"])
+    assert 70 <= float(past[0].score_rate) <= 99
+    assert ItemResult.objects.filter(failed=True).exists() and ItemResult.objects.filter(applicable=False).exists()
+    # points carry their latest published score
+    last = past[-1]
+    sample = RoundPoint.objects.filter(round=last).select_related("point").first()
+    assert sample.point.latest_score == sample.score
