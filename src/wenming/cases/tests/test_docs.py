@@ -1,10 +1,53 @@
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.test import RequestFactory
 
 from wenming.cases.docs import workflow_markdown
 
-DOC = Path(__file__).resolve().parents[4] / "docs" / "workflow.md"
+DOCS = Path(__file__).resolve().parents[4] / "docs"
+DOC = DOCS / "workflow.md"
+GUIDE = DOCS / "user-guide.md"
 
 
 def test_workflow_doc_is_generated_from_the_table():
     assert DOC.read_text(encoding="utf-8") == workflow_markdown(), \
         "docs/workflow.md is stale: run `wenming manage workflow_doc`"
+
+
+def _missing(words) -> list[str]:
+    text = GUIDE.read_text(encoding="utf-8")
+    return [word for word in words if word not in text]
+
+
+def test_user_guide_names_every_menu_item(monkeypatch):
+    """Every entry of the menu, as a user holding every role at the city sees it, is in the guide."""
+    from wenming.core import access, context_processors
+    from wenming.org.models import Role
+
+    scope = access.Scope(user_id=1, grants=[("/1/", 1, role) for role in Role.values])
+    monkeypatch.setattr(access, "scope_for", lambda user: scope)
+    request = RequestFactory().get("/")
+    request.user = SimpleNamespace(is_authenticated=True)
+    labels = [label for _, label in context_processors.navigation(request)["nav_items"]]
+    assert "测评体系" in labels and "我的测评" in labels
+    assert not _missing(labels), "menu items missing from docs/user-guide.md"
+
+
+@pytest.mark.parametrize("what", ["round kinds and states", "scoring rules", "columns"])
+def test_user_guide_names_the_evaluation_vocabulary(what):
+    """The labels users meet on the inspection, standards and points pages appear in the guide."""
+    from wenming.inspections.models import RoundKind, RoundPoint, RoundStatus, SampleMode
+    from wenming.places import transfer
+    from wenming.standards import formats, rules
+    from wenming.standards.models import Method, RuleKind, SystemStatus
+
+    words = {
+        "round kinds and states": [*RoundKind.labels, *RoundStatus.labels, *SampleMode.labels,
+                                   *RoundPoint.Status.labels],
+        "scoring rules": [*RuleKind.labels, *rules.VERDICT_LABELS.values(), *rules.BY_LABELS.values(),
+                          *Method.labels, *SystemStatus.labels],
+        "columns": [*formats.COLUMNS, *transfer.COLUMNS],
+    }[what]
+    assert not _missing(words), f"{what} missing from docs/user-guide.md"
