@@ -198,7 +198,13 @@ CITY_INSPECTIONS = 300_000
 # stratum gives one a week, the city departments a share of their roads, toilets and stops
 CITY_SAMPLE_SIZES = {"SQ": 1, "CZC": 1, "XQ": 1, "BJ": 1, "JD": 1, "WHZ": 1, "NM": 1, "SYJ": 1, "GY": 1, "XX": 1,
                      "ZGD": 100, "CS": 40, "GJ": 60, "GD": 30, "YY": 12, "ZW": 6, "CK": 6, "CZ": 2}
+# estates (居民小区) are inspected every other week, in even ISO weeks
+CITY_SAMPLE_SIZES_ODD_WEEKS = {**CITY_SAMPLE_SIZES, "XQ": 0}
 CITY_WEIGHTS = {"SQ": 2, "NM": 2, "ZGD": 1.5}
+
+
+def city_sample_sizes(start: datetime.date) -> dict:
+    return CITY_SAMPLE_SIZES if start.isocalendar().week % 2 == 0 else CITY_SAMPLE_SIZES_ODD_WEEKS
 TWO = Decimal("0.01")
 
 
@@ -273,14 +279,20 @@ def build_city_inspections(org: DemoOrg, *, seed: int, count: int = CITY_INSPECT
     written = results = rounds = 0
     bar = progress.bar("督查测评（城市规模）", count)
     # the city's points in play (as ``candidate_points`` gives them for a round over the whole city);
-    # every round's sample has the same size, so the number of rounds is known beforehand
+    # a sample's size depends on its sizes only, not on the seed: so the weeks needed are known first
     candidates = list(Point.objects.filter(is_active=True, point_type__in=list(palettes))
                       .select_related("point_type", "unit").order_by("code"))
-    per_round = len(services.stratified_sample(candidates, CITY_SAMPLE_SIZES, 0)) or 1
-    weeks = -(-count // per_round)
-    for index in range(weeks):
-        start = monday - datetime.timedelta(weeks=weeks - 1 - index)
-        current = index == weeks - 1
+    per_round = {id(sizes): len(services.stratified_sample(candidates, sizes, 0))
+                 for sizes in (CITY_SAMPLE_SIZES, CITY_SAMPLE_SIZES_ODD_WEEKS)}
+    starts, planned = [], 0
+    while planned < count and per_round[id(CITY_SAMPLE_SIZES)]:
+        start = monday - datetime.timedelta(weeks=len(starts))
+        starts.append(start)
+        planned += per_round[id(city_sample_sizes(start))]
+    starts.reverse()
+    for index, start in enumerate(starts):
+        current = index == len(starts) - 1
+        sizes = city_sample_sizes(start)
         iso = start.isocalendar()
         kind = RoundKind.MONTHLY if iso.week % 4 == 0 else RoundKind.WEEKLY
         title = f"{iso.year}年{start.month}月考核" if kind == RoundKind.MONTHLY else f"{iso.year}年第{iso.week}周测评"
@@ -288,10 +300,10 @@ def build_city_inspections(org: DemoOrg, *, seed: int, count: int = CITY_INSPECT
             round_ = InspectionRound.objects.create(
                 title=title, kind=kind, system=system, owner=org.city, owner_path=org.city.path,
                 period_start=start, period_end=start + datetime.timedelta(days=6), sample_mode=SampleMode.STRATIFIED,
-                sample_sizes=CITY_SAMPLE_SIZES, sample_seed=seed * 1000 + index, weights=CITY_WEIGHTS,
+                sample_sizes=sizes, sample_seed=seed * 1000 + index, weights=CITY_WEIGHTS,
                 status=RoundStatus.OPEN, created_by=office)
             round_.scope.set([org.city])
-            sample = services.stratified_sample(candidates, CITY_SAMPLE_SIZES, round_.sample_seed)
+            sample = services.stratified_sample(candidates, sizes, round_.sample_seed)
             take = min(len(sample), count - written)
             done = sample if take == len(sample) else generator.sample(sample, take)
             done_ids = {p.pk for p in done}

@@ -79,7 +79,7 @@ def test_city_inspections_in_miniature():
 
     from django.db.models import Sum
 
-    from wenming.demo.inspections import CITY_SAMPLE_SIZES, build_city_inspections
+    from wenming.demo.inspections import build_city_inspections, city_sample_sizes
     from wenming.inspections import services
     from wenming.inspections.models import Inspection
 
@@ -103,7 +103,7 @@ def test_city_inspections_in_miniature():
     for round_ in rounds:
         assert sorted(RoundPoint.objects.filter(round=round_).values_list("point_id", flat=True)) == sorted(
             p.pk for p in services.draw_sample(round_))
-        assert round_.sample_sizes == CITY_SAMPLE_SIZES
+        assert round_.sample_sizes == city_sample_sizes(round_.period_start)
     assert not RoundPoint.objects.filter(round__in=past).exclude(status="done").exists()
     done = RoundPoint.objects.filter(round=current, status="done").count()
     assert done == 1000 - RoundPoint.objects.filter(round__in=past).count()
