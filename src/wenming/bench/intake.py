@@ -52,6 +52,7 @@ class BrowserLike:
         self.host, self.port, self.timeout = host, port, timeout
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
+        self.location: str | None = None  # the Location header of the last response
 
     def _connection(self) -> http.client.HTTPConnection:
         if self.conn is None:
@@ -81,6 +82,7 @@ class BrowserLike:
                 if attempt == 2:
                     raise
                 continue
+            self.location = response.getheader("Location")
             for name, value in response.getheaders():
                 if name.lower() == "set-cookie":
                     cookie = value.split(";", 1)[0]

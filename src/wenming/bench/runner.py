@@ -1,6 +1,7 @@
 """``wenming bench <workload> [options]`` — run one benchmark and print its RESULT line.
 
     wenming bench intake [--db sqlite|postgres] [--clients 8] [--seconds 10] [--requests 50000]
+    wenming bench inspect [--db sqlite|postgres] [--clients 8] [--seconds 10] [--in-process 10] [--profile 0]
     wenming bench ledger [--db sqlite|postgres] [--sizes 10000,1000000] [--requests 15] [--org city|small]
     wenming bench round-score [--db sqlite|postgres] [--sizes 200,2000] [--requests 15]
 
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 
 WORKLOADS = {
     "intake": "wenming.bench.intake",
+    "inspect": "wenming.bench.inspection",
     "ledger": "wenming.bench.ledger",
     "round-score": "wenming.bench.round_score",
 }

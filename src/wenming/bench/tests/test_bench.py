@@ -1,5 +1,6 @@
 """Smoke tests of the benchmarks: the ledger workload at a tiny size, in-process; the intake
-clients (login form, cookies, CSRF, JSON) against a live server. Timings are not asserted."""
+clients (login form, cookies, CSRF, JSON) and the inspection clients (the multipart inspection
+form with photos) against a live server. Timings are not asserted."""
 
 import re
 import threading
@@ -134,6 +135,54 @@ def test_intake_in_process_figures(settings):
     assert figures["queries_api"] == 13 and figures["queries_ping"] == 2
     assert figures["cpu_ms_api"] > 0 and figures["cpu_ms_ping"] > 0
     assert lines and "13 条SQL" in lines[0]
+
+
+@pytest.mark.django_db
+def test_inspect_clients_against_a_live_server(settings):
+    from django.db import connection
+
+    from wenming.bench.inspection import figures_line, make_photos, measure, measure_in_process, prepare
+    from wenming.cases.models import Problem
+    from wenming.demo.org import DEMO_PASSWORD
+    from wenming.inspections.models import Inspection, ItemResult, RoundPoint
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the in-thread server shares the connection only on SQLite")
+    settings.ROOT_URLCONF = "wenming.bench.urls"
+    settings.ALLOWED_HOSTS = ["*"]
+    lines: list[str] = []
+    prepared = prepare(clients=1, per_inspector=8, seed=3, out=lines.append)
+    assert len(prepared.items) == 30 and len(prepared.inspectors) == 2
+    assert all(len(queue) == 8 for queue in prepared.queues.values())
+    photos = make_photos(seed=3)
+    assert len(photos) == 3 and all(20_000 < len(photo) < 150_000 for photo in photos)
+    with server_on_the_test_connection() as (host, port):
+        figures = measure(host, port, prepared, prepared.inspectors[:1], DEMO_PASSWORD, photos, seconds=60,
+                          max_requests=2, warmup=0, out=lines.append)
+    assert figures["errors"] == 0, lines
+    assert figures["inspect_ok"] == 2 and figures["inspect_per_s"] > 0 and figures["baseline_per_s"] > 0
+    workload, values = parse(figures_line(figures, {}, "sqlite"))
+    assert workload == "inspect"
+    assert (values["items"], values["photos"], values["clients"], values["errors"], values["db"]) == (
+        "30", "3", "1", "0", "sqlite")
+    for key in ("inspect_per_s", "baseline_per_s", "ratio", "inspect_p50_ms", "baseline_p50_ms"):
+        float(values[key])
+    # the two submissions: scored, their photos kept, a problem raised per failed item
+    done = RoundPoint.objects.filter(round_id=prepared.round_id, status=RoundPoint.Status.DONE)
+    assert done.count() == 2 and all(row.score is not None for row in done)
+    assert Inspection.objects.filter(round_point__in=done, status=Inspection.Status.SUBMITTED).count() == 2
+    results = ItemResult.objects.filter(inspection__round_point__in=done)
+    assert results.count() == 60
+    assert ItemResult.photos.through.objects.filter(itemresult__in=results).count() == 6
+    failed = results.filter(failed=True)
+    assert 2 <= failed.count() <= 6 and failed.filter(problem__isnull=True).count() == 0
+    assert Problem.objects.filter(item_results__in=failed).count() == failed.count()
+
+    single = measure_in_process(prepared, photos, requests=1, rounds=1, out=lines.append)
+    assert single["queries_inspect"] > single["queries_ping"] > 0
+    assert single["cpu_ms_inspect"] > 0 and single["cpu_ms_ping"] > 0
+    assert done.all().count() == 2 + 3 + 1 + 1  # and warm-up, the counted one, the timed one
+    assert parse(figures_line(figures, single, "sqlite"))[1]["queries_inspect"] == str(single["queries_inspect"])
 
 
 def test_unknown_workload_is_refused(capsys):
