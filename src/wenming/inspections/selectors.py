@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from wenming.core import access
 from wenming.org.models import Role
@@ -108,10 +108,16 @@ def results_visible(user, round_: InspectionRound, round_point: RoundPoint | Non
 
 
 def assignments(user) -> QuerySet[RoundPoint]:
-    """An inspector's to-do: his points in open rounds, not yet done first."""
+    """An inspector's to-do: his points in open rounds — those begun (测评中) first, then those
+    still to do (待测评), each by the round's period (earliest deadline first); then those done,
+    the most recently done first."""
+    stage = Case(When(status=RoundPoint.Status.DRAFT, then=Value(0)),
+                 When(status=RoundPoint.Status.PENDING, then=Value(1)), default=Value(2), output_field=IntegerField())
     return (RoundPoint.objects.filter(inspector=user, round__status=RoundStatus.OPEN)
             .select_related("round", "point", "point__point_type", "unit")
-            .order_by("status", "round__period_end", "point__code"))
+            .annotate(stage=stage)
+            .order_by("stage", F("done_at").desc(nulls_last=True), "round__period_end", "round__period_start",
+                      "point__code"))
 
 
 def open_assignments_at(user, point) -> QuerySet[RoundPoint]:

@@ -48,7 +48,8 @@ def make_round(personas, org, system):
         return services.round_create(
             actor=personas[actor], title=extra.pop("title", "第47周测评"), kind=kind, system=system,
             owner=owner or org["city"], scope_units=scope or [org["city"]],
-            period_start=datetime.date(2026, 11, 16), period_end=datetime.date(2026, 11, 22), **extra)
+            period_start=extra.pop("period_start", datetime.date(2026, 11, 16)),
+            period_end=extra.pop("period_end", datetime.date(2026, 11, 22)), **extra)
 
     return _make
 

@@ -127,6 +127,25 @@ def test_draft_keeps_what_was_typed(personas, points, make_round):
 
 
 @pytest.mark.django_db
+def test_my_assignments_begun_first_then_to_do_by_deadline_then_done_newest_first(personas, org, points, make_round):
+    late = opened(make_round(title="第47周"), personas)
+    early = opened(make_round(title="第46周", scope=[org["street_a1"]], period_start=datetime.date(2026, 11, 9),
+                              period_end=datetime.date(2026, 11, 15)), personas)
+    row = RoundPoint.objects.get(round=late, point=points["station"])
+    services.inspection_save_draft(actor=personas["inspector"], round_point=row,
+                                   answers=answers_for(services.items_for(row), WHZ05={"verdict": "pass"}))
+    submit(late, points["square"], personas, SQUARE_ANSWERS, key="late-square")
+    submit(early, points["square"], personas, SQUARE_ANSWERS, key="early-square")   # done after the other
+    rows = [(rp.round.title, rp.point.code, rp.status) for rp in selectors.assignments(personas["inspector"])]
+    assert rows == [
+        ("第47周", "P1", "draft"),                              # 测评中 first
+        ("第46周", "P1", "pending"), ("第47周", "P3", "pending"),  # 待测评, earliest deadline first
+        ("第46周", "P2", "done"), ("第47周", "P2", "done"),        # 已完成, the latest first
+    ]
+    assert not selectors.assignments(personas["office_city"]).exists()
+
+
+@pytest.mark.django_db
 def test_sample_is_stratified_and_reproducible_from_its_seed(personas, org, system, make_round):
     for unit in (org["street_a1"], org["street_a2"], org["street_b1"]):
         for type_code, count in (("WHZ", 5), ("TST", 3)):
