@@ -8,7 +8,8 @@ from .models import RoundKind, SampleMode
 
 class RoundForm(forms.Form):
     title = forms.CharField(label="轮次名称", max_length=100, help_text="如“第47周测评”“11月暗访”")
-    kind = forms.ChoiceField(label="类型", choices=RoundKind.choices)
+    kind = forms.ChoiceField(label="类型", choices=RoundKind.choices,
+                             help_text="复查只抽取测评范围内有“待复核”测评问题的点位，只测评这些问题对应的检查项")
     system = forms.ModelChoiceField(label="测评体系", queryset=IndexSystem.objects.none(), empty_label=None)
     owner = forms.ModelChoiceField(label="组织单位", queryset=None, empty_label=None,
                                    help_text="自查时为本单位")

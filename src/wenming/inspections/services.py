@@ -120,20 +120,31 @@ def round_create(*, actor, title: str, kind: str, system: IndexSystem, owner: Un
     return round_
 
 
+# a 复查 round samples the points where a problem raised by an earlier inspection awaits its re-check
+RECHECK_SAMPLE_STATES = [State.SUBMITTED]
+
+
 def candidate_points(round_: InspectionRound) -> list[Point]:
-    """Active points in the round's scope whose type the round's system has items for."""
+    """Active points in the round's scope whose type the round's system has items for. For a 复查,
+    only those with a problem awaiting re-check (待复核) raised by an item of the round's system
+    that applies to the point's type — so every point sampled has something to re-check."""
     from functools import reduce
     from operator import or_
 
-    from django.db.models import Q
+    from django.db.models import Exists, OuterRef, Q
 
     paths = [unit.path for unit in round_.scope.all()]
     if not paths:
         return []
     types = CheckItem.objects.filter(system=round_.system).values("point_types")
     in_scope = reduce(or_, [Q(unit_path__startswith=path) for path in paths])
-    return list(Point.objects.filter(in_scope, is_active=True, point_type__in=types)
-                .select_related("point_type", "unit").order_by("code"))
+    points = Point.objects.filter(in_scope, is_active=True, point_type__in=types)
+    if round_.kind == RoundKind.RECHECK:
+        awaiting = ItemResult.objects.filter(
+            inspection__round_point__point=OuterRef("pk"), problem__state__in=RECHECK_SAMPLE_STATES,
+            item__system=round_.system, item__point_types=OuterRef("point_type_id"))
+        points = points.filter(Exists(awaiting))
+    return list(points.select_related("point_type", "unit").order_by("code"))
 
 
 def draw_sample(round_: InspectionRound) -> list[Point]:
@@ -174,6 +185,8 @@ def round_sample(*, actor, round_: InspectionRound, seed: int | None = None) -> 
             locked.sample_seed = seed
             locked.save(update_fields=["sample_seed", "updated_at"])
         points = draw_sample(locked)
+        if not points and locked.kind == RoundKind.RECHECK:
+            raise InspectionError("测评范围内没有待复查的点位（复查只抽取有“待复核”测评问题的点位）")
         if not points:
             raise InspectionError("测评范围内没有符合条件的点位（请检查范围、点位类型和抽样数量）")
         if len(points) > MAX_SAMPLE:
@@ -386,6 +399,8 @@ def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answ
         return existing, False
     _check_open(round_point)
     items = items_for(round_point)
+    if not items and round_point.round.kind == RoundKind.RECHECK:
+        raise InspectionError("该点位的问题已不再等待复查，没有需要测评的检查项")
     if not items:
         raise InspectionError("该点位没有需要测评的检查项")
     errors, outcomes = {}, {}

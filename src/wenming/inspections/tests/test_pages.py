@@ -182,3 +182,12 @@ def test_create_round_through_the_form(login, personas, org, system, points):
                                             "scope": [org["district_a"].pk], "period_start": "2026-11-23",
                                             "period_end": "2026-11-01", "sample_mode": "all"})
     assert bad.status_code == 200 and "这个字段是必填项" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_planning_and_round_pages_say_what_a_recheck_samples(login, make_round):
+    page = login("office_city").get("/inspections/new/").content.decode()
+    assert "复查只抽取测评范围内有“待复核”测评问题的点位" in page
+    recheck = make_round(kind="recheck", title="复查")
+    page = login("office_city").get(f"/inspections/{recheck.pk}/").content.decode()
+    assert "样本只取测评范围内有“待复核”测评问题的点位" in page

@@ -233,6 +233,41 @@ def test_recheck_round_closes_or_returns_the_linked_problems(personas, org, poin
 
 
 @pytest.mark.django_db
+def test_recheck_round_samples_only_points_with_problems_awaiting_recheck(personas, org, points, make_round):
+    office, handler = personas["office_city"], personas["handler_street_a1"]
+    first = opened(make_round(), personas)
+    submit(first, points["station"], personas, dict(STATION_ANSWERS, WHZ05={"verdict": "fail", "note": "烟头"}))
+    submit(first, points["square"], personas, SQUARE_ANSWERS, key="k2")     # ZGD01 扣分: a problem, 已交办
+    station_problem = Problem.objects.get(item_results__item__code="WHZ05")
+    square_problem = Problem.objects.get(item_results__item__code="ZGD01")
+    from wenming.cases.tests.conftest import jpeg_bytes
+    from wenming.core.services_photos import photo_create
+
+    case_services.problem_sign(actor=handler, problem=station_problem)
+    case_services.problem_submit(actor=handler, problem=station_problem, note="已整改",
+                                 photos=[photo_create(actor=handler, data=jpeg_bytes(), filename="x.jpg")])
+    square_problem.refresh_from_db()
+    assert (station_problem.state, square_problem.state) == (State.SUBMITTED, State.ASSIGNED)
+    # P1 has a problem 待复核; P2's is not rectified yet, P3 never had one: neither is sampled
+    recheck = make_round(kind="recheck", title="复查")
+    assert [p.code for p in services.candidate_points(recheck)] == ["P1"]
+    opened(recheck, personas)
+    assert list(RoundPoint.objects.filter(round=recheck).values_list("point__code", flat=True)) == ["P1"]
+    submit(recheck, points["station"], personas, {"WHZ05": {"verdict": "pass"}}, key="recheck")
+    recheck.refresh_from_db()
+    assert (RoundPoint.objects.filter(round=recheck, status=RoundPoint.Status.DONE).count(),
+            RoundPoint.objects.filter(round=recheck).count()) == (1, 1)          # the round can complete
+    station_problem.refresh_from_db()
+    assert station_problem.state == State.CLOSED
+    # nothing left to re-check: the planner is told why
+    empty = make_round(kind="recheck", title="再复查")
+    with pytest.raises(InspectionError, match="测评范围内没有待复查的点位（复查只抽取有“待复核”测评问题的点位）"):
+        services.round_sample(actor=office, round_=empty)
+    # other kinds still sample every point
+    assert [p.code for p in services.candidate_points(make_round(title="周测评"))] == ["P1", "P2", "P3"]
+
+
+@pytest.mark.django_db
 def test_self_check_is_the_units_own_round(personas, org, points, make_round):
     handler = personas["handler_street_a1"]
     own = make_round(kind="self_check", actor="handler_street_a1", owner=org["street_a1"], scope=[org["street_a1"]],
