@@ -208,6 +208,23 @@ def _may_inspect(user, round_: InspectionRound) -> bool:
     return bool(roles & INSPECTOR_ROLES) or bool(roles & {Role.OFFICE})
 
 
+def eligible_inspectors(round_: InspectionRound):
+    """People who may be assigned points of the round: the inspectors of the owner unit, its
+    ancestors and its subtree (a city's 测评员 serve its districts too) — for a 自查, the staff
+    (经办人, 网格员, 督查员, 创建办) of the owning unit and below."""
+    from django.db.models import Q
+
+    from wenming.org.models import User
+
+    if round_.kind == RoundKind.SELF_CHECK:
+        roles, q = SELF_CHECK_ROLES, Q(unit__path__startswith=round_.owner_path)
+    else:
+        ancestors = [int(part) for part in round_.owner_path.strip("/").split("/") if part]
+        roles, q = INSPECTOR_ROLES, Q(unit__path__startswith=round_.owner_path) | Q(unit_id__in=ancestors)
+    ids = Membership.objects.filter(q, is_active=True, role__in=roles).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("username")
+
+
 def round_assign(*, actor, round_: InspectionRound, inspectors: list, round_points: list[RoundPoint] | None = None,
                  team=None) -> int:
     """Share the (given, or all unassigned) points of the sample among the inspectors, keeping
@@ -235,6 +252,57 @@ def round_assign(*, actor, round_: InspectionRound, inspectors: list, round_poin
         if locked.status == RoundStatus.OPEN:
             _notify_inspectors(locked, {row.inspector_id for row in rows})
     return len(rows)
+
+
+def round_reassign(*, actor, round_: InspectionRound, round_points: list[RoundPoint], inspector) -> int:
+    """Hand the given points of a round in preparation or under way to another inspector (a sick
+    测评员's, say). Points already done are refused; a point begun (测评中) loses the previous
+    inspector's draft — the new one inspects it afresh. While the round is open the new inspector
+    is notified as when it opened, and the previous ones are told. Returns how many changed hands."""
+    _require_manager(actor, round_, "inspections.round_reassign")
+    if not round_points:
+        raise InspectionError("请勾选要改派的点位", "round_points")
+    if inspector is None:
+        raise InspectionError("请选择新的测评员", "inspector")
+    if not inspector.is_active or not eligible_inspectors(round_).filter(pk=inspector.pk).exists():
+        raise InspectionError(f"“{inspector.display_name}”不是可参加本轮次的测评员", "inspector")
+    with transaction.atomic():
+        locked = InspectionRound.objects.select_for_update().get(pk=round_.pk)
+        if locked.status not in (RoundStatus.DRAFT, RoundStatus.OPEN):
+            raise InspectionError("轮次已结束，不能改派测评员")
+        ids = {row.pk for row in round_points}
+        rows = list(RoundPoint.objects.select_for_update().filter(pk__in=ids, round=locked)
+                    .select_related("point", "inspector").order_by("unit_path", "point__code"))
+        if len(rows) != len(ids):
+            raise InspectionError("所选点位不属于本轮次", "round_points")
+        done = [row for row in rows if row.status == RoundPoint.Status.DONE]
+        if done:
+            more = f"等 {len(done)} 个点位" if len(done) > 1 else ""
+            raise InspectionError(f"“{done[0].point.name}”{more}已完成测评，不能改派", "round_points")
+        moved = [row for row in rows if row.inspector_id != inspector.pk]
+        if not moved:
+            raise InspectionError(f"所选点位已经分配给“{inspector.display_name}”", "inspector")
+        previous = defaultdict(int)
+        for row in moved:
+            if row.inspector_id:
+                previous[row.inspector_id] += 1
+        begun = [row.pk for row in moved if row.status == RoundPoint.Status.DRAFT]
+        Inspection.objects.filter(round_point_id__in=begun, status=Inspection.Status.DRAFT).delete()
+        RoundPoint.objects.filter(pk__in=[row.pk for row in moved]).update(inspector=inspector)
+        RoundPoint.objects.filter(pk__in=begun).update(status=RoundPoint.Status.PENDING)
+        audit.record("inspections.round_reassign", actor=actor, target=locked, unit=locked.owner,
+                     detail={"points": [row.point.code for row in moved][:100], "count": len(moved),
+                             "to": inspector.username,
+                             "from": sorted({row.inspector.username for row in moved if row.inspector_id}),
+                             "drafts_discarded": len(begun)})
+        if locked.status == RoundStatus.OPEN:
+            _notify_inspectors(locked, {inspector.pk})
+            Notification.objects.bulk_create([
+                Notification(user_id=user_id, title=f"测评任务调整：{locked.title}",
+                             body=f"您的 {count} 个点位已改派给{inspector.display_name}，无需再测评。",
+                             url="/inspections/mine/")
+                for user_id, count in previous.items()])
+    return len(moved)
 
 
 def _notify_inspectors(round_: InspectionRound, user_ids) -> None:
@@ -375,6 +443,7 @@ def inspection_save_draft(*, actor, round_point: RoundPoint, answers: dict[int, 
         if locked.status == RoundPoint.Status.DONE:
             raise InspectionError("该点位已提交测评结果")
         inspection, _ = Inspection.objects.get_or_create(round_point=locked, defaults={"inspector": actor})
+        inspection.inspector = actor
         inspection.draft = {str(item_id): answer.as_draft() for item_id, answer in answers.items()}
         inspection.note = note
         if latitude is not None and longitude is not None:
@@ -431,6 +500,7 @@ def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answ
                 raise InspectionError("该点位已提交测评结果")
             _check_open(locked)
             inspection, _ = Inspection.objects.get_or_create(round_point=locked, defaults={"inspector": actor})
+            inspection.inspector = actor
             inspection.status, inspection.submitted_at, inspection.submit_key = (
                 Inspection.Status.SUBMITTED, timezone.now(), key)
             inspection.note, inspection.draft = note, {}

@@ -19,7 +19,7 @@ from wenming.core.errors import ServiceError
 from wenming.core.models import Photo
 from wenming.core.photos import process_photo, read_upload
 from wenming.core.services_photos import photo_create
-from wenming.org.models import Membership, Role, Unit, User
+from wenming.org.models import Role, Unit, User
 from wenming.standards.models import PointType
 
 from . import scores, selectors, services
@@ -81,24 +81,6 @@ def round_create(request):
     return render(request, "inspections/new.html", {"form": form, "point_types": types})
 
 
-def _inspectors_for(round_: InspectionRound):
-    """People who may be assigned: the city's inspectors within the owner's reach, or the unit's
-    staff for a 自查."""
-    if round_.kind == RoundKind.SELF_CHECK:
-        roles, paths = services.SELF_CHECK_ROLES, [round_.owner_path]
-    else:
-        roles = {Role.INSPECTOR}
-        # inspectors anywhere above or below the owner (a city's 测评员 serve its districts too)
-        paths = [round_.owner_path]
-    q = Q()
-    for path in paths:
-        q |= Q(unit__path__startswith=path)
-    ancestors = [p for p in round_.owner_path.strip("/").split("/") if p]
-    q |= Q(unit_id__in=[int(a) for a in ancestors])
-    ids = Membership.objects.filter(q, is_active=True, role__in=roles).values("user_id")
-    return User.objects.filter(pk__in=ids, is_active=True).order_by("username")[:300]
-
-
 @login_required
 @require_GET
 def round_detail(request, pk: int):
@@ -108,9 +90,12 @@ def round_detail(request, pk: int):
     rows = selectors.round_points(request.user, round_).order_by("unit_path", "point__code")
     visible_units = None if everything else set(rows.values_list("unit_id", flat=True))
     show_scores = selectors.results_visible(request.user, round_)
-    progress_by_inspector = (RoundPoint.objects.filter(round=round_).values("inspector__full_name", "inspector__username")
-                             .annotate(total=Count("id"), done=Count("id", filter=Q(status=RoundPoint.Status.DONE)))
+    progress_by_inspector = (RoundPoint.objects.filter(round=round_)
+                             .values("inspector_id", "inspector__full_name", "inspector__username")
+                             .annotate(total=Count("id"), done=Count("id", filter=Q(status=RoundPoint.Status.DONE)),
+                                       undone=Count("id", filter=~Q(status=RoundPoint.Status.DONE)))
                              .order_by("inspector__username")) if everything else []
+    staffing = manages and round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN)
     return render(request, "inspections/round.html", {
         "round": round_, "manages": manages, "everything": everything, "show_scores": show_scores,
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
@@ -118,7 +103,8 @@ def round_detail(request, pk: int):
         "score_rate": scores.score_rate(round_, visible_units) if show_scores else None,
         "item_rates": scores.item_failure_rates(round_, visible_units) if show_scores else [],
         "progress_by_inspector": progress_by_inspector,
-        "inspectors": _inspectors_for(round_) if manages and round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN) else [],
+        "inspectors": services.eligible_inspectors(round_)[:300] if staffing else [],
+        "reassignable": staffing and round_.total,
         "statuses": RoundStatus,
     })
 
@@ -137,9 +123,23 @@ def round_action(request, pk: int, action: str):
             messages.success(request, f"已抽取 {count} 个点位（种子 {round_.sample_seed}，同一种子可重现同一样本）")
         elif action == "assign":
             ids = [value for value in request.POST.getlist("inspectors") if value.isdigit()]
-            chosen = list(_inspectors_for(round_).filter(pk__in=ids))
+            chosen = list(services.eligible_inspectors(round_).filter(pk__in=ids))
             count = services.round_assign(actor=actor, round_=round_, inspectors=chosen)
             messages.success(request, f"已将 {count} 个点位分配给 {len(chosen)} 名测评员")
+        elif action == "reassign":
+            target, source = request.POST.get("inspector", ""), request.POST.get("from_inspector", "")
+            inspector = User.objects.filter(pk=int(target)).first() if target.isdigit() else None
+            ids = [int(value) for value in request.POST.getlist("round_points") if value.isdigit()]
+            rows = RoundPoint.objects.filter(round=round_)
+            if ids:                      # the points ticked in the sample …
+                rows = rows.filter(pk__in=ids)
+            elif source.isdigit():       # … or all unfinished points of one inspector
+                rows = rows.filter(inspector_id=int(source)).exclude(status=RoundPoint.Status.DONE)
+            else:
+                rows = rows.none()
+            count = services.round_reassign(actor=actor, round_=round_, round_points=list(rows), inspector=inspector)
+            notified = "，已通知新旧测评员" if round_.status == RoundStatus.OPEN else ""
+            messages.success(request, f"已将 {count} 个点位改派给 {inspector.display_name}{notified}")
         elif action == "open":
             services.round_open(actor=actor, round_=round_)
             messages.success(request, "轮次已开始，测评员已收到任务通知")

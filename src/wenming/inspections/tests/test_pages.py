@@ -191,3 +191,51 @@ def test_planning_and_round_pages_say_what_a_recheck_samples(login, make_round):
     recheck = make_round(kind="recheck", title="复查")
     page = login("office_city").get(f"/inspections/{recheck.pk}/").content.decode()
     assert "样本只取测评范围内有“待复核”测评问题的点位" in page
+
+
+@pytest.mark.django_db
+def test_reassign_from_the_round_page(login, personas, org, rounds):
+    from wenming.cases.models import Notification
+    from wenming.org.models import Membership, Role, User
+
+    deputy = User.objects.create(username="inspector_a", full_name="钱测评")
+    Membership.objects.create(user=deputy, unit=org["district_a"], role=Role.INSPECTOR)
+    weekly, square = rounds["weekly"], rounds["square"]
+    url = f"/inspections/{weekly.pk}/reassign/"
+    data = {"round_points": [square.pk], "inspector": deputy.pk}
+    expected = expect(_=404, office_city=302, inspector=403, handler_street_a1=403, office_district_a=403, leader=403,
+                      grid_worker=403, admin=403)
+    for persona in ALL:
+        if persona != "office_city":
+            status = login(persona).post(url, data).status_code
+            assert status == expected[persona], f"{persona} got {status}"
+    assert RoundPoint.objects.get(pk=square.pk).inspector_id == personas["inspector"].pk
+    client = login("office_city")
+    page = client.get(f"/inspections/{weekly.pk}/").content.decode()
+    assert "改派测评员" in page and "钱测评（inspector_a）" in page
+    assert f'name="round_points" value="{square.pk}"' in page
+    assert f'name="round_points" value="{rounds["station"].pk}"' not in page          # done: no box
+    response = client.post(url, data, follow=True)
+    assert "已将 1 个点位改派给 钱测评，已通知新旧测评员" in response.content.decode()
+    assert RoundPoint.objects.get(pk=square.pk).inspector_id == deputy.pk
+    assert Notification.objects.filter(user=deputy, title="测评任务：第47周测评").exists()
+    # a done point is refused, in Chinese
+    response = client.post(url, {"round_points": [rounds["station"].pk], "inspector": deputy.pk}, follow=True)
+    assert "“甲一文化站”已完成测评，不能改派" in response.content.decode()
+    # all unfinished points of one inspector at once (乙一文化站 is still his)
+    response = client.post(url, {"from_inspector": personas["inspector"].pk, "inspector": deputy.pk}, follow=True)
+    assert "已将 1 个点位改派给 钱测评" in response.content.decode()
+    assert set(RoundPoint.objects.filter(round=weekly).exclude(status="done")
+               .values_list("inspector__username", flat=True)) == {"inspector_a"}
+    response = client.post(url, {"inspector": deputy.pk}, follow=True)
+    assert "请勾选要改派的点位" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_assign_from_the_round_page(login, personas, rounds):
+    client = login("office_city")
+    draft = rounds["draft"]
+    client.post(f"/inspections/{draft.pk}/sample/")
+    response = client.post(f"/inspections/{draft.pk}/assign/", {"inspectors": [personas["inspector"].pk]}, follow=True)
+    assert "已将 3 个点位分配给 1 名测评员" in response.content.decode()
+    assert not RoundPoint.objects.filter(round=draft, inspector__isnull=True).exists()

@@ -284,6 +284,85 @@ def test_self_check_is_the_units_own_round(personas, org, points, make_round):
         make_round(kind="self_check", actor="handler_street_a1", owner=org["street_b1"], scope=[org["street_b1"]])
 
 
+def _staff(username, unit, role, full_name):
+    from wenming.org.models import Membership, User
+
+    user = User.objects.create(username=username, full_name=full_name)
+    Membership.objects.create(user=user, unit=unit, role=role)
+    return user
+
+
+@pytest.mark.django_db
+def test_reassign_hands_unfinished_points_to_another_inspector(personas, org, points, make_round):
+    from wenming.cases.models import Notification
+    from wenming.core.models import AuditEvent
+    from wenming.org.models import Role
+
+    office, inspector = personas["office_city"], personas["inspector"]
+    deputy = _staff("inspector_a", org["district_a"], Role.INSPECTOR, "钱测评")
+    stranger = _staff("inspector_b", org["district_b"], Role.INSPECTOR, "冯测评")
+    round_ = opened(make_round(owner=org["district_a"], scope=[org["district_a"]]), personas)   # P1, P2
+    station = RoundPoint.objects.get(round=round_, point=points["station"])
+    square = RoundPoint.objects.get(round=round_, point=points["square"])
+    services.inspection_save_draft(actor=inspector, round_point=station,
+                                   answers=answers_for(services.items_for(station), WHZ05={"verdict": "pass"}))
+    submit(round_, points["square"], personas, SQUARE_ANSWERS)
+    Notification.objects.all().delete()
+    with pytest.raises(InspectionError, match="“甲一广场”已完成测评，不能改派"):
+        services.round_reassign(actor=office, round_=round_, round_points=[station, square], inspector=deputy)
+    for nobody in (personas["citizen"], stranger, personas["handler_street_a1"]):   # not an inspector in reach
+        with pytest.raises(InspectionError, match="不是可参加本轮次的测评员"):
+            services.round_reassign(actor=office, round_=round_, round_points=[station], inspector=nobody)
+    for name in ("inspector", "handler_street_a1", "grid_worker", "leader", "citizen", "admin"):
+        with pytest.raises((PermissionDenied, Http404)):
+            services.round_reassign(actor=personas[name], round_=round_, round_points=[station], inspector=deputy)
+    assert RoundPoint.objects.get(pk=station.pk).inspector_id == inspector.pk
+    assert services.round_reassign(actor=office, round_=round_, round_points=[station], inspector=deputy) == 1
+    station.refresh_from_db()
+    # the draft of the previous inspector is void: the point waits for the new one
+    assert (station.inspector_id, station.status) == (deputy.pk, RoundPoint.Status.PENDING)
+    assert not Inspection.objects.filter(round_point=station).exists()
+    assert [(n.title, n.body) for n in Notification.objects.filter(user=deputy)] == [
+        ("测评任务：第47周测评", "您有 1 个点位待测评，截止 2026-11-22。")]
+    assert [n.body for n in Notification.objects.filter(user=inspector)] == ["您的 1 个点位已改派给钱测评，无需再测评。"]
+    event = AuditEvent.objects.filter(action="inspections.round_reassign").get()
+    assert (event.actor_username, event.detail["to"], event.detail["from"], event.detail["points"],
+            event.detail["drafts_discarded"]) == ("office_city", "inspector_a", ["inspector"], ["P1"], 1)
+    with pytest.raises(InspectionError, match="已经分配给“钱测评”"):
+        services.round_reassign(actor=office, round_=round_, round_points=[station], inspector=deputy)
+    # the new inspector inspects it; the previous one no longer may
+    with pytest.raises(PermissionDenied):
+        submit(round_, points["station"], personas, STATION_ANSWERS, key="old")
+    row = RoundPoint.objects.select_related("round", "point").get(pk=station.pk)
+    inspection, _ = services.inspection_submit(actor=deputy, round_point=row, submit_key="new",
+                                               answers=answers_for(services.items_for(row), **STATION_ANSWERS))
+    assert inspection.inspector_id == deputy.pk
+    assert [rp.point.code for rp in selectors.assignments(deputy)] == ["P1"]
+    services.round_close(actor=office, round_=round_)
+    with pytest.raises(InspectionError, match="轮次已结束，不能改派测评员"):
+        services.round_reassign(actor=office, round_=round_, round_points=[station], inspector=inspector)
+
+
+@pytest.mark.django_db
+def test_self_check_points_are_reassigned_among_the_units_own_staff(personas, org, points, make_round):
+    handler = personas["handler_street_a1"]
+    own = make_round(kind="self_check", actor="handler_street_a1", owner=org["street_a1"], scope=[org["street_a1"]],
+                     title="甲一街道自查")
+    services.round_sample(actor=handler, round_=own)
+    services.round_assign(actor=handler, round_=own, inspectors=[handler])
+    eligible = set(services.eligible_inspectors(own).values_list("username", flat=True))
+    assert eligible == {"handler_street_a1", "grid_worker"}                  # not the city's inspector
+    rows = list(RoundPoint.objects.filter(round=own))
+    with pytest.raises(InspectionError, match="不是可参加本轮次的测评员"):
+        services.round_reassign(actor=handler, round_=own, round_points=rows, inspector=personas["inspector"])
+    assert services.round_reassign(actor=handler, round_=own, round_points=rows,
+                                   inspector=personas["grid_worker"]) == 2   # still 准备中: nobody notified
+    assert set(RoundPoint.objects.filter(round=own).values_list("inspector__username", flat=True)) == {"grid_worker"}
+    services.round_open(actor=handler, round_=own)
+    with pytest.raises((PermissionDenied, Http404)):     # another unit's handler
+        services.round_reassign(actor=personas["handler_street_a2"], round_=own, round_points=rows, inspector=handler)
+
+
 @pytest.mark.django_db
 def test_wrong_personas_are_refused(personas, org, points, make_round):
     for name in ("handler_street_a1", "inspector", "leader", "grid_worker", "citizen", "admin"):
