@@ -25,7 +25,8 @@ the database afterwards.
 
 Before that (``--in-process N``, 0 to skip), one submission and one baseline request are measured
 in this process through Django's test client: the SQL statements of one request and its CPU time
-(``queries_inspect``, ``cpu_ms_inspect``, ``queries_ping``, ``cpu_ms_ping``). ``--profile N``
+(``queries_inspect``: a submission with 2 failed items, the mean; ``cpu_ms_inspect``,
+``queries_ping``, ``cpu_ms_ping``). ``--profile N``
 also profiles N submissions in-process (cProfile, the top functions by cumulative time).
 
     RESULT inspect inspect_per_s=… baseline_per_s=… ratio=… inspect_p50_ms=… baseline_p50_ms=…
@@ -311,10 +312,12 @@ def _answer(item: ItemSpec, fail: bool, rng: random.Random) -> list[tuple[str, s
     return [(f"count_{key}", str(rng.randint(1, 3) if fail else 0))]
 
 
-def form_parts(items: list[ItemSpec], photos: list[bytes], rng: random.Random, *, csrf: str) -> list[tuple]:
+def form_parts(items: list[ItemSpec], photos: list[bytes], rng: random.Random, *, csrf: str,
+               failed: int | None = None) -> list[tuple]:
     """The inspection form's fields in page order: ``(name, value)`` or ``(name, (filename, bytes))``
-    for a file input (an empty one is sent with an empty filename, as browsers do)."""
-    failed = sorted(rng.sample(range(len(items)), rng.choice((1, 2, 3))))
+    for a file input (an empty one is sent with an empty filename, as browsers do). ``failed``
+    items fail (1, 2 or 3 at random when not given)."""
+    failed = sorted(rng.sample(range(len(items)), failed or rng.choice((1, 2, 3))))
     photos_at: dict[int, list[bytes]] = {}
     for n, data in enumerate(photos):
         photos_at.setdefault(failed[n % len(failed)], []).append(data)
@@ -350,9 +353,10 @@ def encode_multipart(parts: list[tuple], boundary: str) -> tuple[bytes, str]:
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
 
-def form_body(items: list[ItemSpec], photos: list[bytes], rng: random.Random, *, csrf: str) -> tuple[bytes, str]:
+def form_body(items: list[ItemSpec], photos: list[bytes], rng: random.Random, *, csrf: str,
+              failed: int | None = None) -> tuple[bytes, str]:
     boundary = "----WebKitFormBoundary" + "".join(rng.choice(BOUNDARY_CHARS) for _ in range(16))
-    return encode_multipart(form_parts(items, photos, rng, csrf=csrf), boundary)
+    return encode_multipart(form_parts(items, photos, rng, csrf=csrf, failed=failed), boundary)
 
 
 # --- the clients -------------------------------------------------------------------------------------
@@ -502,11 +506,11 @@ class _InProcess:
         self.queue, self.items, self.photos = prepared.queues[username], prepared.items, photos
         self.rng = random.Random(f"{seed}:in-process")
 
-    def post(self, inspect: bool) -> None:
+    def post(self, inspect: bool, failed: int | None = None) -> None:
         if inspect and not self.queue:
             raise SystemExit("进程内测量的点位已用完（请加大 --points）")
         path = f"/inspections/do/{self.queue.popleft()}/" if inspect else "/bench/ping/"
-        body, content_type = form_body(self.items, self.photos, self.rng, csrf="unchecked")
+        body, content_type = form_body(self.items, self.photos, self.rng, csrf="unchecked", failed=failed)
         response = self.client.post(path, body, content_type=content_type)
         ok = (response.status_code == 302 and response["Location"].startswith(RESULT_PREFIX)) if inspect \
             else response.status_code == 201
@@ -516,14 +520,14 @@ class _InProcess:
 
 
 def in_process_points(requests: int, rounds: int, profile: int) -> int:
-    return (3 + 1 + rounds * requests if requests else 0) + profile
+    return (3 + 3 + rounds * requests if requests else 0) + profile
 
 
 def measure_in_process(prepared: Prepared, photos: list[bytes], *, requests: int = 10, rounds: int = 2,
                        seed: int = 2026, out=print) -> dict[str, float]:
     """What one request costs the server without the network and the other clients: the
-    statements one submission and one baseline request run, and the CPU time of each (best of
-    ``rounds`` runs of ``requests``)."""
+    statements one submission (with 2 failed items, the mean) and one baseline request run, and
+    the CPU time of each (best of ``rounds`` runs of ``requests``, failed items at random)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -531,11 +535,15 @@ def measure_in_process(prepared: Prepared, photos: list[bytes], *, requests: int
     for _ in range(3):  # caches, the session's first save
         runner.post(True)
         runner.post(False)
-    statements = {}
-    for inspect in (True, False):
+    statements, by_failed = {}, {}
+    for failed in (1, 3, 2):
         with CaptureQueriesContext(connection) as context:
-            runner.post(inspect)
-        statements[inspect] = len(context.captured_queries)
+            runner.post(True, failed)
+        by_failed[failed] = len(context.captured_queries)
+    statements[True] = by_failed[2]
+    with CaptureQueriesContext(connection) as context:
+        runner.post(False)
+    statements[False] = len(context.captured_queries)
     cpu: dict[bool, list[float]] = {True: [], False: []}
     for _ in range(rounds):
         for inspect in (False, True):
@@ -545,7 +553,8 @@ def measure_in_process(prepared: Prepared, photos: list[bytes], *, requests: int
             cpu[inspect].append((time.process_time() - started) / requests * 1000)
     figures = {"queries_inspect": statements[True], "cpu_ms_inspect": min(cpu[True]),
                "queries_ping": statements[False], "cpu_ms_ping": min(cpu[False])}
-    out(f"进程内（无网络、无并发）：提交测评每次 {figures['queries_inspect']} 条SQL、CPU {figures['cpu_ms_inspect']:.1f} ms；"
+    out(f"进程内（无网络、无并发）：提交测评每次 {figures['queries_inspect']} 条SQL（2个不合格项；1个时 {by_failed[1]} 条，"
+        f"3个时 {by_failed[3]} 条）、CPU {figures['cpu_ms_inspect']:.1f} ms；"
         f"空白视图 {figures['queries_ping']} 条SQL、CPU {figures['cpu_ms_ping']:.2f} ms")
     return figures
 
