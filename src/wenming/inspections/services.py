@@ -348,9 +348,14 @@ def round_close(*, actor, round_: InspectionRound) -> InspectionRound:
     return locked
 
 
+# rounds whose published scores become the points' 最近得分: the office's full inspections — not a
+# unit's own 自查, nor a 复查 that scores only the few items it re-checks
+LATEST_SCORE_KINDS = {RoundKind.WEEKLY, RoundKind.MONTHLY, RoundKind.UNANNOUNCED, RoundKind.THIRD_PARTY}
+
+
 def round_publish(*, actor, round_: InspectionRound) -> InspectionRound:
     """Results become visible to the inspected units; a 暗访's problems are raised now; the points'
-    latest scores move to this round's."""
+    latest scores move to this round's (周测评, 月考核, 暗访 and 第三方测评 only)."""
     _require_manager(actor, round_, "inspections.round_publish")
     with transaction.atomic():
         locked = InspectionRound.objects.select_for_update().get(pk=round_.pk)
@@ -360,15 +365,17 @@ def round_publish(*, actor, round_: InspectionRound) -> InspectionRound:
         locked.save(update_fields=["status", "published_at", "updated_at"])
         done = list(RoundPoint.objects.filter(round=locked, status=RoundPoint.Status.DONE)
                     .select_related("point").order_by("id"))
-        for row in done:
+        scored = done if locked.kind in LATEST_SCORE_KINDS else []
+        for row in scored:
             point = row.point
             if point.latest_scored_at is None or point.latest_scored_at <= row.done_at:
                 Point.objects.filter(pk=point.pk).update(latest_score=row.score, latest_scored_at=row.done_at)
         raised = 0
-        for inspection in Inspection.objects.filter(round_point__round=locked, status=Inspection.Status.SUBMITTED):
-            raised += raise_problems(inspection)
+        if locked.kind != RoundKind.RECHECK:     # a 复查 acts on the problems it re-checked, raises none
+            for inspection in Inspection.objects.filter(round_point__round=locked, status=Inspection.Status.SUBMITTED):
+                raised += raise_problems(inspection)
         audit.record("inspections.round_publish", actor=actor, target=locked, unit=locked.owner,
-                     detail={"points": len(done), "problems_raised": raised})
+                     detail={"points": len(done), "latest_scores": len(scored), "problems_raised": raised})
     return locked
 
 

@@ -195,6 +195,54 @@ def test_unannounced_results_stay_hidden_until_published(personas, org, points, 
 
 
 @pytest.mark.django_db
+def test_only_the_offices_full_rounds_move_the_latest_score(personas, org, points, make_round):
+    office, handler = personas["office_city"], personas["handler_street_a1"]
+
+    def publish(round_, actor=office):
+        services.round_close(actor=actor, round_=round_)
+        return services.round_publish(actor=actor, round_=round_)
+
+    weekly = opened(make_round(), personas)
+    submit(weekly, points["station"], personas, dict(STATION_ANSWERS, WHZ05={"verdict": "fail", "note": "烟头"}))
+    publish(weekly)
+    points["station"].refresh_from_db()
+    assert points["station"].latest_score == D("52.35")                # 0 + 1.25 + 3.2 = 4.45 / 8.5
+    problem = Problem.objects.get()
+    from wenming.cases.tests.conftest import jpeg_bytes
+    from wenming.core.services_photos import photo_create
+
+    case_services.problem_sign(actor=handler, problem=problem)
+    case_services.problem_submit(actor=handler, problem=problem, note="已整改",
+                                 photos=[photo_create(actor=handler, data=jpeg_bytes(), filename="x.jpg")])
+    # the unit's own 自查 scores 100: not the 最近得分
+    own = make_round(kind="self_check", actor="handler_street_a1", owner=org["street_a1"], scope=[org["street_a1"]],
+                     title="自查")
+    services.round_sample(actor=handler, round_=own)
+    services.round_assign(actor=handler, round_=own, inspectors=[handler])
+    services.round_open(actor=handler, round_=own)
+    submit(own, points["station"], personas, {"WHZ05": {"verdict": "pass"}, "WHZ01": {"verdict": "pass"},
+                                              "WHZ09": {"met": 3}}, key="own", inspector="handler_street_a1")
+    publish(own, handler)
+    assert RoundPoint.objects.get(round=own, point=points["station"]).score == D("100.00")
+    # a 复查 scores only the item it re-checked (0 of 2): not the 最近得分 either, and raises no problem
+    recheck = opened(make_round(kind="recheck", title="复查"), personas)
+    submit(recheck, points["station"], personas, {"WHZ05": {"verdict": "fail", "note": "仍有烟头"}}, key="re")
+    publish(recheck)
+    assert RoundPoint.objects.get(round=recheck, point=points["station"]).score == D("0.00")
+    points["station"].refresh_from_db()
+    assert (points["station"].latest_score, points["station"].latest_scored_at) == (
+        D("52.35"), RoundPoint.objects.get(round=weekly, point=points["station"]).done_at)
+    problem.refresh_from_db()
+    assert Problem.objects.count() == 1 and problem.state == State.RECTIFYING     # 复核不通过: returned
+    # the next 周测评 moves it again
+    later = opened(make_round(title="第48周"), personas)
+    submit(later, points["station"], personas, STATION_ANSWERS, key="later")
+    publish(later)
+    points["station"].refresh_from_db()
+    assert points["station"].latest_score == D("75.88")
+
+
+@pytest.mark.django_db
 def test_results_of_announced_rounds_wait_for_publication_too(personas, org, points, make_round):
     round_ = opened(make_round(), personas)
     submit(round_, points["station"], personas, STATION_ANSWERS)
