@@ -25,7 +25,8 @@ def navigation(request):
     if scope.roles & {"office", "leader", "inspector", "handler", "grid_worker", "citizen", "volunteer"}:
         items.append(("cases:report", "报告问题"))
     items.append(("cases:notifications", "消息"))
-    if scope.roles & {"inspector"}:
+    # inspectors, and the staff a 自查 may assign points to (no query per request for who has one)
+    if scope.roles & {"inspector", "handler", "grid_worker", "office"}:
         items.append(("inspections:mine", "我的测评"))
     if scope.has("org.view"):
         items += [("inspections:list", "督查测评"), ("places:list", "点位"), ("standards:list", "测评体系")]

@@ -239,3 +239,22 @@ def test_assign_from_the_round_page(login, personas, rounds):
     response = client.post(f"/inspections/{draft.pk}/assign/", {"inspectors": [personas["inspector"].pk]}, follow=True)
     assert "已将 3 个点位分配给 1 名测评员" in response.content.decode()
     assert not RoundPoint.objects.filter(round=draft, inspector__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_my_inspections_menu_for_everyone_a_round_may_assign_points_to(login, personas, org, points, make_round):
+    link = 'href="/inspections/mine/"'
+    shown = {persona for persona in ALL if link in login(persona).get("/").content.decode()}
+    assert shown == {"office_city", "office_district_a", "handler_street_a1", "handler_street_a2", "inspector",
+                     "grid_worker"}
+    page = login("grid_worker").get("/inspections/mine/").content.decode()
+    assert "暂无测评任务。" in page and "自查的点位由本单位经办人分配给本单位人员" in page
+    # a grid worker given a point in his unit's 自查 finds it there
+    handler = personas["handler_street_a1"]
+    own = make_round(kind="self_check", actor="handler_street_a1", owner=org["street_a1"], scope=[org["street_a1"]],
+                     title="甲一街道自查")
+    services.round_sample(actor=handler, round_=own)
+    services.round_assign(actor=handler, round_=own, inspectors=[personas["grid_worker"]])
+    services.round_open(actor=handler, round_=own)
+    page = login("grid_worker").get("/inspections/mine/").content.decode()
+    assert "甲一文化站" in page and "甲一街道自查" in page and "暂无测评任务" not in page
