@@ -21,9 +21,15 @@ class RoundForm(forms.Form):
     sample_seed = forms.IntegerField(label="抽样种子", required=False, min_value=1, max_value=2**31,
                                      help_text="留空则随机生成；记下种子可重现同一样本")
 
-    def __init__(self, *args, units, point_types, **kwargs):
+    def __init__(self, *args, units, point_types, office_paths=(), **kwargs):
+        """``office_paths``: the user's 创建办 units; elsewhere (a handler's unit) only a 自查."""
         super().__init__(*args, **kwargs)
         self.point_types = point_types
+        self.office_paths = list(office_paths)
+        if not self.office_paths:
+            self.fields["kind"].choices = [(RoundKind.SELF_CHECK, RoundKind.SELF_CHECK.label)]
+            self.fields["kind"].help_text = "经办人只能组织本单位的自查"
+            self.fields["kind"].error_messages["invalid_choice"] = "您只能新建“自查”轮次"
         self.fields["system"].queryset = IndexSystem.objects.filter(status=SystemStatus.ACTIVE).order_by("-created_at")
         self.fields["owner"].queryset = _units(units)
         self.fields["scope"].queryset = _units(units)
@@ -36,6 +42,14 @@ class RoundForm(forms.Form):
                 label=f"{point_type.name}抽样数", required=False, min_value=0, max_value=10000)
             self.fields[f"weight_{point_type.code}"] = forms.DecimalField(
                 label=f"{point_type.name}权重", required=False, min_value=0, max_value=100, decimal_places=2)
+
+    def clean(self):
+        data = super().clean()
+        kind, owner = data.get("kind"), data.get("owner")
+        if kind and owner and kind != RoundKind.SELF_CHECK \
+                and not any(owner.path.startswith(path) for path in self.office_paths):
+            self.add_error("kind", f"您不是“{owner.name}”或其上级的创建办，只能为它组织“自查”")
+        return data
 
     def sizes(self, prefix: str) -> dict:
         return {t.code: self.cleaned_data[f"{prefix}_{t.code}"] for t in self.point_types

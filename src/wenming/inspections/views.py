@@ -64,7 +64,8 @@ def round_create(request):
         access.refuse_forbidden(request.user, "inspections.round_create")
     units = _plannable_units(request.user)
     types = list(PointType.objects.order_by("sort", "code"))
-    form = RoundForm(request.POST or None, units=units, point_types=types)
+    office_paths = [path for path, _, role in access.scope_for(request.user).grants if role == Role.OFFICE]
+    form = RoundForm(request.POST or None, units=units, point_types=types, office_paths=office_paths)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

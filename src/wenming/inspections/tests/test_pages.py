@@ -258,3 +258,39 @@ def test_my_inspections_menu_for_everyone_a_round_may_assign_points_to(login, pe
     services.round_open(actor=handler, round_=own)
     page = login("grid_worker").get("/inspections/mine/").content.decode()
     assert "甲一文化站" in page and "甲一街道自查" in page and "暂无测评任务" not in page
+
+
+def _round_data(system, owner, scope, kind):
+    return {"title": "本周检查", "kind": kind, "system": system.pk, "owner": owner.pk, "scope": [scope.pk],
+            "period_start": "2026-11-23", "period_end": "2026-11-29", "sample_mode": "all"}
+
+
+@pytest.mark.django_db
+def test_new_round_offers_only_the_kinds_the_user_may_create(login, personas, org, system):
+    import re
+
+    from wenming.org.models import Membership, Role
+
+    def kinds(page):
+        select = page.split('name="kind"')[1].split("</select>")[0]
+        return re.findall(r'<option value="(\w+)"', select)
+
+    assert kinds(login("office_district_a").get("/inspections/new/").content.decode()) == [
+        "weekly", "monthly", "unannounced", "third_party", "self_check", "recheck"]
+    client = login("handler_street_a1")
+    assert kinds(client.get("/inspections/new/").content.decode()) == ["self_check"]
+    # another kind posted anyway: a form error, not a 403
+    response = client.post("/inspections/new/", _round_data(system, org["street_a1"], org["street_a1"], "weekly"))
+    assert response.status_code == 200 and "您只能新建“自查”轮次" in response.content.decode()
+    assert not InspectionRound.objects.exists()
+    response = client.post("/inspections/new/", _round_data(system, org["street_a1"], org["street_a1"], "self_check"))
+    assert response.status_code == 302 and InspectionRound.objects.get().kind == "self_check"
+    # an office elsewhere who is also a unit's handler: that unit only gets a 自查
+    Membership.objects.create(user=personas["office_district_a"], unit=org["street_b1"], role=Role.HANDLER)
+    client = login("office_district_a")
+    response = client.post("/inspections/new/", _round_data(system, org["street_b1"], org["street_b1"], "monthly"))
+    assert response.status_code == 200
+    assert "您不是“乙一街道”或其上级的创建办，只能为它组织“自查”" in response.content.decode()
+    response = client.post("/inspections/new/", _round_data(system, org["street_a2"], org["street_a2"], "monthly"))
+    assert response.status_code == 302
+    assert InspectionRound.objects.count() == 2
