@@ -391,15 +391,41 @@ class Answer:
     count: str = ""            # deduction: occurrences found
     note: str = ""
     photos: list = field(default_factory=list)   # core.Photo rows
+    # grade by conditions: which conditions are met (1-based positions); ``met`` is their number
+    conditions: list[int] | None = None
+
+    def __post_init__(self):
+        if self.conditions is not None:
+            self.conditions = sorted(set(self.conditions))
+            if self.met is None:
+                self.met = len(self.conditions)
 
     def as_rule_answer(self) -> dict:
+        """What ``rules.evaluate`` takes (it scores ``met``), with the conditions ticked alongside."""
         if self.verdict == "na":
             return {"verdict": "na"}
-        return {"verdict": self.verdict, "met": self.met, "rate": self.rate, "count": self.count}
+        answer = {"verdict": self.verdict, "met": self.met, "rate": self.rate, "count": self.count}
+        if self.conditions is not None:
+            answer["conditions"] = self.conditions
+        return answer
 
     def as_draft(self) -> dict:
-        return {"verdict": self.verdict, "met": self.met, "rate": self.rate, "count": self.count, "note": self.note,
-                "photos": [photo.pk for photo in self.photos]}
+        return {"verdict": self.verdict, "met": self.met, "conditions": self.conditions, "rate": self.rate,
+                "count": self.count, "note": self.note, "photos": [photo.pk for photo in self.photos]}
+
+    def conditions_error(self, item: CheckItem) -> str | None:
+        """Why the conditions ticked don't fit the item (positions beyond its list, a count that
+        is not theirs); None when they fit or none were given."""
+        if self.conditions is None or self.verdict == "na":
+            return None
+        if item.rule_kind != "grade" or (item.params or {}).get("by") != "conditions":
+            return "该检查项不按条件评等级"
+        total = len(item.params.get("conditions") or [])
+        if any(not isinstance(c, int) or isinstance(c, bool) or not 1 <= c <= total for c in self.conditions):
+            return f"勾选的条件无效（该项共{total}个条件）"
+        if self.met != len(self.conditions):
+            return "满足的条件数与勾选的条件不一致"
+        return None
 
 
 def items_for(round_point: RoundPoint) -> list[CheckItem]:
@@ -492,6 +518,9 @@ def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answ
         if len(answer.note) > 1000:
             errors[item.pk] = "说明最长1000字"
             continue
+        if answer.conditions_error(item):
+            errors[item.pk] = answer.conditions_error(item)
+            continue
         try:
             outcomes[item.pk] = item.evaluate(answer.as_rule_answer())
         except rules.RuleError as error:
@@ -571,8 +600,10 @@ def raise_problems(inspection: Inspection) -> int:
     for row in rows:
         item = row.item
         category = _category_for(item)
+        unmet = "；".join(unmet_conditions(row))
         description = f"{round_.get_kind_display()}“{round_.title}”在{point.name}发现：{item.content}\n" \
-                      f"测评结果：{row.label}" + (f"\n说明：{row.note}" if row.note else "") + \
+                      f"测评结果：{row.label}" + (f"\n未满足的条件：{unmet}" if unmet else "") + \
+                      (f"\n说明：{row.note}" if row.note else "") + \
                       (f"\n判定规则：{item.rule_text}" if item.rule_text else "")
         intake = case_services.Intake(
             title=f"{point.name}：{item.content}"[:100], category=category, area=point.area,
@@ -584,6 +615,22 @@ def raise_problems(inspection: Inspection) -> int:
         row.save(update_fields=["problem"])
         _route(problem, round_, point)
     return len(rows)
+
+
+def condition_marks(result: ItemResult) -> list[tuple[str, bool]] | None:
+    """(condition, met) for each condition of a grade-by-conditions result; None for other items,
+    不适用 ones, and results recorded before the ticked conditions were kept (only their count is)."""
+    params = result.item.params or {}
+    if result.item.rule_kind != "grade" or params.get("by") != "conditions" or not result.applicable:
+        return None
+    ticked = (result.answer or {}).get("conditions")
+    if ticked is None:
+        return None
+    return [(text, position in ticked) for position, text in enumerate(params.get("conditions") or [], start=1)]
+
+
+def unmet_conditions(result: ItemResult) -> list[str]:
+    return [text for text, met in condition_marks(result) or [] if not met]
 
 
 def _route(problem: Problem, round_: InspectionRound, point: Point) -> None:

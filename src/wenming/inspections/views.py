@@ -202,10 +202,11 @@ def _answers_from(request, items, draft: dict, photo_unit) -> tuple[dict, list[s
                 errors.append(f"{item.code} 照片：{error}")
                 continue
             uploads.append((key, data, upload.name))
-        met = request.POST.getlist(f"c_{key}")
+        ticked = sorted({int(value) for value in request.POST.getlist(f"c_{key}") if value.isdigit()})
+        given = bool(ticked or request.POST.get(f"m_{key}"))    # some ticked, or 以上条件均不满足
         answers[item.pk] = services.Answer(
             verdict=request.POST.get(f"v_{key}", ""),
-            met=len(met) if (met or request.POST.get(f"m_{key}")) else None,
+            met=len(ticked) if given else None, conditions=ticked if given else None,
             rate=request.POST.get(f"rate_{key}", "").strip(), count=request.POST.get(f"count_{key}", "").strip(),
             note=request.POST.get(f"note_{key}", "").strip(), photos=list(Photo.objects.filter(pk__in=previous)))
     if errors:
@@ -276,6 +277,8 @@ def result(request, pk: int):
     if not selectors.results_visible(request.user, row.round, row):
         access.refuse_not_found(request.user, "inspections.result", f"RoundPoint#{pk}")
     results = list(selectors.results(row)) if row.status == RoundPoint.Status.DONE else []
+    for result_row in results:
+        result_row.condition_marks = services.condition_marks(result_row)
     problem_visible = set()
     problem_ids = [r.problem_id for r in results if r.problem_id]
     if problem_ids:

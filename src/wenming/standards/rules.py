@@ -15,6 +15,8 @@ An answer is a dict: ``{"verdict": "pass" | "partial" | "fail" | "na"}`` for a v
 ``{"met": 2}`` or ``{"rate": 87.5}`` (or ``{"verdict": "na"}``) for a grade item,
 ``{"count": 3}`` (or ``{"verdict": "na"}``) for a deduction item. 不适用 takes the item out of the
 denominator and needs a note (the caller checks the note; :func:`evaluate` only says it is 不适用).
+An inspection also keeps which conditions were met beside their number (``{"met": 2,
+"conditions": [1, 3]}``, positions from 1); :func:`evaluate` scores ``met`` only.
 """
 
 from __future__ import annotations

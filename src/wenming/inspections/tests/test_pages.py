@@ -294,3 +294,37 @@ def test_new_round_offers_only_the_kinds_the_user_may_create(login, personas, or
     response = client.post("/inspections/new/", _round_data(system, org["street_a2"], org["street_a2"], "monthly"))
     assert response.status_code == 302
     assert InspectionRound.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_ticked_conditions_come_back_in_the_draft_and_show_on_the_result(login, personas, rounds):
+    import re
+
+    row = RoundPoint.objects.get(round=rounds["weekly"], point__code="P3")           # 乙一文化站, WHZ
+    items = {item.code: item for item in services.items_for(row)}
+    whz09 = items["WHZ09"].pk
+    client = login("inspector")
+    data = _form(items.values(), WHZ05={"v": "pass"}, WHZ01={"v": "pass"}, WHZ09={"c": ["2", "3"]})
+    client.post(f"/inspections/do/{row.pk}/", dict(data, intent="draft"))
+    page = client.get(f"/inspections/do/{row.pk}/").content.decode()
+    ticked = re.findall(rf'name="c_{whz09}" value="(\d)" checked', page)
+    assert ticked == ["2", "3"]                                    # not the first two
+    response = client.post(f"/inspections/do/{row.pk}/", data)
+    assert response.status_code == 302
+    result = ItemResult.objects.get(inspection__round_point=row, item_id=whz09)
+    assert (result.label, result.answer["conditions"]) == ("B", [2, 3])
+    page = client.get(f"/inspections/result/{row.pk}/").content.decode()
+    assert "✗ 未满足：有专人负责" in page and "✓ 满足：有管理制度" in page and "✓ 满足：有活动资料" in page
+
+
+@pytest.mark.django_db
+def test_a_draft_kept_before_conditions_were_stored_ticks_the_first_ones(login, personas, rounds):
+    import re
+
+    from wenming.inspections.models import Inspection
+
+    row = RoundPoint.objects.get(round=rounds["weekly"], point__code="P3")
+    whz09 = next(item for item in services.items_for(row) if item.code == "WHZ09").pk
+    Inspection.objects.create(round_point=row, inspector=personas["inspector"], draft={str(whz09): {"met": 2}})
+    page = login("inspector").get(f"/inspections/do/{row.pk}/").content.decode()
+    assert re.findall(rf'name="c_{whz09}" value="(\d)" checked', page) == ["1", "2"]

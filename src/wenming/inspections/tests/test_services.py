@@ -146,6 +146,36 @@ def test_my_assignments_begun_first_then_to_do_by_deadline_then_done_newest_firs
 
 
 @pytest.mark.django_db
+def test_which_conditions_were_met_is_kept_in_the_draft_and_the_result(personas, points, make_round):
+    round_ = opened(make_round(), personas)
+    row = RoundPoint.objects.select_related("round", "point").get(round=round_, point=points["station"])
+    items = services.items_for(row)
+    whz09 = next(item for item in items if item.code == "WHZ09")
+    services.inspection_save_draft(actor=personas["inspector"], round_point=row,
+                                   answers=answers_for(items, WHZ09={"conditions": [3, 1]}))
+    draft = Inspection.objects.get(round_point=row).draft[str(whz09.pk)]
+    assert (draft["met"], draft["conditions"]) == (2, [1, 3])
+    with pytest.raises(InspectionError, match="WHZ09 勾选的条件无效（该项共3个条件）"):
+        submit(round_, points["station"], personas, dict(STATION_ANSWERS, WHZ09={"conditions": [1, 4]}))
+    with pytest.raises(InspectionError, match="WHZ09 满足的条件数与勾选的条件不一致"):
+        submit(round_, points["station"], personas, dict(STATION_ANSWERS, WHZ09={"met": 3, "conditions": [1]}))
+    submit(round_, points["station"], personas, dict(STATION_ANSWERS, WHZ09={"conditions": [1, 3]}))
+    result = ItemResult.objects.get(inspection__round_point=row, item=whz09)
+    # scored on the count as before (B 80% of 4 = 3.2); which ones kept beside it
+    assert (result.label, result.earned, result.answer["met"], result.answer["conditions"]) == ("B", D("3.20"), 2, [1, 3])
+    assert services.condition_marks(result) == [("有专人负责", True), ("有管理制度", False), ("有活动资料", True)]
+    assert services.unmet_conditions(result) == ["有管理制度"]
+
+
+@pytest.mark.django_db
+def test_a_problem_from_a_grade_item_names_the_conditions_not_met(personas, points, make_round):
+    round_ = opened(make_round(), personas)
+    submit(round_, points["station"], personas, dict(STATION_ANSWERS, WHZ09={"conditions": []}))   # none: C#, failed
+    problem = Problem.objects.get()
+    assert "测评结果：C#\n未满足的条件：有专人负责；有管理制度；有活动资料" in problem.description
+
+
+@pytest.mark.django_db
 def test_sample_is_stratified_and_reproducible_from_its_seed(personas, org, system, make_round):
     for unit in (org["street_a1"], org["street_a2"], org["street_b1"]):
         for type_code, count in (("WHZ", 5), ("TST", 3)):
