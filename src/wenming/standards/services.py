@@ -3,7 +3,7 @@ and point types. Only the city office (the root unit's 创建办) manages the st
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from wenming.cases.models import Category
 from wenming.core import access, audit
@@ -117,9 +117,7 @@ def system_import(*, actor, data: bytes, filename: str, name: str = "", version:
     return report, system
 
 
-def load_builtin(*, name: str | None = None, version: str | None = None, activate: bool = True) -> IndexSystem:
-    """The built-in template (``builtin/template.yaml``), created once; used by the demo and by a
-    new city's first setup. Not a user action, so no permission check; audited as the system."""
+def _builtin_data(name: str | None = None, version: str | None = None) -> formats.SystemData:
     from importlib.resources import files
 
     text = files("wenming.standards").joinpath("builtin/template.yaml").read_text(encoding="utf-8")
@@ -128,6 +126,14 @@ def load_builtin(*, name: str | None = None, version: str | None = None, activat
     if checker.errors:
         raise StandardsError("内置模板有误：" + "；".join(str(error) for error in checker.errors[:5]))
     data.name, data.version = name or data.name, version or data.version
+    return data
+
+
+def load_builtin(*, name: str | None = None, version: str | None = None, activate: bool = True) -> IndexSystem:
+    """The built-in template (``builtin/template.yaml``), created once; used by the demo and the
+    benchmarks. Not a user action, so no permission check; audited as the system. (The city
+    office loads it from the standards page with :func:`builtin_load`.)"""
+    data = _builtin_data(name, version)
     existing = IndexSystem.objects.filter(name=data.name, version=data.version).first()
     if existing is not None:
         return existing
@@ -137,6 +143,26 @@ def load_builtin(*, name: str | None = None, version: str | None = None, activat
         _write_content(system, data)
         audit.record("standards.builtin", target=system, username="system", detail={"items": len(data.items)})
     return system
+
+
+def builtin_load(*, actor) -> tuple[IndexSystem, bool]:
+    """载入内置模板: the city office creates the built-in template as a 草稿 — to check, adapt
+    (用文件替换内容) and then 启用 like an imported system. Once only: when it is already there
+    (in any status) it is returned as it is; returns (system, created)."""
+    require_manager(actor, "standards.builtin")
+    data = _builtin_data()
+    existing = IndexSystem.objects.filter(name=data.name, version=data.version).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            system = IndexSystem.objects.create(name=data.name, version=data.version, description=data.description,
+                                                status=SystemStatus.DRAFT, created_by=actor)
+            _write_content(system, data)
+            audit.record("standards.builtin", actor=actor, target=system, detail={"items": len(data.items)})
+    except IntegrityError:       # loaded at the same moment by another request
+        return IndexSystem.objects.get(name=data.name, version=data.version), False
+    return system, True
 
 
 def system_copy(*, actor, system: IndexSystem, version: str, name: str = "") -> IndexSystem:

@@ -7,6 +7,7 @@ app_name = "standards"
 urlpatterns = [
     path("", views.system_list, name="list"),
     path("import/", views.system_import, name="import"),
+    path("builtin/", views.builtin_load, name="builtin"),
     path("import/template.xlsx", views.template, name="template"),
     path("point-types/", views.point_types, name="point_types"),
     path("<int:pk>/", views.system_detail, name="system"),

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -150,6 +152,25 @@ def system_replace(request, pk: int):
                     messages.success(request, f"已用文件替换全部内容：共 {report.created} 个检查项")
                     return redirect("standards:system", pk=system.pk)
     return render(request, "standards/import.html", {"form": form, "report": report, "into": system})
+
+
+@login_required
+@require_POST
+def builtin_load(request):
+    _require_manage(request, "standards.builtin")
+    try:
+        system, created = services.builtin_load(actor=request.user)
+    except services.StandardsError as error:
+        messages.error(request, str(error))
+        return redirect("standards:list")
+    if created:
+        messages.success(request, f"已载入内置模板：{system}（草稿，共 {system.items.count()} 个检查项）。"
+                                  "核对无误后请启用；也可导出后按本地细则修改，再“用文件替换内容”。")
+        return redirect("standards:system", pk=system.pk)
+    messages.info(request, format_html("内置模板已存在：<a href=\"{}\">{}</a>（{}），未重复载入。",
+                                       reverse("standards:system", args=[system.pk]), system,
+                                       system.get_status_display()))
+    return redirect("standards:list")
 
 
 @login_required

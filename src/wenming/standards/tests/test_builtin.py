@@ -1,7 +1,9 @@
 """The built-in template: it loads, and holds the seeds' standards item by item."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
+from wenming.core.models import AuditEvent
 from wenming.standards import services
 from wenming.standards.models import CheckItem, SystemStatus
 
@@ -33,3 +35,21 @@ def test_builtin_template_loads_with_the_seed_standards():
     assert "烟头" in smoking.rule_text and smoking.rule_kind == "verdict"
     assert all(count(code) for code in ("JD", "SQ", "WHZ", "WHZX", "NM", "ZGD", "SYJ", "GD", "YY", "CK", "ZW"))
     assert CheckItem.objects.filter(system=system, code="GG01").get().rule_kind in {"grade", "deduction"}
+
+
+@pytest.mark.django_db
+def test_the_city_office_loads_the_builtin_template_as_a_draft_once(personas):
+    for name in ("office_district_a", "handler_street_a1", "inspector", "leader", "admin", "citizen", "outsider"):
+        with pytest.raises(PermissionDenied):
+            services.builtin_load(actor=personas[name])
+    assert not CheckItem.objects.exists()
+    system, created = services.builtin_load(actor=personas["office_city"])
+    assert created and system.status == SystemStatus.DRAFT and system.items.count() == 126
+    event = AuditEvent.objects.get(action="standards.builtin")
+    assert (event.actor_username, event.detail["items"]) == ("office_city", 126)
+    again, created = services.builtin_load(actor=personas["office_city"])
+    assert (again.pk, created) == (system.pk, False)
+    assert AuditEvent.objects.filter(action="standards.builtin").count() == 1
+    # checked, then used like any imported system
+    services.system_set_status(actor=personas["office_city"], system=system, status=SystemStatus.ACTIVE)
+    assert services.load_builtin().pk == system.pk           # the demo's loader finds it too

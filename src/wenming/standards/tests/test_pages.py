@@ -57,6 +57,7 @@ WRITES = [
     ("copy", lambda s: f"/standards/{s['active'].pk}/copy/", lambda: {"name": "测试测评体系", "version": "2030版"}),
     ("status", lambda s: f"/standards/{s['active'].pk}/status/", lambda: {"status": "retired"}),
     ("point type", lambda s: "/standards/point-types/", lambda: {"code": "NEW", "name": "新类型"}),
+    ("builtin", lambda s: "/standards/builtin/", lambda: {}),
 ]
 
 
@@ -141,3 +142,22 @@ def test_exports_are_readable_and_audited(login, systems):
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert len(rows) == 5 and rows[1][6] == "WHZ05"
     assert AuditEvent.objects.filter(action="standards.export", actor_username="inspector").count() == 2
+
+
+@pytest.mark.django_db
+def test_root_office_loads_the_builtin_template_once(login, systems):
+    client = login("office_city")
+    assert "载入内置模板" in client.get("/standards/").content.decode()
+    assert "载入内置模板" not in login("office_district_a").get("/standards/").content.decode()
+    assert client.get("/standards/builtin/").status_code == 405
+    response = client.post("/standards/builtin/")
+    system = IndexSystem.objects.get(name="文明城市创建测评体系（内置模板）")
+    assert response.status_code == 302 and response["Location"] == f"/standards/{system.pk}/"
+    assert (system.status, system.created_by.username) == (SystemStatus.DRAFT, "office_city")
+    page = client.get(response["Location"]).content.decode()
+    assert f"已载入内置模板：{system}（草稿，共 {system.items.count()} 个检查项）" in page
+    # a second click: nothing new, and the way to the one there is
+    response = client.post("/standards/builtin/", follow=True)
+    page = response.content.decode()
+    assert f'内置模板已存在：<a href="/standards/{system.pk}/">{system}</a>（草稿），未重复载入' in page
+    assert IndexSystem.objects.filter(name=system.name).count() == 1
