@@ -46,7 +46,8 @@ class InspectionRound(TimeStampedModel):
     period_start = models.DateField("开始日期")
     period_end = models.DateField("结束日期")
     sample_mode = models.CharField("抽样方式", max_length=12, choices=SampleMode.choices, default=SampleMode.ALL)
-    # {"SQ": 2, "NM": 1}: points drawn per point type in each unit of the scope's next level
+    # {"SQ": 2, "NM": 1}: points drawn per point type from each responsible unit's points (a stratum is
+    # the points of one type that one unit answers for: services.stratified_sample)
     sample_sizes = models.JSONField("各类型抽样数量", default=dict, blank=True)
     sample_seed = models.BigIntegerField("抽样种子", null=True, blank=True)
     # {"SQ": 2, "NM": 1.5}: weights of point types in a unit's score (missing types weigh 1)

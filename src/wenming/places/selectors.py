@@ -156,6 +156,15 @@ def active_system():
     return IndexSystem.objects.filter(status=SystemStatus.ACTIVE).order_by("-created_at", "-id").first()
 
 
+def other_active_systems(system) -> int:
+    """How many other systems are 在用 beside ``system`` (rounds may use any of them)."""
+    from wenming.standards.models import IndexSystem, SystemStatus
+
+    if system is None:
+        return 0
+    return IndexSystem.objects.filter(status=SystemStatus.ACTIVE).exclude(pk=system.pk).count()
+
+
 def problems_at(user, point: Point) -> tuple[list, list]:
     """Problems raised by inspections at this point that the user may see: (open, past 20)."""
     from wenming.cases.models import OPEN_STATES, Problem

@@ -78,7 +78,7 @@ def point_detail(request, code: str):
     items = list(items_for_type(system, point.point_type_id)) if system is not None else []
     open_problems, past_problems = selectors.problems_at(request.user, point)
     return render(request, "places/detail.html", {
-        "point": point, "system": system, "items": items,
+        "point": point, "system": system, "items": items, "other_active": selectors.other_active_systems(system),
         "history": inspection_selectors.point_history(request.user, point),
         "open_problems": open_problems, "past_problems": past_problems,
         "assignments": list(inspection_selectors.open_assignments_at(request.user, point)),

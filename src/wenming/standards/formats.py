@@ -36,6 +36,15 @@ COLUMNS = ["一级指标编码", "一级指标名称", "二级指标编码", "�
 REQUIRED = ["一级指标编码", "一级指标名称", "检查项编码", "检查内容", "适用点位类型", "分值", "计分方式"]
 METHOD_CODES = {label: code for code, label in Method.choices}
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
+CODE_RULE = "只能由字母、数字、点、横线（-）、下划线（_）组成，以字母或数字开头"
+POINT_TYPE_CODE_MAX = 10
+
+
+def point_type_code_error(code: str) -> str | None:
+    """Why a point type code is refused (the codes of indicators and items, at most 10 long)."""
+    if not CODE_RE.match(code) or len(code) > POINT_TYPE_CODE_MAX:
+        return f"点位类型编码「{code}」{CODE_RULE}，最长{POINT_TYPE_CODE_MAX}位"
+    return None
 MAX_ITEMS = 5000
 MAX_SCORE = Decimal("1000")
 
@@ -93,7 +102,7 @@ class Checker:
             self.error(row, column, f"{what}不能为空")
             return None
         if not CODE_RE.match(value):
-            self.error(row, column, f"{what}「{value}」只能由字母、数字、点、横线组成，最长20位")
+            self.error(row, column, f"{what}「{value}」{CODE_RULE}，最长20位")
             return None
         return value
 
@@ -263,7 +272,7 @@ def _plain_score(value: Decimal):
 WIDTHS = [9, 16, 9, 18, 9, 18, 10, 50, 50, 10, 20, 6, 8, 36, 30, 10]
 GUIDE = [
     ("一级/二级/三级指标编码、名称", "指标树。每行填写该检查项所属的各级指标；同一编码在各行的名称须一致。二级、三级可不填。"),
-    ("检查项编码", "在本体系内唯一，由字母、数字、点、横线组成，如 JD01。"),
+    ("检查项编码", "在本体系内唯一，由字母、数字、点、横线、下划线组成，以字母或数字开头，如 JD01。"),
     ("检查内容", "检查什么（标准条文）。"),
     ("判定规则", "怎样判定，如“有禁烟标识且无吸烟现象为符合，否则为不符合”。"),
     ("测评方法", "实地考察、材料审核、问卷调查、网上申报、数据调取之一，默认实地考察。"),
@@ -338,6 +347,12 @@ def read_yaml(data: bytes | str, checker: Checker) -> SystemData:
             checker.error(None, f"point_types 第{position}项", "点位类型须有 code 和 name")
             continue
         code, name = str(entry["code"]).strip(), str(entry["name"]).strip()
+        if point_type_code_error(code):
+            checker.error(None, f"point_types 第{position}项", point_type_code_error(code))
+            continue
+        if len(name) > 40:
+            checker.error(None, f"point_types 第{position}项", f"点位类型名称「{name[:40]}…」最长40字")
+            continue
         if checker.types.get(name, code) != code:
             checker.error(None, f"point_types 第{position}项", f"点位类型名称「{name}」已用于编码 {checker.types[name]}")
             continue

@@ -18,5 +18,5 @@ class CopyForm(forms.Form):
 
 
 class PointTypeForm(forms.Form):
-    code = forms.CharField(label="编码", max_length=10, help_text="字母或数字，如 YY")
+    code = forms.CharField(label="编码", max_length=10, help_text="字母、数字、点、横线或下划线，以字母或数字开头，如 YY")
     name = forms.CharField(label="名称", max_length=40)

@@ -222,8 +222,8 @@ def system_set_status(*, actor, system: IndexSystem, status: str) -> IndexSystem
 def point_type_create(*, actor, code: str, name: str) -> PointType:
     require_manager(actor, "standards.point_types")
     code, name = code.strip(), name.strip()
-    if not formats.CODE_RE.match(code) or len(code) > 10:
-        raise StandardsError("编码只能由字母、数字组成，最长10位")
+    if formats.point_type_code_error(code):
+        raise StandardsError(formats.point_type_code_error(code))
     if not name or len(name) > 40:
         raise StandardsError("请填写名称（最长40字）")
     if PointType.objects.filter(code=code).exists():

@@ -287,12 +287,25 @@ def test_detail_shows_the_facts(login, personas, pts):
 @pytest.mark.django_db
 def test_detail_lists_the_check_items_of_the_active_system(login, pts, system):
     page = login("handler_street_a1").get("/points/WHZ-A1/").content.decode()
-    assert f"按{system}，「综合文化站」类点位适用 3 项" in page
+    assert f'按<a href="/standards/{system.pk}/">{system}</a>，「综合文化站」类点位适用 3 项。</p>' in page
     for code in ("WHZ05", "WHZ01", "WHZ09"):
         assert f"<td>{code}</td>" in page
     assert "ZGD01" not in page
     square = login("office_city").get("/points/GY-A2/").content.decode()   # 公园广场: nothing in the system
     assert "适用 0 项" in square and "在用测评体系中没有适用于该类型的检查项" in square
+
+
+@pytest.mark.django_db
+def test_detail_names_the_system_it_lists_when_several_are_in_use(login, personas, pts, system):
+    from wenming.standards import services as standards_services
+    from wenming.standards.models import SystemStatus
+    from wenming.standards.tests.test_formats import import_yaml
+
+    _, newer = import_yaml(personas["office_city"], version="2027版")
+    standards_services.system_set_status(actor=personas["office_city"], system=newer, status=SystemStatus.ACTIVE)
+    page = login("handler_street_a1").get("/points/WHZ-A1/").content.decode()
+    assert f'按<a href="/standards/{newer.pk}/">{newer}</a>，「综合文化站」类点位适用 3 项。' in page
+    assert "另有 1 个在用的测评体系，这里按其中最新的一个列出" in page
 
 
 @pytest.fixture

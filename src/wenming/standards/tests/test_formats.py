@@ -226,3 +226,22 @@ def test_only_the_city_office_manages_standards(personas):
             services.point_type_create(actor=personas[name], code="X1", name="新类型")
     assert not IndexSystem.objects.exists()
     assert AuditEvent.objects.filter(action="access.refused").count() == 10
+
+
+@pytest.mark.django_db
+def test_point_type_codes_follow_the_rule_their_message_states(personas):
+    from wenming.standards.models import PointType
+
+    office = personas["office_city"]
+    rule = "只能由字母、数字、点、横线（-）、下划线（_）组成，以字母或数字开头，最长10位"
+    for code in ("QX.1", "QX-2", "QX_3"):                                  # the message allows them: accepted
+        assert services.point_type_create(actor=office, code=code, name=f"类型{code}").code == code
+    for code in ("点位", "-QX", "QX 4", "ABCDEFGHIJK"):
+        with pytest.raises(services.StandardsError) as error:
+            services.point_type_create(actor=office, code=code, name="新类型")
+        assert str(error.value) == f"点位类型编码「{code}」{rule}"
+    # a YAML file's point types are held to the same rule
+    bad = SMALL.replace("point_types:\n", "point_types:\n  - {code: \"TOO-LONG-CODE\", name: 太长}\n", 1)
+    report, system = import_yaml(office, bad, version="2099版")
+    assert system is None and f"点位类型编码「TOO-LONG-CODE」{rule}" in [error.message for error in report.errors]
+    assert not PointType.objects.filter(name="太长").exists()
