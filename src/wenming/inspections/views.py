@@ -24,7 +24,7 @@ from wenming.standards.models import PointType
 
 from . import scores, selectors, services
 from .forms import RoundForm
-from .models import InspectionRound, RoundKind, RoundPoint, RoundStatus
+from .models import RoundKind, RoundPoint, RoundStatus
 
 MAX_PHOTOS_PER_ITEM = 3
 PAGE_SIZE = 50
