@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from wenming.org.models import Unit
+
 from .models import InspectionRound, ItemResult, RoundPoint
 
 TWO = Decimal("0.01")
@@ -30,19 +32,29 @@ class UnitScore:
     done: int            # points inspected
     failed_items: int
     score: Decimal | None
+    unit_code: str = ""
 
 
-def unit_scores(round_: InspectionRound, unit_ids=None) -> list[UnitScore]:
-    """Per responsible unit, best first (units with nothing inspected last)."""
+def unit_scores(round_: InspectionRound, unit_ids=None, depth: int | None = None) -> list[UnitScore]:
+    """Scores best first (units with nothing inspected last): per responsible unit, or with
+    ``depth`` per unit at that depth of the tree, over every point whose responsible unit lies
+    under it (a responsible unit above that depth — a city department under a city — counts as
+    its own row). Weighted by point type either way: a district's score is the weighted mean of
+    all its points, not a mean of its streets' means."""
     weights = {code: Decimal(str(value)) for code, value in (round_.weights or {}).items()}
     rows = RoundPoint.objects.filter(round=round_)
     if unit_ids is not None:
         rows = rows.filter(unit_id__in=unit_ids)
     per_unit: dict[int, dict] = {}
-    for unit_id, unit_name, type_code, status, score, failed in rows.values_list(
-            "unit_id", "unit__name", "point__point_type__code", "status", "score", "failed_items"):
-        entry = per_unit.setdefault(unit_id, {"name": unit_name, "points": 0, "done": 0, "failed": 0,
-                                              "weighted": Decimal(0), "weight": Decimal(0)})
+    for unit_id, unit_path, type_code, status, score, failed in rows.values_list(
+            "unit_id", "unit_path", "point__point_type__code", "status", "score", "failed_items"):
+        if depth is not None:
+            ids = unit_path.strip("/").split("/")
+            unit_id = int(ids[depth]) if len(ids) > depth else unit_id
+        entry = per_unit.get(unit_id)
+        if entry is None:
+            entry = per_unit[unit_id] = {"points": 0, "done": 0, "failed": 0, "weighted": Decimal(0),
+                                         "weight": Decimal(0)}
         entry["points"] += 1
         if status == RoundPoint.Status.DONE and score is not None:
             weight = weights.get(type_code, Decimal(1))
@@ -50,8 +62,11 @@ def unit_scores(round_: InspectionRound, unit_ids=None) -> list[UnitScore]:
             entry["failed"] += failed
             entry["weighted"] += score * weight
             entry["weight"] += weight
-    result = [UnitScore(unit_id, entry["name"], entry["points"], entry["done"], entry["failed"],
-                        (entry["weighted"] / entry["weight"]).quantize(TWO) if entry["weight"] else None)
+    names = {pk: (name, code) for pk, name, code in
+             Unit.objects.filter(pk__in=list(per_unit)).values_list("pk", "name", "code")} if per_unit else {}
+    result = [UnitScore(unit_id, names.get(unit_id, ("", ""))[0], entry["points"], entry["done"], entry["failed"],
+                        (entry["weighted"] / entry["weight"]).quantize(TWO) if entry["weight"] else None,
+                        names.get(unit_id, ("", ""))[1])
               for unit_id, entry in per_unit.items()]
     result.sort(key=lambda row: (row.score is None, -(row.score or 0), row.unit_name))
     return result

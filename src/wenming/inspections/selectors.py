@@ -74,18 +74,30 @@ def _points_qs(condition: Q):
 
 
 def rounds(user) -> QuerySet[InspectionRound]:
+    """The rounds the user may see, newest first (without their progress: see with_progress)."""
     ids = InspectionRound.objects.filter(round_filter(user)).values("pk")
     return (InspectionRound.objects.filter(pk__in=ids).select_related("system", "owner")
-            .annotate(total=Count("round_points", distinct=True),
-                      done=Count("round_points", filter=Q(round_points__status=RoundPoint.Status.DONE), distinct=True))
             .order_by("-period_start", "-id"))
+
+
+def with_progress(rounds_: list[InspectionRound]) -> list[InspectionRound]:
+    """Set ``total`` and ``done`` (points in the sample, points inspected) on these rounds, in one
+    query over their round points only — not a join over every round's samples."""
+    rounds_ = list(rounds_)
+    counts = {row["round_id"]: row for row in RoundPoint.objects.filter(round__in=[r.pk for r in rounds_])
+              .values("round_id").annotate(total=Count("id"), done=Count("id", filter=Q(status=RoundPoint.Status.DONE)))
+              .order_by()}
+    for round_ in rounds_:
+        row = counts.get(round_.pk, {})
+        round_.total, round_.done = row.get("total", 0), row.get("done", 0)
+    return rounds_
 
 
 def round_for(user, pk: int) -> InspectionRound:
     round_ = rounds(user).filter(pk=pk).first()
     if round_ is None:
         access.refuse_not_found(user, "inspections.round", target=f"InspectionRound#{pk}")
-    return round_
+    return with_progress([round_])[0]
 
 
 def round_points(user, round_: InspectionRound) -> QuerySet[RoundPoint]:

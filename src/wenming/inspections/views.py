@@ -19,7 +19,7 @@ from wenming.core.errors import ServiceError
 from wenming.core.models import Photo
 from wenming.core.photos import process_photo, read_upload
 from wenming.core.services_photos import photo_create
-from wenming.org.models import Role, Unit, User
+from wenming.org.models import Role, Unit, UnitKind, User
 from wenming.standards.models import PointType
 
 from . import scores, selectors, services
@@ -41,6 +41,7 @@ def round_list(request):
     if not scope.has("org.view"):
         access.refuse_forbidden(request.user, "inspections.view")
     page = Paginator(selectors.rounds(request.user), 30).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_progress(page.object_list)
     return render(request, "inspections/list.html", {"page": page, "may_plan": _may_plan(request.user)})
 
 
@@ -82,15 +83,48 @@ def round_create(request):
     return render(request, "inspections/new.html", {"form": form, "point_types": types})
 
 
+# the levels a round's scores are ranked at, below its organiser (besides 责任单位)
+LEVEL_LABELS = {UnitKind.CITY: ["区县及市直部门", "街道/镇及区直部门"], UnitKind.DISTRICT: ["街道/镇及区直部门", "社区/村"],
+                UnitKind.STREET: ["社区/村"]}
+UNIT_PAGE_SIZE = 50
+
+
+def _score_levels(round_, everything: bool) -> list[tuple[str, str, int | None]]:
+    """(parameter, label, depth) of the rankings offered: for those who see the whole round, by
+    the units one and two levels below its organiser, then by responsible unit; for a unit, its
+    own responsible units."""
+    levels = [("unit", "责任单位", None)]
+    if everything:
+        labels = LEVEL_LABELS.get(round_.owner.kind, [])
+        levels = [(str(n), label, round_.owner.depth + n) for n, label in enumerate(labels, 1)] + levels
+    return levels
+
+
 @login_required
 @require_GET
 def round_detail(request, pk: int):
     round_ = selectors.round_for(request.user, pk)
     manages = selectors.manages(request.user, round_)
     everything = selectors.sees_everything(request.user, round_)
-    rows = selectors.round_points(request.user, round_).order_by("unit_path", "point__code")
-    visible_units = None if everything else set(rows.values_list("unit_id", flat=True))
+    all_rows = selectors.round_points(request.user, round_)
+    visible_units = None if everything else set(all_rows.values_list("unit_id", flat=True))
+    rows = all_rows.order_by("unit_path", "point__code")
+    params: dict[str, str] = {}
+    unit_code = (request.GET.get("unit") or "").strip()[:18]
+    chosen_unit = None
+    if unit_code:  # the sample of one unit (and the units under it): a score's explanation
+        from wenming.org.selectors import units_visible_to
+
+        chosen_unit = units_visible_to(request.user).filter(code=unit_code).first()
+        rows = rows.filter(unit_path__startswith=chosen_unit.path) if chosen_unit else rows.none()
+        params["unit"] = unit_code
     show_scores = selectors.results_visible(request.user, round_)
+    levels = _score_levels(round_, everything)
+    level = next((entry for entry in levels if entry[0] == request.GET.get("level")), levels[0])
+    if request.GET.get("level"):
+        params["level"] = level[0]
+    unit_page = Paginator(scores.unit_scores(round_, visible_units, depth=level[2]) if show_scores else [],
+                          UNIT_PAGE_SIZE).get_page(request.GET.get("upage"))
     progress_by_inspector = (RoundPoint.objects.filter(round=round_)
                              .values("inspector_id", "inspector__full_name", "inspector__username")
                              .annotate(total=Count("id"), done=Count("id", filter=Q(status=RoundPoint.Status.DONE)),
@@ -99,8 +133,8 @@ def round_detail(request, pk: int):
     staffing = manages and round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN)
     return render(request, "inspections/round.html", {
         "round": round_, "manages": manages, "everything": everything, "show_scores": show_scores,
-        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
-        "unit_scores": scores.unit_scores(round_, visible_units) if show_scores else [],
+        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), "params": params,
+        "unit_page": unit_page, "levels": levels, "level": level, "chosen_unit": chosen_unit, "unit_code": unit_code,
         "score_rate": scores.score_rate(round_, visible_units) if show_scores else None,
         "item_rates": scores.item_failure_rates(round_, visible_units) if show_scores else [],
         "progress_by_inspector": progress_by_inspector,
@@ -160,8 +194,8 @@ def round_action(request, pk: int, action: str):
 @login_required
 @require_GET
 def mine(request):
-    rows = selectors.assignments(request.user)
-    return render(request, "inspections/mine.html", {"rows": rows})
+    page = Paginator(selectors.assignments(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "inspections/mine.html", {"rows": page, "page": page})
 
 
 def _round_point_for(request, pk: int) -> RoundPoint:

@@ -328,3 +328,36 @@ def test_a_draft_kept_before_conditions_were_stored_ticks_the_first_ones(login, 
     Inspection.objects.create(round_point=row, inspector=personas["inspector"], draft={str(whz09): {"met": 2}})
     page = login("inspector").get(f"/inspections/do/{row.pk}/").content.decode()
     assert re.findall(rf'name="c_{whz09}" value="(\d)" checked', page) == ["1", "2"]
+
+
+@pytest.mark.django_db
+def test_round_page_ranks_by_level_and_opens_a_units_sample(login, personas, org, rounds):
+    url = f"/inspections/{rounds['weekly'].pk}/"
+    client = login("office_city")
+    page = client.get(url).content.decode()
+    assert "按区县及市直部门" in page and "按街道/镇及区直部门" in page and "按责任单位" in page
+    assert org["district_a"].name in page and "甲一街道" not in page.split('id="sample"')[0]
+    page = client.get(url + "?level=2").content.decode()
+    assert "甲一街道" in page.split('id="sample"')[0]
+    # a district's row opens its sample: district A's two points, not district B's
+    page = client.get(url + f"?level=1&unit={org['district_a'].code}").content.decode()
+    sample = page.split('id="sample"')[1]
+    assert f"样本点位：{org['district_a'].name}" in page and "P1" in sample and "P2" in sample and "P3" not in sample
+    page = client.get(url + "?unit=999999").content.decode()
+    assert "找不到编码为999999的单位" in page and "P1" not in page.split('id="sample"')[1]
+    # a unit sees its own responsible units only, and no levels
+    rounds["weekly"].status = "published"
+    rounds["weekly"].save(update_fields=["status"])
+    page = login("handler_street_a1").get(url).content.decode()
+    assert "按区县及市直部门" not in page and "甲一街道" in page and org["district_b"].name not in page
+
+
+@pytest.mark.django_db
+def test_my_inspections_are_paged(login, personas, org, points, make_round):
+    for n in range(28):
+        make_point(f"Q{n:02d}", f"甲一{n}号站", "WHZ", org["street_a1"], org["grid_a1"])
+    opened(make_round(), personas)  # 3 + 28 = 31 points for the one inspector
+    client = login("inspector")
+    first = client.get("/inspections/mine/").content.decode()
+    assert first.count('class="problem-card') == 30 and "第 1 / 2 页" in first
+    assert login("inspector").get("/inspections/mine/?page=2").content.decode().count('class="problem-card') == 1

@@ -483,3 +483,21 @@ def test_round_lifecycle_guards(personas, points, make_round):
         services.round_create(actor=office, title="x", kind="weekly", system=round_.system, owner=round_.owner,
                               scope_units=[round_.owner], period_start=datetime.date(2026, 11, 2),
                               period_end=datetime.date(2026, 11, 1))
+
+
+@pytest.mark.django_db
+def test_scores_ranked_by_district_and_street_weigh_every_point_under_them(personas, org, points, make_round):
+    # district A: the street's WHZ point (75.88, weight 3) and its community's TST point (0, weight 1)
+    round_ = opened(make_round(weights={"WHZ": 3, "TST": 1}), personas)
+    submit(round_, points["station"], personas, STATION_ANSWERS)
+    submit(round_, points["square"], personas, SQUARE_ANSWERS, key="k2")
+    districts = {row.unit_name: row for row in scores.unit_scores(round_, depth=org["city"].depth + 1)}
+    assert set(districts) == {org["district_a"].name, org["district_b"].name}
+    a, b = districts[org["district_a"].name], districts[org["district_b"].name]
+    assert (a.points, a.done, a.failed_items, a.score, a.unit_code) == (2, 2, 1, D("56.91"), org["district_a"].code)
+    assert (b.points, b.done, b.score) == (1, 0, None)
+    streets = {row.unit_name: row.score for row in scores.unit_scores(round_, depth=org["city"].depth + 2)}
+    assert streets == {"甲一街道": D("56.91"), "乙一街道": None}
+    # by responsible unit, the community stands on its own
+    units = {row.unit_name: row.score for row in scores.unit_scores(round_)}
+    assert units == {"甲一街道": D("75.88"), "甲一社区": D("0.00"), "乙一街道": None}
