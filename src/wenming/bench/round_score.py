@@ -14,8 +14,20 @@ deductions) — the form path is measured by ``wenming bench inspect``. Measured
   of the sample);
 * ``unit`` — a district office's view of the same published round (its points and units only).
 
+Then, at city scale (DESIGN.md §10; ``--city-inspections``, default 300,000, 0 to skip): the
+demo's 20,000 points and a year of weekly rounds with their 300,000 inspections and about
+6,000,000 item results are added (``demo.inspections.build_city_inspections``), and the pages of
+the latest published round are measured again:
+
+* ``city_office`` — the city office's round page (5,000-odd points sampled, ranked by district);
+* ``city_unit`` — a street handler's score page of that round (its own points and units).
+
+The organisation is the city's (1,500 communities; ``--org small`` for the demo's).
+
     RESULT round-score scoring_ms_small=… scoring_ms_large=… office_q_small=… office_q_large=…
-                       office_ms_… unit_… ratio_scoring=… ratio_office=… ratio_unit=… small=… large=…
+                       office_ms_… unit_… ratio_scoring=… ratio_office=… ratio_unit=…
+                       city_office_q=… city_office_ms=… city_unit_q=… city_unit_ms=… city_inspections=…
+                       city_results=… city_sample=… ratio_city_office=… small=… large=…
 """
 
 from __future__ import annotations
@@ -38,9 +50,10 @@ def _points(org, count: int, seed: int) -> None:
     types = list(PointType.objects.order_by("sort"))
     have = Point.objects.count()
     batch = []
+    communities = {unit.pk: unit for unit in org.communities}
     for n in range(have, count):
         grid = org.grids[n % len(org.grids)]
-        community = next(unit for unit in org.communities if unit.pk == grid.parent_id)
+        community = communities[grid.parent_id]
         point_type = types[n % len(types)]
         batch.append(Point(code=f"B{n:06d}", name=f"{community.name}{point_type.name}{n}", point_type=point_type,
                            unit=community, area=grid, unit_path=community.path, area_path=grid.path,
@@ -107,7 +120,8 @@ def _answer(item, generator: random.Random) -> dict:
     return {"count": 0 if roll < 0.8 else generator.randint(1, 4)}
 
 
-def run(*, sizes: list[int], repeat: int = 15, seed: int = 2026, out=print) -> str:
+def run(*, sizes: list[int], repeat: int = 15, seed: int = 2026, out=print, org_scale: str = "city",
+        city_inspections: int = 300_000) -> str:
     import datetime
 
     from django.db import transaction
@@ -121,7 +135,7 @@ def run(*, sizes: list[int], repeat: int = 15, seed: int = 2026, out=print) -> s
         raise SystemExit("--sizes 至少需要两个规模，如 200,2000")
     began = time.perf_counter()
     with transaction.atomic():
-        org = build_org(scale="small", seed=seed)
+        org = build_org(scale=org_scale, seed=seed)
     system = load_builtin()
     out(f"组织机构与内置测评体系已就绪（{len(org.communities)} 个社区），用时 {time.perf_counter() - began:.1f} 秒")
     office = org.personas["office_city"].user
@@ -154,6 +168,7 @@ def run(*, sizes: list[int], repeat: int = 15, seed: int = 2026, out=print) -> s
         out(f"  {size:>6,} 个点位  评分计算 中位 {figures[size]['scoring']:7.1f} ms  "
             f"创建办轮次页 {office_page.queries} 次查询 中位 {office_page.median_ms:7.1f} ms  "
             f"区创建办轮次页 {unit_page.queries} 次查询 中位 {unit_page.median_ms:7.1f} ms  (HTTP {office_page.status}/{unit_page.status})")
+    city = _city(org, seed, city_inspections, repeat, out) if city_inspections else {}
     small, large = figures[sizes[0]], figures[sizes[-1]]
     values: dict[str, object] = {"scoring_ms_small": small["scoring"], "scoring_ms_large": large["scoring"]}
     for name in ("office", "unit"):
@@ -164,10 +179,44 @@ def run(*, sizes: list[int], repeat: int = 15, seed: int = 2026, out=print) -> s
     values["ratio_scoring"] = large["scoring"] / small["scoring"] if small["scoring"] else 0.0
     for name in ("office", "unit"):
         values[f"ratio_{name}"] = large[name].median_ms / small[name].median_ms if small[name].median_ms else 0.0
+    values.update(city)
+    if city and large["office"].median_ms:  # the same page, a 5,000-point round among a year of them
+        values["ratio_city_office"] = city["city_office_ms"] / large["office"].median_ms
     values["small"], values["large"] = sizes[0], sizes[-1]
     line = result_line("round-score", values)
     out(line)
     return line
+
+
+def _city(org, seed: int, count: int, repeat: int, out) -> dict[str, object]:
+    """The demo's points and a year of rounds; the latest published round's pages."""
+    from django.db import connection, transaction
+
+    from wenming.demo.inspections import build_city_inspections
+    from wenming.demo.places import build_points
+    from wenming.inspections.models import InspectionRound, ItemResult, RoundPoint, RoundStatus
+
+    began = time.perf_counter()
+    with transaction.atomic():
+        build_points(org, seed=seed)
+    result = build_city_inspections(org, seed=seed, count=count)
+    with connection.cursor() as cursor:  # fresh planner statistics, as after a night's autovacuum
+        cursor.execute("ANALYZE")
+    results = ItemResult.objects.count()
+    out(f"城市规模：{result.rounds} 个轮次、{result.inspections:,} 次测评、{results:,} 条检查项结果已写入，"
+        f"用时 {time.perf_counter() - began:.1f} 秒")
+    latest = InspectionRound.objects.filter(status=RoundStatus.PUBLISHED).order_by("-period_start", "-id").first()
+    office = org.personas["office_city"].user
+    handler = org.personas["handler_street_a1"].user
+    office_page = measure_page(office, f"/inspections/{latest.pk}/", repeat)
+    unit_page = measure_page(handler, f"/inspections/{latest.pk}/", repeat)
+    sample = RoundPoint.objects.filter(round=latest).count()
+    out(f"  最近一轮 {sample:,} 个点位  创建办轮次页 {office_page.queries} 次查询 中位 {office_page.median_ms:7.1f} ms  "
+        f"街道经办人得分页 {unit_page.queries} 次查询 中位 {unit_page.median_ms:7.1f} ms  "
+        f"(HTTP {office_page.status}/{unit_page.status})")
+    return {"city_office_q": office_page.queries, "city_office_ms": office_page.median_ms,
+            "city_unit_q": unit_page.queries, "city_unit_ms": unit_page.median_ms,
+            "city_inspections": result.inspections, "city_results": results, "city_sample": sample}
 
 
 def main(argv: list[str]) -> int:
@@ -176,11 +225,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", default="200,2000", help="样本点位数，逗号分隔（默认 200,2000）")
     parser.add_argument("--requests", type=int, default=15, help="每项计时的次数（默认15）")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--org", choices=["city", "small"], default="city", help="组织机构规模（默认 city）")
+    parser.add_argument("--city-inspections", type=int, default=300_000,
+                        help="城市规模阶段的测评次数（默认 300000，0 表示不做该阶段）")
     args = parser.parse_args(argv)
     try:
         sizes = [int(part.replace("_", "")) for part in args.sizes.split(",") if part.strip()]
     except ValueError:
         parser.error("--sizes 应为逗号分隔的整数，如 200,2000")
     with throwaway_database(args.db):
-        run(sizes=sizes, repeat=args.requests, seed=args.seed, out=lambda line: print(line, flush=True))
+        run(sizes=sizes, repeat=args.requests, seed=args.seed, out=lambda line: print(line, flush=True),
+            org_scale=args.org, city_inspections=args.city_inspections)
     return 0
