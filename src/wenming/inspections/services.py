@@ -271,7 +271,7 @@ def round_reassign(*, actor, round_: InspectionRound, round_points: list[RoundPo
         if locked.status not in (RoundStatus.DRAFT, RoundStatus.OPEN):
             raise InspectionError("轮次已结束，不能改派测评员")
         ids = {row.pk for row in round_points}
-        rows = list(RoundPoint.objects.select_for_update().filter(pk__in=ids, round=locked)
+        rows = list(RoundPoint.objects.select_for_update(of=("self",)).filter(pk__in=ids, round=locked)
                     .select_related("point", "inspector").order_by("unit_path", "point__code"))
         if len(rows) != len(ids):
             raise InspectionError("所选点位不属于本轮次", "round_points")
