@@ -6,7 +6,8 @@ Who may do what:
 * a round is planned and run by an office at or above its owner unit; a 自查 round also by the
   owning unit's handler, for the unit's own points;
 * an inspection is recorded by the inspector assigned to the point (for a 自查, the unit's staff
-  member assigned to it).
+  member assigned to it) or, when the point is shared to a 督查组, by any member of the group whose
+  account may inspect the round; the inspection records who did it.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from wenming.cases import services as case_services
 from wenming.cases.models import Category, Notification, Problem, Severity, Source, State
 from wenming.cases.routing import suggest
 from wenming.core import access, audit
-from wenming.org.models import Membership, Role, Unit
+from wenming.org.models import Membership, Role, Team, TeamKind, TeamMember, TeamPost, Unit
 from wenming.places.models import Point
 from wenming.standards import rules
 from wenming.standards.models import CheckItem, IndexSystem, SystemStatus
@@ -35,8 +36,8 @@ from .models import Inspection, InspectionRound, ItemResult, RoundKind, RoundPoi
 
 TWO = Decimal("0.01")
 MAX_SAMPLE = 20000
-INSPECTOR_ROLES = {Role.INSPECTOR}
-SELF_CHECK_ROLES = {Role.HANDLER, Role.GRID_WORKER, Role.INSPECTOR, Role.OFFICE}
+INSPECTOR_ROLES = selectors.INSPECTOR_ROLES
+SELF_CHECK_ROLES = selectors.SELF_CHECK_ROLES
 
 
 class InspectionError(Exception):
@@ -201,40 +202,97 @@ def round_sample(*, actor, round_: InspectionRound, seed: int | None = None) -> 
 
 
 def _may_inspect(user, round_: InspectionRound) -> bool:
-    roles = {role for _, _, role in access.scope_for(user).grants}
+    return selectors.may_inspect(user, round_)
+
+
+def _reach(round_: InspectionRound) -> Q:
+    """Units (as ``unit__…``) whose people serve the round: the owner unit, its ancestors and its
+    subtree (a city's 测评员 serve its districts too) — for a 自查, the owning unit and below."""
     if round_.kind == RoundKind.SELF_CHECK:
-        return bool(Membership.objects.filter(user=user, is_active=True, unit__path__startswith=round_.owner_path,
-                                              role__in=SELF_CHECK_ROLES).exists())
-    return bool(roles & INSPECTOR_ROLES) or bool(roles & {Role.OFFICE})
+        return Q(unit__path__startswith=round_.owner_path)
+    ancestors = [int(part) for part in round_.owner_path.strip("/").split("/") if part]
+    return Q(unit__path__startswith=round_.owner_path) | Q(unit_id__in=ancestors)
 
 
 def eligible_inspectors(round_: InspectionRound):
     """People who may be assigned points of the round: the inspectors of the owner unit, its
     ancestors and its subtree (a city's 测评员 serve its districts too) — for a 自查, the staff
     (经办人, 网格员, 督查员, 创建办) of the owning unit and below."""
-    from django.db.models import Q
-
     from wenming.org.models import User
 
-    if round_.kind == RoundKind.SELF_CHECK:
-        roles, q = SELF_CHECK_ROLES, Q(unit__path__startswith=round_.owner_path)
-    else:
-        ancestors = [int(part) for part in round_.owner_path.strip("/").split("/") if part]
-        roles, q = INSPECTOR_ROLES, Q(unit__path__startswith=round_.owner_path) | Q(unit_id__in=ancestors)
-    ids = Membership.objects.filter(q, is_active=True, role__in=roles).values("user_id")
+    roles = SELF_CHECK_ROLES if round_.kind == RoundKind.SELF_CHECK else INSPECTOR_ROLES
+    ids = Membership.objects.filter(_reach(round_), is_active=True, role__in=roles).values("user_id")
     return User.objects.filter(pk__in=ids, is_active=True).order_by("username")
 
 
-def round_assign(*, actor, round_: InspectionRound, inspectors: list, round_points: list[RoundPoint] | None = None,
-                 team=None) -> int:
-    """Share the (given, or all unassigned) points of the sample among the inspectors, keeping
-    each unit's points together as far as the shares allow. Returns how many were assigned."""
+def eligible_groups(round_: InspectionRound):
+    """督查组 (teams of kind inspection_group) the round's points may be shared among: those owned by
+    the units whose inspectors serve the round (:func:`eligible_inspectors`) — the owner unit, its
+    ancestors and its subtree; for a 自查, the owning unit and below."""
+    return (Team.objects.filter(_reach(round_), kind=TeamKind.INSPECTION_GROUP, unit__is_active=True)
+            .select_related("unit").order_by("unit__path", "sort", "id"))
+
+
+def group_inspectors(team: Team, round_: InspectionRound) -> list:
+    """The members of a 督查组 who may inspect the round's points: those with an active account that
+    :func:`selectors.may_inspect` admits, the 组长 first, then in the group's order."""
+    members = (TeamMember.objects.filter(team=team, user__isnull=False, user__is_active=True)
+               .select_related("user").order_by("sort", "id"))
+    users, seen = [], set()
+    for member in sorted(members, key=lambda m: m.team_post != TeamPost.LEADER):
+        if member.user_id not in seen and selectors.may_inspect(member.user, round_):
+            users.append(member.user)
+        seen.add(member.user_id)
+    return users
+
+
+def _group_lead(team: Team, round_: InspectionRound, field: str):
+    """The account a group's points are assigned to (its 组长's, else its first member's who may
+    inspect); refuses a team that is no 督查组 of the round or has nobody who may inspect."""
+    if team.kind != TeamKind.INSPECTION_GROUP or not eligible_groups(round_).filter(pk=team.pk).exists():
+        raise InspectionError(f"“{team.name}”不是可参加本轮次的督查组", field)
+    people = group_inspectors(team, round_)
+    if not people:
+        raise InspectionError(f"督查组“{team.name}”没有可参加本轮次测评的成员账号，请先在“领导小组与工作组”中"
+                              f"为组长或成员关联督查员账号", field)
+    return people[0]
+
+
+def _group_member_ids(round_: InspectionRound, team_ids) -> dict[int, set[int]]:
+    """team id → ids of its members who may inspect the round."""
+    team_ids = {team_id for team_id in team_ids if team_id}
+    if not team_ids:
+        return {}
+    members, allowed = defaultdict(set), {}
+    for member in (TeamMember.objects.filter(team_id__in=team_ids, team__kind=TeamKind.INSPECTION_GROUP,
+                                             user__isnull=False, user__is_active=True).select_related("user")):
+        if member.user_id not in allowed:
+            allowed[member.user_id] = selectors.may_inspect(member.user, round_)
+        if allowed[member.user_id]:
+            members[member.team_id].add(member.user_id)
+    return members
+
+
+def round_assign(*, actor, round_: InspectionRound, inspectors: list | None = None,
+                 round_points: list[RoundPoint] | None = None, teams: list[Team] | None = None) -> int:
+    """Share the (given, or all unassigned) points of the sample among the inspectors — or among
+    督查组 (``teams``): a group's points carry the team and, as their inspector, the account of its
+    组长 (else of its first member who may inspect), and every member who may inspect finds them in
+    我的测评. Each unit's points are kept together as far as the shares allow. Returns how many
+    were assigned."""
     _require_manager(actor, round_, "inspections.round_assign")
-    if not inspectors:
-        raise InspectionError("请选择测评员", "inspectors")
-    for inspector in inspectors:
-        if not inspector.is_active or not _may_inspect(inspector, round_):
-            raise InspectionError(f"“{inspector.display_name}”不是可参加本轮次的测评员", "inspectors")
+    if teams:
+        if inspectors:
+            raise InspectionError("请选择测评员或督查组之一", "teams")
+        teams = list({team.pk: team for team in teams}.values())
+        shares = [(_group_lead(team, round_, "teams"), team) for team in teams]
+    else:
+        if not inspectors:
+            raise InspectionError("请选择测评员", "inspectors")
+        for inspector in inspectors:
+            if not inspector.is_active or not _may_inspect(inspector, round_):
+                raise InspectionError(f"“{inspector.display_name}”不是可参加本轮次的测评员", "inspectors")
+        shares = [(inspector, None) for inspector in inspectors]
     with transaction.atomic():
         locked = InspectionRound.objects.select_for_update().get(pk=round_.pk)
         if locked.status not in (RoundStatus.DRAFT, RoundStatus.OPEN):
@@ -242,78 +300,105 @@ def round_assign(*, actor, round_: InspectionRound, inspectors: list, round_poin
         rows = (RoundPoint.objects.filter(pk__in=[rp.pk for rp in round_points]) if round_points is not None
                 else RoundPoint.objects.filter(round=locked, inspector__isnull=True))
         rows = list(rows.filter(round=locked).exclude(status=RoundPoint.Status.DONE).order_by("unit_path", "point_id"))
-        share = -(-len(rows) // len(inspectors)) if rows else 0
+        share = -(-len(rows) // len(shares)) if rows else 0
         for index, row in enumerate(rows):
-            row.inspector = inspectors[index // share]
-            row.team = team
+            row.inspector, row.team = shares[index // share]
         RoundPoint.objects.bulk_update(rows, ["inspector", "team"])
-        audit.record("inspections.round_assign", actor=actor, target=locked, unit=locked.owner,
-                     detail={"points": len(rows), "inspectors": [i.username for i in inspectors]})
+        detail = {"points": len(rows), "inspectors": [inspector.username for inspector, _ in shares]}
+        if teams:
+            detail["teams"] = [team.name for team in teams]
+        audit.record("inspections.round_assign", actor=actor, target=locked, unit=locked.owner, detail=detail)
         if locked.status == RoundStatus.OPEN:
-            _notify_inspectors(locked, {row.inspector_id for row in rows})
+            _notify_inspectors(locked, {row.inspector_id for row in rows}, {row.team_id for row in rows})
     return len(rows)
 
 
-def round_reassign(*, actor, round_: InspectionRound, round_points: list[RoundPoint], inspector) -> int:
+def round_reassign(*, actor, round_: InspectionRound, round_points: list[RoundPoint], inspector=None,
+                   team: Team | None = None) -> int:
     """Hand the given points of a round in preparation or under way to another inspector (a sick
-    测评员's, say). Points already done are refused; a point begun (测评中) loses the previous
-    inspector's draft — the new one inspects it afresh. While the round is open the new inspector
-    is notified as when it opened, and the previous ones are told. Returns how many changed hands."""
+    测评员's, say) or to a 督查组 (``team``: its points as :func:`round_assign` gives them). Points
+    already done are refused; a point begun (测评中) loses the previous inspector's draft — the new
+    one inspects it afresh. While the round is open the new inspector (or group) is notified as when
+    it opened, and those who lose points are told. Returns how many changed hands."""
     _require_manager(actor, round_, "inspections.round_reassign")
     if not round_points:
         raise InspectionError("请勾选要改派的点位", "round_points")
-    if inspector is None:
-        raise InspectionError("请选择新的测评员", "inspector")
-    if not inspector.is_active or not eligible_inspectors(round_).filter(pk=inspector.pk).exists():
+    if team is not None:
+        if inspector is not None:
+            raise InspectionError("请选择新的测评员或督查组之一", "inspector")
+        inspector = _group_lead(team, round_, "inspector")
+        target = receiver = f"督查组“{team.name}”"
+    elif inspector is None:
+        raise InspectionError("请选择新的测评员或督查组", "inspector")
+    elif not inspector.is_active or not eligible_inspectors(round_).filter(pk=inspector.pk).exists():
         raise InspectionError(f"“{inspector.display_name}”不是可参加本轮次的测评员", "inspector")
+    else:
+        target, receiver = f"“{inspector.display_name}”", inspector.display_name
+    team_id = team.pk if team is not None else None
     with transaction.atomic():
         locked = InspectionRound.objects.select_for_update().get(pk=round_.pk)
         if locked.status not in (RoundStatus.DRAFT, RoundStatus.OPEN):
             raise InspectionError("轮次已结束，不能改派测评员")
         ids = {row.pk for row in round_points}
         rows = list(RoundPoint.objects.select_for_update(of=("self",)).filter(pk__in=ids, round=locked)
-                    .select_related("point", "inspector").order_by("unit_path", "point__code"))
+                    .select_related("point", "inspector", "team").order_by("unit_path", "point__code"))
         if len(rows) != len(ids):
             raise InspectionError("所选点位不属于本轮次", "round_points")
         done = [row for row in rows if row.status == RoundPoint.Status.DONE]
         if done:
             more = f"等 {len(done)} 个点位" if len(done) > 1 else ""
             raise InspectionError(f"“{done[0].point.name}”{more}已完成测评，不能改派", "round_points")
-        moved = [row for row in rows if row.inspector_id != inspector.pk]
+        moved = [row for row in rows if (row.inspector_id, row.team_id) != (inspector.pk, team_id)]
         if not moved:
-            raise InspectionError(f"所选点位已经分配给“{inspector.display_name}”", "inspector")
+            raise InspectionError(f"所选点位已经分配给{target}", "inspector")
+        # who loses points: their inspector and the members of their group, unless still in charge
+        members = _group_member_ids(locked, {row.team_id for row in moved} | {team_id})
+        keeps = {inspector.pk} | members.get(team_id, set())
         previous = defaultdict(int)
         for row in moved:
-            if row.inspector_id:
-                previous[row.inspector_id] += 1
+            for user_id in ({row.inspector_id} | members.get(row.team_id, set())) - keeps - {None}:
+                previous[user_id] += 1
         begun = [row.pk for row in moved if row.status == RoundPoint.Status.DRAFT]
         Inspection.objects.filter(round_point_id__in=begun, status=Inspection.Status.DRAFT).delete()
-        RoundPoint.objects.filter(pk__in=[row.pk for row in moved]).update(inspector=inspector)
+        RoundPoint.objects.filter(pk__in=[row.pk for row in moved]).update(inspector=inspector, team=team)
         RoundPoint.objects.filter(pk__in=begun).update(status=RoundPoint.Status.PENDING)
-        audit.record("inspections.round_reassign", actor=actor, target=locked, unit=locked.owner,
-                     detail={"points": [row.point.code for row in moved][:100], "count": len(moved),
-                             "to": inspector.username,
-                             "from": sorted({row.inspector.username for row in moved if row.inspector_id}),
-                             "drafts_discarded": len(begun)})
+        detail = {"points": [row.point.code for row in moved][:100], "count": len(moved), "to": inspector.username,
+                  "from": sorted({row.inspector.username for row in moved if row.inspector_id}),
+                  "drafts_discarded": len(begun)}
+        if team is not None:
+            detail["team"] = team.name
+        if any(row.team_id for row in moved):
+            detail["from_teams"] = sorted({row.team.name for row in moved if row.team_id})
+        audit.record("inspections.round_reassign", actor=actor, target=locked, unit=locked.owner, detail=detail)
         if locked.status == RoundStatus.OPEN:
-            _notify_inspectors(locked, {inspector.pk})
+            _notify_inspectors(locked, {inspector.pk}, {team_id})
             Notification.objects.bulk_create([
                 Notification(user_id=user_id, title=f"测评任务调整：{locked.title}",
-                             body=f"您的 {count} 个点位已改派给{inspector.display_name}，无需再测评。",
+                             body=f"您的 {count} 个点位已改派给{receiver}，无需再测评。",
                              url="/inspections/mine/")
                 for user_id, count in previous.items()])
     return len(moved)
 
 
-def _notify_inspectors(round_: InspectionRound, user_ids) -> None:
-    counts = defaultdict(int)
-    for inspector_id in RoundPoint.objects.filter(round=round_, inspector_id__in=user_ids).exclude(
-            status=RoundPoint.Status.DONE).values_list("inspector_id", flat=True):
-        counts[inspector_id] += 1
+def _notify_inspectors(round_: InspectionRound, user_ids, team_ids=()) -> None:
+    """Tell each of these inspectors, and each member of these 督查组 who may inspect, how many
+    unfinished points of the round are theirs (their own and their groups')."""
+    user_ids = {user_id for user_id in user_ids if user_id}
+    team_ids = {team_id for team_id in team_ids if team_id}
+    members = _group_member_ids(round_, team_ids)
+    points = defaultdict(set)
+    for pk, inspector_id, team_id in (RoundPoint.objects.filter(round=round_)
+                                      .filter(Q(inspector_id__in=user_ids) | Q(team_id__in=team_ids))
+                                      .exclude(status=RoundPoint.Status.DONE)
+                                      .values_list("pk", "inspector_id", "team_id")):
+        if inspector_id in user_ids:
+            points[inspector_id].add(pk)
+        for user_id in members.get(team_id, ()):
+            points[user_id].add(pk)
     Notification.objects.bulk_create([
         Notification(user_id=user_id, title=f"测评任务：{round_.title}",
-                     body=f"您有 {count} 个点位待测评，截止 {round_.period_end:%Y-%m-%d}。", url="/inspections/mine/")
-        for user_id, count in counts.items()])
+                     body=f"您有 {len(pks)} 个点位待测评，截止 {round_.period_end:%Y-%m-%d}。", url="/inspections/mine/")
+        for user_id, pks in points.items()])
 
 
 def round_open(*, actor, round_: InspectionRound) -> InspectionRound:
@@ -331,7 +416,9 @@ def round_open(*, actor, round_: InspectionRound) -> InspectionRound:
         locked.status, locked.opened_at = RoundStatus.OPEN, timezone.now()
         locked.save(update_fields=["status", "opened_at", "updated_at"])
         audit.record("inspections.round_open", actor=actor, target=locked, unit=locked.owner, detail={"points": total})
-        _notify_inspectors(locked, set(RoundPoint.objects.filter(round=locked).values_list("inspector_id", flat=True)))
+        staffed = list(RoundPoint.objects.filter(round=locked).values_list("inspector_id", "team_id")
+                       .order_by().distinct())
+        _notify_inspectors(locked, {inspector_id for inspector_id, _ in staffed}, {team_id for _, team_id in staffed})
     return locked
 
 
@@ -454,7 +541,9 @@ def recheck_targets(round_point: RoundPoint) -> dict[int, Problem]:
 
 
 def _require_inspector(actor, round_point: RoundPoint) -> None:
-    if round_point.inspector_id != actor.pk:
+    """The point's inspector, or a member of its 督查组 who may inspect: 403 to others who see the
+    round, 404 to the rest."""
+    if not selectors.inspects(actor, round_point):
         round_ = round_point.round
         if selectors.rounds(actor).filter(pk=round_.pk).exists():
             access.refuse_forbidden(actor, "inspections.inspect", f"RoundPoint#{round_point.pk}")

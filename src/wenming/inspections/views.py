@@ -19,7 +19,7 @@ from wenming.core.errors import ServiceError
 from wenming.core.models import Photo
 from wenming.core.photos import process_photo, read_upload
 from wenming.core.services_photos import photo_create
-from wenming.org.models import Role, Unit, UnitKind, User
+from wenming.org.models import Role, Team, Unit, UnitKind, User
 from wenming.standards.models import PointType
 
 from . import scores, selectors, services
@@ -130,6 +130,13 @@ def round_detail(request, pk: int):
                              .annotate(total=Count("id"), done=Count("id", filter=Q(status=RoundPoint.Status.DONE)),
                                        undone=Count("id", filter=~Q(status=RoundPoint.Status.DONE)))
                              .order_by("inspector__username")) if everything else []
+    progress_by_group = (RoundPoint.objects.filter(round=round_, team__isnull=False)
+                         .values("team_id", "team__name", "team__unit__name")
+                         .annotate(total=Count("id"), done=Count("id", filter=Q(status=RoundPoint.Status.DONE)),
+                                   undone=Count("id", filter=~Q(status=RoundPoint.Status.DONE)))
+                         .order_by("team__unit__path", "team__sort", "team_id")) if everything else []
+    uses_groups = bool(progress_by_group) if everything else \
+        RoundPoint.objects.filter(round=round_, team__isnull=False).exists()
     staffing = manages and round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN)
     return render(request, "inspections/round.html", {
         "round": round_, "manages": manages, "everything": everything, "show_scores": show_scores,
@@ -137,8 +144,10 @@ def round_detail(request, pk: int):
         "unit_page": unit_page, "levels": levels, "level": level, "chosen_unit": chosen_unit, "unit_code": unit_code,
         "score_rate": scores.score_rate(round_, visible_units) if show_scores else None,
         "item_rates": scores.item_failure_rates(round_, visible_units) if show_scores else [],
-        "progress_by_inspector": progress_by_inspector,
+        "progress_by_inspector": progress_by_inspector, "progress_by_group": progress_by_group,
+        "uses_groups": uses_groups, "my_teams": selectors.member_team_ids(request.user, round_) if uses_groups else set(),
         "inspectors": services.eligible_inspectors(round_)[:300] if staffing else [],
+        "groups": list(services.eligible_groups(round_)[:100]) if staffing else [],
         "reassignable": staffing and round_.total,
         "statuses": RoundStatus,
     })
@@ -156,6 +165,14 @@ def round_action(request, pk: int, action: str):
                 raise services.InspectionError("抽样种子应为正整数")
             count = services.round_sample(actor=actor, round_=round_, seed=int(seed) if seed else None)
             messages.success(request, f"已抽取 {count} 个点位（种子 {round_.sample_seed}，同一种子可重现同一样本）")
+        elif action == "assign" and (request.POST.get("by") == "groups" or "teams" in request.POST):  # among 督查组
+            ids = [value for value in request.POST.getlist("teams") if value.isdigit()]
+            groups = list(services.eligible_groups(round_).filter(pk__in=ids))
+            if not groups:
+                raise services.InspectionError("请选择督查组")
+            count = services.round_assign(actor=actor, round_=round_, teams=groups)
+            messages.success(request, f"已将 {count} 个点位分配给 {len(groups)} 个督查组："
+                                      + "、".join(group.name for group in groups))
         elif action == "assign":
             ids = [value for value in request.POST.getlist("inspectors") if value.isdigit()]
             chosen = list(services.eligible_inspectors(round_).filter(pk__in=ids))
@@ -164,17 +181,22 @@ def round_action(request, pk: int, action: str):
         elif action == "reassign":
             target, source = request.POST.get("inspector", ""), request.POST.get("from_inspector", "")
             inspector = User.objects.filter(pk=int(target)).first() if target.isdigit() else None
+            team = _group_choice(round_, target)
             ids = [int(value) for value in request.POST.getlist("round_points") if value.isdigit()]
             rows = RoundPoint.objects.filter(round=round_)
             if ids:                      # the points ticked in the sample …
                 rows = rows.filter(pk__in=ids)
             elif source.isdigit():       # … or all unfinished points of one inspector
                 rows = rows.filter(inspector_id=int(source)).exclude(status=RoundPoint.Status.DONE)
+            elif source.startswith(GROUP_PREFIX) and source[len(GROUP_PREFIX):].isdigit():   # … or of one group
+                rows = rows.filter(team_id=int(source[len(GROUP_PREFIX):])).exclude(status=RoundPoint.Status.DONE)
             else:
                 rows = rows.none()
-            count = services.round_reassign(actor=actor, round_=round_, round_points=list(rows), inspector=inspector)
+            count = services.round_reassign(actor=actor, round_=round_, round_points=list(rows), inspector=inspector,
+                                            team=team)
             notified = "，已通知新旧测评员" if round_.status == RoundStatus.OPEN else ""
-            messages.success(request, f"已将 {count} 个点位改派给 {inspector.display_name}{notified}")
+            to = f"督查组“{team.name}”" if team is not None else inspector.display_name
+            messages.success(request, f"已将 {count} 个点位改派给 {to}{notified}")
         elif action == "open":
             services.round_open(actor=actor, round_=round_)
             messages.success(request, "轮次已开始，测评员已收到任务通知")
@@ -191,6 +213,20 @@ def round_action(request, pk: int, action: str):
     return redirect("inspections:round", pk=round_.pk)
 
 
+# the 改派 form names a 督查组 as "group-<id>" beside inspectors' ids
+GROUP_PREFIX = "group-"
+
+
+def _group_choice(round_, value: str) -> Team | None:
+    """The 督查组 a "group-<id>" value names, among those the round may use."""
+    if not value.startswith(GROUP_PREFIX) or not value[len(GROUP_PREFIX):].isdigit():
+        return None
+    team = services.eligible_groups(round_).filter(pk=int(value[len(GROUP_PREFIX):])).first()
+    if team is None:
+        raise services.InspectionError("所选督查组不能参加本轮次")
+    return team
+
+
 @login_required
 @require_GET
 def mine(request):
@@ -200,7 +236,7 @@ def mine(request):
 
 def _round_point_for(request, pk: int) -> RoundPoint:
     row = RoundPoint.objects.select_related("round", "round__owner", "point", "point__point_type", "point__area",
-                                            "unit", "inspector").filter(pk=pk).first()
+                                            "unit", "inspector", "team").filter(pk=pk).first()
     if row is None or not selectors.rounds(request.user).filter(pk=row.round_id).exists():
         access.refuse_not_found(request.user, "inspections.round_point", f"RoundPoint#{pk}")
     if not selectors.sees_everything(request.user, row.round) and row.inspector_id != request.user.pk \
@@ -220,11 +256,12 @@ def _answers_from(request, items, draft: dict, photo_unit) -> tuple[dict, list[s
     """The form's answers per item, with new photos validated then stored; kept draft photos too."""
     answers, errors, uploads = {}, [], []
     kept_ids = {int(v) for v in request.POST.getlist("kept_photos") if v.isdigit()}
-    own = set(Photo.objects.filter(pk__in=kept_ids, uploaded_by=request.user).values_list("pk", flat=True))
     for item in items:
         key = str(item.pk)
         files = request.FILES.getlist(f"photo_{key}")
-        previous = [pid for pid in (draft.get(key) or {}).get("photos", []) if pid in own]
+        # the photos of the point's saved draft the form sends back — a 督查组 member continuing a
+        # draft another member saved keeps that member's photos too
+        previous = [pid for pid in (draft.get(key) or {}).get("photos", []) if pid in kept_ids]
         if len(files) + len(previous) > MAX_PHOTOS_PER_ITEM:
             errors.append(f"{item.code} 最多{MAX_PHOTOS_PER_ITEM}张照片")
             files = []
@@ -254,7 +291,7 @@ def _answers_from(request, items, draft: dict, photo_unit) -> tuple[dict, list[s
 @require_http_methods(["GET", "POST"])
 def inspect(request, pk: int):
     row = _round_point_for(request, pk)
-    if row.inspector_id != request.user.pk:
+    if not selectors.inspects(request.user, row):
         access.refuse_forbidden(request.user, "inspections.inspect", f"RoundPoint#{pk}")
     if row.status == RoundPoint.Status.DONE:
         messages.info(request, "该点位已提交测评结果")
@@ -292,7 +329,7 @@ def inspect(request, pk: int):
     for item in items:
         saved = draft.get(str(item.pk)) or {}
         entry = {"item": item, "saved": saved, "photos": Photo.objects.filter(pk__in=saved.get("photos", []))
-                 if saved.get("photos") else []}
+                 .select_related("uploaded_by") if saved.get("photos") else []}
         if groups and groups[-1][0] == item.indicator:
             groups[-1][1].append(entry)
         else:
