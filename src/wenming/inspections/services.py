@@ -26,6 +26,7 @@ from wenming.cases import services as case_services
 from wenming.cases.models import Category, Notification, Problem, Severity, Source, State
 from wenming.cases.routing import suggest
 from wenming.core import access, audit
+from wenming.core.models import Photo
 from wenming.org.models import Membership, Role, Team, TeamKind, TeamMember, TeamPost, Unit
 from wenming.places.models import Point
 from wenming.standards import rules
@@ -441,8 +442,8 @@ LATEST_SCORE_KINDS = {RoundKind.WEEKLY, RoundKind.MONTHLY, RoundKind.UNANNOUNCED
 
 
 def round_publish(*, actor, round_: InspectionRound) -> InspectionRound:
-    """Results become visible to the inspected units; a 暗访's problems are raised now; the points'
-    latest scores move to this round's (周测评, 月考核, 暗访 and 第三方测评 only)."""
+    """Results become visible to the inspected units; a 暗访's problems are raised now and its
+    photos pass to the inspected units; the points' latest scores move to this round's (周测评, 月考核, 暗访 and 第三方测评 only)."""
     _require_manager(actor, round_, "inspections.round_publish")
     with transaction.atomic():
         locked = InspectionRound.objects.select_for_update().get(pk=round_.pk)
@@ -457,6 +458,12 @@ def round_publish(*, actor, round_: InspectionRound) -> InspectionRound:
             point = row.point
             if point.latest_scored_at is None or point.latest_scored_at <= row.done_at:
                 Point.objects.filter(pk=point.pk).update(latest_score=row.score, latest_scored_at=row.done_at)
+        if locked.kind == RoundKind.UNANNOUNCED:
+            # a 暗访's photos were kept under the organiser until now; they become the inspected
+            # unit's, like any round's (who sees a photo follows its unit, core.views_photos)
+            for unit_id in {row.unit_id for row in done}:
+                Photo.objects.filter(item_results__inspection__round_point__round=locked,
+                                     item_results__inspection__round_point__unit_id=unit_id).update(unit_id=unit_id)
         raised = 0
         if locked.kind != RoundKind.RECHECK:     # a 复查 acts on the problems it re-checked, raises none
             for inspection in Inspection.objects.filter(round_point__round=locked, status=Inspection.Status.SUBMITTED):

@@ -501,3 +501,28 @@ def test_scores_ranked_by_district_and_street_weigh_every_point_under_them(perso
     # by responsible unit, the community stands on its own
     units = {row.unit_name: row.score for row in scores.unit_scores(round_)}
     assert units == {"甲一街道": D("75.88"), "甲一社区": D("0.00"), "乙一街道": None}
+
+
+@pytest.mark.django_db
+def test_unannounced_photos_pass_to_the_inspected_unit_when_published(personas, org, points, make_round, settings,
+                                                                      tmp_path):
+    from wenming.cases.tests.conftest import jpeg_bytes
+    from wenming.core.services_photos import photo_create
+    from wenming.core.views_photos import can_see_photo
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    round_ = opened(make_round(kind="unannounced", scope=[org["district_a"]], title="11月暗访"), personas)
+    inspector, handler = personas["inspector"], personas["handler_street_a1"]
+    # as the phone form stores them: under the organiser while the round is secret
+    photo = photo_create(actor=inspector, data=jpeg_bytes(), filename="pass.jpg", unit=round_.owner)
+    answers = dict(STATION_ANSWERS)
+    answers["WHZ01"] = dict(answers["WHZ01"], photos=[photo])
+    submit(round_, points["station"], personas, answers)
+    assert ItemResult.objects.get(photos=photo).problem is None   # a passed item: no problem to show it
+    assert not can_see_photo(handler, photo)
+    services.round_close(actor=personas["office_city"], round_=round_)
+    assert not can_see_photo(handler, photo)
+    services.round_publish(actor=personas["office_city"], round_=round_)
+    photo.refresh_from_db()
+    assert photo.unit == org["street_a1"] and can_see_photo(handler, photo)
+    assert not can_see_photo(personas["handler_street_a2"], photo)
