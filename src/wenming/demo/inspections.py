@@ -77,17 +77,24 @@ def _answer(item, generator: random.Random, quality: float) -> services.Answer:
 
 
 def _inspect(round_, generator: random.Random, share_done: float = 1.0) -> int:
+    from wenming.org.models import TeamMember
+
     done = 0
     rows = list(RoundPoint.objects.filter(round=round_).select_related("round", "point", "inspector").order_by("id"))
+    crews: dict[int, list] = {}  # a 测评组's points are inspected by any of its members
+    for member in (TeamMember.objects.filter(team_id__in={row.team_id for row in rows if row.team_id},
+                                             user__isnull=False).select_related("user").order_by("team_id", "sort")):
+        crews.setdefault(member.team_id, []).append(member.user)
     for row in rows:
         if generator.random() > share_done:
             continue
         quality = generator.uniform(0.86, 0.99)
         items = services.items_for(row)
         answers = {item.pk: _answer(item, generator, quality) for item in items}
+        actor = generator.choice(crews[row.team_id]) if row.team_id in crews else row.inspector
         if generator.random() < 0.15:
-            services.inspection_save_draft(actor=row.inspector, round_point=row, answers=answers, note="")
-        services.inspection_submit(actor=row.inspector, round_point=row, answers=answers,
+            services.inspection_save_draft(actor=actor, round_point=row, answers=answers, note="")
+        services.inspection_submit(actor=actor, round_point=row, answers=answers,
                                    note=generator.choice(["", "", "天气晴", "雨天，部分室外项目复看"]),
                                    latitude=row.point.latitude, longitude=row.point.longitude,
                                    submit_key=f"demo-{row.pk}")
@@ -126,6 +133,42 @@ def _follow_up(round_, generator: random.Random) -> None:
         case_services.problem_verify_pass(actor=round_.created_by, problem=problem, note="照片复核通过")
 
 
+GROUP_NAMES = ["第一测评组", "第二测评组", "第三测评组", "第四测评组", "第五测评组", "第六测评组", "第七测评组"]
+
+
+def inspection_groups(org: DemoOrg) -> list:
+    """The city's 测评组 under its 督查考核组 ("每周组织7个测评组"): the city's inspectors three to a
+    group, the first of each its 组长 (at small scale, with two inspectors, two groups of an
+    inspector and a city office member)."""
+    from wenming.org.models import Team, TeamKind, TeamMember, TeamPost, User
+
+    parent = Team.objects.filter(unit=org.city, kind=TeamKind.INSPECTION_GROUP, parent__isnull=True).first()
+    inspectors = list(User.objects.filter(memberships__unit=org.city, memberships__role=Role.INSPECTOR,
+                                          memberships__is_active=True).order_by("username"))
+    if not inspectors:
+        return []
+    office = list(User.objects.filter(memberships__unit=org.city, memberships__role=Role.OFFICE,
+                                      memberships__is_active=True).exclude(username="office_city")
+                  .order_by("username"))
+    count = min(len(GROUP_NAMES), max(1, len(inspectors) // 3))
+    crews: list[list] = [[] for _ in range(count)]
+    for k, user in enumerate(inspectors[:count * 3] if len(inspectors) >= 3 else inspectors):
+        crews[k % count].append(user)
+    if len(inspectors) < 3:  # the small city: pad each group with an office member
+        crews = [[user, *office[k:k + 1]] for k, user in enumerate(inspectors[:2])]
+    groups = []
+    for name, crew in zip(GROUP_NAMES, crews, strict=False):
+        team = Team.objects.create(name=name, kind=TeamKind.INSPECTION_GROUP, unit=org.city, parent=parent,
+                                   duties="按周测评计划到点位实地测评，同类同项按百分制打分，发现问题拍照留存",
+                                   sort=len(groups) + 1)
+        TeamMember.objects.bulk_create([
+            TeamMember(team=team, team_post=TeamPost.LEADER if k == 0 else TeamPost.MEMBER,
+                       person_name=user.full_name or user.username, post=user.post, user=user, sort=k)
+            for k, user in enumerate(crew)])
+        groups.append(team)
+    return groups
+
+
 def build_inspections(org: DemoOrg, *, seed: int) -> InspectionsResult:
     """Needs the demo org and its points (``demo/places.py``)."""
     from wenming.cases.models import Problem
@@ -140,6 +183,7 @@ def build_inspections(org: DemoOrg, *, seed: int) -> InspectionsResult:
     from wenming.org.models import User
 
     inspectors = list(User.objects.filter(pk__in=inspectors).order_by("username")) or [org.personas["inspector"].user]
+    groups = inspection_groups(org)
     problems_before = Problem.objects.count()
     today = timezone.localdate()
     monday = today - datetime.timedelta(days=today.weekday())
@@ -155,7 +199,10 @@ def build_inspections(org: DemoOrg, *, seed: int) -> InspectionsResult:
             sample_mode=mode, sample_sizes=sizes or {}, sample_seed=seed + rounds,
             weights={"SQ": 2, "NM": 2, "ZGD": 1.5})
         services.round_sample(actor=actor or office, round_=round_)
-        services.round_assign(actor=actor or office, round_=round_, inspectors=who or inspectors)
+        if who is None and groups:  # the office's rounds go to the 测评组
+            services.round_assign(actor=actor or office, round_=round_, teams=groups)
+        else:
+            services.round_assign(actor=actor or office, round_=round_, inspectors=who or inspectors)
         services.round_open(actor=actor or office, round_=round_)
         rounds += 1
         return round_

@@ -1,7 +1,7 @@
 """The demo's points and inspection rounds."""
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, F
 
 from wenming.cases.models import Problem, State
 from wenming.demo.build import build_demo
@@ -40,6 +40,14 @@ def test_small_demo_points_and_rounds():
     current = rounds["weekly:open"]
     done = RoundPoint.objects.filter(round=current, status="done").count()
     assert 0 < done < RoundPoint.objects.filter(round=current).count()
+    # the office's rounds went to the 测评组, whose members (not only the 组长) inspected
+    from wenming.inspections.models import Inspection
+    from wenming.org.models import Team
+
+    groups = list(Team.objects.filter(name__endswith="测评组").order_by("sort"))
+    assert [g.name for g in groups] == ["第一测评组", "第二测评组"]
+    assert set(RoundPoint.objects.filter(round=last).values_list("team__name", flat=True)) == {g.name for g in groups}
+    assert Inspection.objects.filter(round_point__round=last).exclude(inspector=F("round_point__inspector")).exists()
     own = rounds["self_check:published"]
     assert own.owner == org.streets[0] and own.kind == RoundKind.SELF_CHECK
 
