@@ -313,6 +313,14 @@ def build_city_inspections(org: DemoOrg, *, seed: int, count: int = CITY_INSPECT
     office = org.personas["office_city"].user
     inspector_ids = list(org.city.memberships.filter(role=Role.INSPECTOR, is_active=True)
                          .values_list("user_id", flat=True).order_by("user_id")) or [org.personas["inspector"].user.pk]
+    from wenming.org.models import TeamMember
+
+    groups = inspection_groups(org)  # the rounds are shared among the 测评组, in blocks of units
+    crews: dict[int, list[int]] = {}
+    for team_id, user_id in (TeamMember.objects.filter(team__in=groups, user__isnull=False)
+                             .order_by("team_id", "sort").values_list("team_id", "user_id")):
+        crews.setdefault(team_id, []).append(user_id)
+    crew_ids = sorted(crews)
     palettes: dict[int, list[_Palette]] = {}
     for item in CheckItem.objects.filter(system=system).prefetch_related("point_types").order_by("sort", "id"):
         palette = _palette(item)
@@ -362,9 +370,10 @@ def build_city_inspections(org: DemoOrg, *, seed: int, count: int = CITY_INSPECT
             span_days = max(0, (period_end - start).days)
             insp_iter = iter(insp_ids)
             for k, (point, rp_id) in enumerate(zip(sample, rp_ids, strict=True)):
-                inspector = inspector_ids[k % len(inspector_ids)]
+                team = crew_ids[k * len(crew_ids) // len(sample)] if crew_ids else None
+                inspector = crews[team][0] if team else inspector_ids[k % len(inspector_ids)]
                 base = {"id": rp_id, "round_id": round_.pk, "point_id": point.pk, "unit_id": point.unit_id,
-                        "unit_path": point.unit_path, "inspector_id": inspector, "team_id": None,
+                        "unit_path": point.unit_path, "inspector_id": inspector, "team_id": team,
                         "status": RoundPoint.Status.PENDING, "earned": None, "possible": None, "score": None,
                         "failed_items": 0, "done_at": None}
                 if point.pk not in done_ids:
@@ -409,7 +418,8 @@ def build_city_inspections(org: DemoOrg, *, seed: int, count: int = CITY_INSPECT
                 rp_rows.append(inserts[0].params(base))
                 insp_rows.append(inserts[1].params({
                     "id": insp_id, "created_at": at, "updated_at": at, "round_point_id": rp_id,
-                    "inspector_id": inspector, "status": Inspection.Status.SUBMITTED, "draft": {}, "note": "",
+                    "inspector_id": generator.choice(crews[team]) if team else inspector,
+                    "status": Inspection.Status.SUBMITTED, "draft": {}, "note": "",
                     "latitude": point.latitude, "longitude": point.longitude, "submitted_at": at,
                     "submit_key": f"demo-city-{rp_id}"}))
                 if not current and score is not None:

@@ -113,6 +113,7 @@ def test_city_inspections_in_miniature():
             p.pk for p in services.draw_sample(round_))
         assert round_.sample_sizes == city_sample_sizes(round_.period_start)
     assert not RoundPoint.objects.filter(round__in=past).exclude(status="done").exists()
+    assert not RoundPoint.objects.filter(team__isnull=True).exists()  # shared among the 测评组
     done = RoundPoint.objects.filter(round=current, status="done").count()
     assert done == 1000 - RoundPoint.objects.filter(round__in=past).count()
     # the scores add up: an inspection's results give its point score, the round's totals its 得分率
