@@ -41,7 +41,7 @@ class RoutingForm(forms.Form):
 
 
 class CalendarForm(forms.Form):
-    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label="日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     is_workday = forms.TypedChoiceField(label="当天", choices=[("1", "上班"), ("0", "休息")], coerce=lambda v: v == "1")
     note = forms.CharField(label="说明", max_length=50, required=False)
 

@@ -15,8 +15,8 @@ class RoundForm(forms.Form):
                                    help_text="自查时为本单位")
     scope = forms.ModelMultipleChoiceField(label="测评范围", queryset=None,
                                            help_text="所选单位及其下级单位负责的点位")
-    period_start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label="开始日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    period_end = forms.DateField(label="结束日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     sample_mode = forms.ChoiceField(label="抽样方式", choices=SampleMode.choices)
     sample_seed = forms.IntegerField(label="抽样种子", required=False, min_value=1, max_value=2**31,
                                      help_text="留空则随机生成；记下种子可重现同一样本")
