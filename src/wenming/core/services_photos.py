@@ -10,16 +10,23 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from .models import Photo
-from .photos import process_photo
+from .photos import ProcessedPhoto, process_photo
 
 
-def photo_create(*, actor, data: bytes, filename: str = "", unit=None) -> Photo:
+def photo_create(*, actor, data: bytes | None = None, filename: str = "", unit=None,
+                 processed: ProcessedPhoto | None = None) -> Photo:
     """Validate, clean and store one photo. Raises ``photos.PhotoError`` (a Chinese message)
     and stores nothing when the upload is not an acceptable JPEG/PNG.
 
     ``unit`` is the unit whose scope may see the photo (besides the uploader); ``actor`` may be
-    None (an anonymous citizen report). The uploader's ``filename`` is not kept."""
-    processed = process_photo(data, filename=filename)  # CPU work before any lock or file
+    None (an anonymous citizen report). The uploader's ``filename`` is not kept.
+
+    A caller that has already run :func:`~wenming.core.photos.process_photo` on the upload (to
+    refuse a bad file before any write, or to do the image work before taking a lock) passes its
+    result as ``processed`` instead of ``data``: the photo is then stored as it is, not
+    processed a second time."""
+    if processed is None:
+        processed = process_photo(data, filename=filename)  # CPU work before any lock or file
     uploaded_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     photo = Photo(
         width=processed.width, height=processed.height, taken_at=processed.taken_at,

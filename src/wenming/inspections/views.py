@@ -267,12 +267,11 @@ def _answers_from(request, items, draft: dict, photo_unit) -> tuple[dict, list[s
             files = []
         for upload in files:
             try:
-                data = read_upload(upload)
-                process_photo(data, filename=upload.name)
+                processed = process_photo(read_upload(upload), filename=upload.name)
             except ServiceError as error:
                 errors.append(f"{item.code} 照片：{error}")
                 continue
-            uploads.append((key, data, upload.name))
+            uploads.append((key, processed))
         ticked = sorted({int(value) for value in request.POST.getlist(f"c_{key}") if value.isdigit()})
         given = bool(ticked or request.POST.get(f"m_{key}"))    # some ticked, or 以上条件均不满足
         answers[item.pk] = services.Answer(
@@ -282,8 +281,8 @@ def _answers_from(request, items, draft: dict, photo_unit) -> tuple[dict, list[s
             note=request.POST.get(f"note_{key}", "").strip(), photos=list(Photo.objects.filter(pk__in=previous)))
     if errors:
         return answers, errors
-    for key, data, name in uploads:
-        answers[int(key)].photos.append(photo_create(actor=request.user, data=data, filename=name, unit=photo_unit))
+    for key, processed in uploads:  # processed once above, stored as it is
+        answers[int(key)].photos.append(photo_create(actor=request.user, processed=processed, unit=photo_unit))
     return answers, errors
 
 

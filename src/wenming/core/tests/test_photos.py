@@ -362,6 +362,22 @@ def test_photo_create_stores_clean_files_under_random_names(media, personas, org
     assert again.image.name != photo.image.name  # same name from the user, different files
 
 
+def test_photo_create_stores_an_already_processed_photo_without_processing_it_again(media, personas, monkeypatch):
+    data = camera_jpeg()
+    processed = process_photo(data, filename="IMG_0001.JPG")
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("processed a second time")
+
+    monkeypatch.setattr("wenming.core.services_photos.process_photo", not_again)
+    photo = photo_create(actor=personas["handler_street_a1"], processed=processed)
+    photo.refresh_from_db()
+    assert (photo.width, photo.height, photo.sha256) == (200, 400, hashlib.sha256(data).hexdigest())
+    assert photo.taken_at == datetime(2026, 3, 15, 9, 30, tzinfo=SHANGHAI)
+    assert (media / photo.image.name).read_bytes() == processed.image
+    assert (media / photo.thumbnail.name).read_bytes() == processed.thumb
+
+
 def test_failed_save_removes_its_files(media, personas, monkeypatch):
     def broken_save(self, *args, **kwargs):
         raise RuntimeError("database went away")

@@ -122,6 +122,28 @@ def test_phone_form_scores_a_point_and_raises_a_problem_with_the_photo(login, pe
     assert Problem.objects.filter(item_results__inspection__round_point=row).count() == 1
 
 
+@pytest.mark.django_db
+def test_phone_form_processes_each_photo_once(login, rounds, monkeypatch):
+    from wenming.core import photos, services_photos
+
+    calls = []
+
+    def counting(data, **kwargs):
+        calls.append(len(data))
+        return photos.process_photo(data, **kwargs)
+
+    monkeypatch.setattr("wenming.inspections.views.process_photo", counting)
+    monkeypatch.setattr(services_photos, "process_photo", counting)
+    row = rounds["square"]
+    items = {item.code: item for item in services.items_for(row)}
+    data = _form(items.values(), WHZ01={"v": "pass"}, ZGD01={"count": "2"})
+    data[f"photo_{items['ZGD01'].pk}"] = [_upload("a.jpg"), _upload("b.jpg", jpeg_bytes((10, 200, 10)))]
+    response = login("inspector").post(f"/inspections/do/{row.pk}/", data)
+    assert response.status_code == 302
+    assert ItemResult.objects.get(inspection__round_point=row, item__code="ZGD01").photos.count() == 2
+    assert len(calls) == 2
+
+
 def _upload(name, data=None):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
