@@ -4,7 +4,8 @@ only store and publish."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -47,6 +48,25 @@ def photo_create(*, actor, data: bytes | None = None, filename: str = "", unit=N
             field_file.storage.delete(field_file.name)
         raise
     return photo
+
+
+@contextmanager
+def files_removed_on_failure() -> Iterator[list[Photo]]:
+    """For photos stored together with other writes in one transaction: yields a list to which
+    the caller adds the photos it stores inside the block; when the block raises, their files
+    are deleted. Enter it outside the ``transaction.atomic()`` that writes the rows, so the rows
+    are gone (rolled back) by the time their files are — ``photo_create`` alone only cleans up
+    after a failure of its own save, not after a rollback of an enclosing transaction. (Inside a
+    transaction that is not the outermost, a later rollback further out is not seen.)"""
+    photos: list[Photo] = []
+    try:
+        yield photos
+    except BaseException:
+        for photo in photos:
+            for field_file in (photo.image, photo.thumbnail):
+                if field_file.name:
+                    field_file.storage.delete(field_file.name)
+        raise
 
 
 def photos_publish(*, photos: Iterable[Photo]) -> None:

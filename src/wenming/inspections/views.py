@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wenming.core import access
 from wenming.core.errors import ServiceError
 from wenming.core.models import Photo
-from wenming.core.photos import process_photo, read_upload
-from wenming.core.services_photos import photo_create
+from wenming.core.photos import ProcessedPhoto, process_photo, read_upload
+from wenming.core.services_photos import files_removed_on_failure, photo_create
 from wenming.org.models import Role, Team, Unit, UnitKind, User
 from wenming.standards.models import PointType
 
@@ -252,8 +252,11 @@ def _decimal(value: str):
         return None
 
 
-def _answers_from(request, items, draft: dict, photo_unit) -> tuple[dict, list[str]]:
-    """The form's answers per item, with new photos validated then stored; kept draft photos too."""
+def _answers_from(request, items, draft: dict) -> tuple[dict, list[str], list[tuple[int, ProcessedPhoto]]]:
+    """The form's answers per item with the draft's kept photos; and the new photos, validated
+    and processed (decoded, cleaned, re-encoded, thumbnailed) but not stored — the image work
+    happens here, before any transaction, and writes nothing. Returns (answers, errors,
+    [(item id, processed photo)])."""
     answers, errors, uploads = {}, [], []
     kept_ids = {int(v) for v in request.POST.getlist("kept_photos") if v.isdigit()}
     for item in items:
@@ -271,7 +274,7 @@ def _answers_from(request, items, draft: dict, photo_unit) -> tuple[dict, list[s
             except ServiceError as error:
                 errors.append(f"{item.code} 照片：{error}")
                 continue
-            uploads.append((key, processed))
+            uploads.append((item.pk, processed))
         ticked = sorted({int(value) for value in request.POST.getlist(f"c_{key}") if value.isdigit()})
         given = bool(ticked or request.POST.get(f"m_{key}"))    # some ticked, or 以上条件均不满足
         answers[item.pk] = services.Answer(
@@ -279,11 +282,15 @@ def _answers_from(request, items, draft: dict, photo_unit) -> tuple[dict, list[s
             met=len(ticked) if given else None, conditions=ticked if given else None,
             rate=request.POST.get(f"rate_{key}", "").strip(), count=request.POST.get(f"count_{key}", "").strip(),
             note=request.POST.get(f"note_{key}", "").strip(), photos=list(Photo.objects.filter(pk__in=previous)))
-    if errors:
-        return answers, errors
-    for key, processed in uploads:  # processed once above, stored as it is
-        answers[int(key)].photos.append(photo_create(actor=request.user, processed=processed, unit=photo_unit))
-    return answers, errors
+    return answers, errors, uploads
+
+
+def _store_photos(actor, answers: dict, uploads: list[tuple[int, ProcessedPhoto]], unit, stored: list) -> None:
+    """Store the processed photos (rows and files) and add them to their answers and to ``stored``."""
+    for item_id, processed in uploads:
+        photo = photo_create(actor=actor, processed=processed, unit=unit)
+        stored.append(photo)
+        answers[item_id].photos.append(photo)
 
 
 @login_required
@@ -302,11 +309,16 @@ def inspect(request, pk: int):
     if request.method == "POST":
         photo_unit = row.round.owner if row.round.kind == RoundKind.UNANNOUNCED else row.unit
         latitude, longitude = _decimal(request.POST.get("latitude", "")), _decimal(request.POST.get("longitude", ""))
+        # the photos are processed before the transaction: on SQLite it takes the database's write
+        # lock, which is then held for the writes only, not for the image work
+        answers, errors, uploads = _answers_from(request, items, draft)
+        stored: list[Photo] = []
         try:
-            with transaction.atomic():
-                answers, errors = _answers_from(request, items, draft, photo_unit)
-                if errors:
-                    raise services.InspectionError("；".join(errors))
+            if errors:
+                raise services.InspectionError("；".join(errors))
+            # the files of photos stored in a transaction that then rolls back are deleted
+            with files_removed_on_failure() as stored, transaction.atomic():
+                _store_photos(request.user, answers, uploads, photo_unit, stored)
                 if request.POST.get("intent") == "draft":
                     services.inspection_save_draft(actor=request.user, round_point=row, answers=answers,
                                                    note=request.POST.get("note", ""), latitude=latitude,
@@ -318,7 +330,12 @@ def inspect(request, pk: int):
                     latitude=latitude, longitude=longitude, submit_key=request.POST.get("submit_key", ""))
         except services.InspectionError as error:
             errors = [str(error)]
-            draft = {str(item_id): answer.as_draft() for item_id, answer in (locals().get("answers") or {}).items()}
+            gone = {photo.pk for photo in stored}  # rolled back with the transaction, files deleted
+            draft = {}
+            for item_id, answer in answers.items():
+                saved = answer.as_draft()
+                saved["photos"] = [pk for pk in saved["photos"] if pk not in gone]
+                draft[str(item_id)] = saved
         else:
             row.refresh_from_db()
             messages.success(request, f"测评已提交：{row.point.name} 得分 {row.score}" if created

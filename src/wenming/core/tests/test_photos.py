@@ -388,6 +388,23 @@ def test_failed_save_removes_its_files(media, personas, monkeypatch):
     assert stored_files(media) == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_photos_stored_in_a_transaction_that_rolls_back_leave_no_files(media, personas):
+    from django.db import transaction
+
+    from wenming.core.services_photos import files_removed_on_failure
+
+    with pytest.raises(RuntimeError), files_removed_on_failure() as stored, transaction.atomic():
+        stored.append(photo_create(actor=personas["handler_street_a1"], data=camera_jpeg()))
+        stored.append(photo_create(actor=personas["handler_street_a1"], data=alpha_png()))
+        assert len(stored_files(media)) == 4
+        raise RuntimeError("a later write failed")
+    assert stored_files(media) == [] and Photo.objects.count() == 0
+    with files_removed_on_failure() as stored, transaction.atomic():
+        stored.append(photo_create(actor=personas["handler_street_a1"], data=camera_jpeg()))
+    assert len(stored_files(media)) == 2 and Photo.objects.count() == 1
+
+
 def test_anonymous_actor_allowed(media, db):
     from django.contrib.auth.models import AnonymousUser
 

@@ -144,6 +144,48 @@ def test_phone_form_processes_each_photo_once(login, rounds, monkeypatch):
     assert len(calls) == 2
 
 
+@pytest.mark.django_db
+def test_phone_form_processes_photos_before_its_transaction(login, rounds, monkeypatch):
+    from wenming.core import photos
+
+    depth, submit = {}, services.inspection_submit
+
+    def processing(data, **kwargs):
+        depth.setdefault("processing", len(connection.atomic_blocks))
+        return photos.process_photo(data, **kwargs)
+
+    def submitting(**kwargs):
+        depth["submitting"] = len(connection.atomic_blocks)
+        return submit(**kwargs)
+
+    monkeypatch.setattr("wenming.inspections.views.process_photo", processing)
+    monkeypatch.setattr("wenming.inspections.views.services.inspection_submit", submitting)
+    row = rounds["square"]
+    items = {item.code: item for item in services.items_for(row)}
+    data = _form(items.values(), WHZ01={"v": "pass"}, ZGD01={"count": "2"})
+    data[f"photo_{items['ZGD01'].pk}"] = _upload("a.jpg")
+    assert login("inspector").post(f"/inspections/do/{row.pk}/", data).status_code == 302
+    # the view's transaction (BEGIN IMMEDIATE on SQLite) is opened after the image work
+    assert depth["processing"] < depth["submitting"]
+
+
+@pytest.mark.django_db
+def test_phone_form_refused_by_the_service_leaves_no_photo_or_file(login, rounds, settings, tmp_path):
+    from wenming.core.models import Photo
+
+    settings.MEDIA_ROOT = tmp_path
+    row = rounds["square"]
+    items = {item.code: item for item in services.items_for(row)}
+    before = Photo.objects.count()
+    # 不适用 without a note: refused by inspection_submit, after the photos were stored
+    data = _form(items.values(), WHZ01={"v": "na"}, ZGD01={"count": "2"})
+    data[f"photo_{items['ZGD01'].pk}"] = [_upload("a.jpg"), _upload("b.jpg")]
+    page = login("inspector").post(f"/inspections/do/{row.pk}/", data).content.decode()
+    assert "WHZ01 选择“不适用”须填写说明" in page and 'name="kept_photos"' not in page
+    assert Photo.objects.count() == before
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
 def _upload(name, data=None):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
