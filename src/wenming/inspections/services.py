@@ -584,15 +584,26 @@ def inspection_save_draft(*, actor, round_point: RoundPoint, answers: dict[int, 
     return inspection
 
 
+def _submit_key(actor, submit_key: str) -> str | None:
+    return f"{actor.pk}:{submit_key}"[:80] if submit_key else None
+
+
+def submitted_with(actor, submit_key: str) -> Inspection | None:
+    """The inspection ``actor`` already submitted with ``submit_key`` (the form's key, sent again
+    by a retried upload), or None — what :func:`inspection_submit` would return unchanged."""
+    key = _submit_key(actor, submit_key)
+    return Inspection.objects.filter(submit_key=key).select_related("round_point").first() if key else None
+
+
 def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answer], note: str = "",
                       latitude=None, longitude=None, submit_key: str) -> tuple[Inspection, bool]:
     """Score every applicable item and finish the point. The same ``submit_key`` again returns the
     first submission and changes nothing (a retried upload); returns (inspection, created)."""
     _require_inspector(actor, round_point)
-    key = f"{actor.pk}:{submit_key}"[:80] if submit_key else None
+    key = _submit_key(actor, submit_key)
     if not key:
         raise InspectionError("缺少提交标识，请刷新页面后重试")
-    existing = Inspection.objects.filter(submit_key=key).select_related("round_point").first()
+    existing = submitted_with(actor, submit_key)
     if existing is not None:
         return existing, False
     _check_open(round_point)
@@ -629,6 +640,10 @@ def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answ
         with transaction.atomic():
             locked = RoundPoint.objects.select_for_update().select_related("round", "point").get(pk=round_point.pk)
             if locked.status == RoundPoint.Status.DONE:
+                # a retried upload that waited for the lock while its first submission finished
+                existing = Inspection.objects.filter(submit_key=key, round_point=locked).first()
+                if existing is not None:
+                    return existing, False
                 raise InspectionError("该点位已提交测评结果")
             _check_open(locked)
             inspection, _ = Inspection.objects.get_or_create(round_point=locked, defaults={"inspector": actor})

@@ -293,6 +293,17 @@ def _store_photos(actor, answers: dict, uploads: list[tuple[int, ProcessedPhoto]
         answers[item_id].photos.append(photo)
 
 
+RESUBMITTED = "该测评此前已提交，未重复记录"
+
+
+class _AlreadySubmitted(Exception):
+    """Rolls back what a retried upload stored when its first submission finished meanwhile."""
+
+    def __init__(self, inspection):
+        super().__init__()
+        self.inspection = inspection
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspect(request, pk: int):
@@ -309,6 +320,12 @@ def inspect(request, pk: int):
     if request.method == "POST":
         photo_unit = row.round.owner if row.round.kind == RoundKind.UNANNOUNCED else row.unit
         latitude, longitude = _decimal(request.POST.get("latitude", "")), _decimal(request.POST.get("longitude", ""))
+        if request.POST.get("intent") != "draft":
+            # a retried upload whose first submission went through: nothing to process or store
+            earlier = services.submitted_with(request.user, request.POST.get("submit_key", ""))
+            if earlier is not None:
+                messages.success(request, RESUBMITTED)
+                return redirect("inspections:result", pk=earlier.round_point_id)
         # the photos are processed before the transaction: on SQLite it takes the database's write
         # lock, which is then held for the writes only, not for the image work
         answers, errors, uploads = _answers_from(request, items, draft)
@@ -328,6 +345,12 @@ def inspect(request, pk: int):
                 inspection, created = services.inspection_submit(
                     actor=request.user, round_point=row, answers=answers, note=request.POST.get("note", ""),
                     latitude=latitude, longitude=longitude, submit_key=request.POST.get("submit_key", ""))
+                if not created:
+                    # submitted meanwhile by the first upload of this form: keep none of these photos
+                    raise _AlreadySubmitted(inspection)
+        except _AlreadySubmitted as already:
+            messages.success(request, RESUBMITTED)
+            return redirect("inspections:result", pk=already.inspection.round_point_id)
         except services.InspectionError as error:
             errors = [str(error)]
             gone = {photo.pk for photo in stored}  # rolled back with the transaction, files deleted
@@ -338,8 +361,7 @@ def inspect(request, pk: int):
                 draft[str(item_id)] = saved
         else:
             row.refresh_from_db()
-            messages.success(request, f"测评已提交：{row.point.name} 得分 {row.score}" if created
-                             else "该测评此前已提交，未重复记录")
+            messages.success(request, f"测评已提交：{row.point.name} 得分 {row.score}")
             return redirect("inspections:result", pk=row.pk)
     groups: list[tuple] = []
     for item in items:

@@ -186,6 +186,75 @@ def test_phone_form_refused_by_the_service_leaves_no_photo_or_file(login, rounds
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
 
 
+@pytest.fixture
+def retry(login, rounds, settings, tmp_path, monkeypatch):
+    """A submission with a photo done through the form; then the same form posted again, as a
+    phone retries an upload it got no answer for — seen by the view as the point was when the
+    retry arrived, before the first submission committed."""
+    from wenming.core import photos
+    from wenming.inspections import views
+
+    settings.MEDIA_ROOT = tmp_path
+    row = rounds["square"]
+    items = {item.code: item for item in services.items_for(row)}
+    data = _form(items.values(), WHZ01={"v": "pass"}, ZGD01={"count": "2"})
+    client = login("inspector")
+    assert client.post(f"/inspections/do/{row.pk}/", dict(data, **{f"photo_{items['ZGD01'].pk}": _upload("a.jpg")})
+                       ).status_code == 302
+    processed, read_point = [], views._round_point_for
+
+    def counting(data, **kwargs):
+        processed.append(len(data))
+        return photos.process_photo(data, **kwargs)
+
+    def as_it_was(request, pk):
+        point = read_point(request, pk)
+        point.status = RoundPoint.Status.PENDING
+        return point
+
+    monkeypatch.setattr(views, "process_photo", counting)
+    monkeypatch.setattr(views, "_round_point_for", as_it_was)
+
+    def post():
+        return client.post(f"/inspections/do/{row.pk}/", dict(data, **{f"photo_{items['ZGD01'].pk}": _upload("a.jpg")}))
+
+    return {"post": post, "row": row, "processed": processed,
+            "files": lambda: sorted(path for path in tmp_path.rglob("*") if path.is_file())}
+
+
+@pytest.mark.django_db
+def test_retried_upload_goes_to_the_result_without_processing_or_storing_its_photos(retry):
+    from wenming.core.models import Photo
+
+    photos, files = Photo.objects.count(), retry["files"]()
+    response = retry["post"]()
+    assert response.status_code == 302 and response["Location"] == f"/inspections/result/{retry['row'].pk}/"
+    assert retry["processed"] == []
+    assert Photo.objects.count() == photos and retry["files"]() == files
+    assert ItemResult.objects.filter(inspection__round_point=retry["row"]).count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("misses", [1, 2], ids=["before the service's check", "before the lock"])
+def test_retried_upload_racing_its_first_submission_keeps_none_of_its_photos(retry, monkeypatch, misses):
+    """The first submission commits after the view's check (and, on PostgreSQL, after the
+    service's own check, while the retry waits for the round point's lock)."""
+    from wenming.core.models import Photo
+
+    looked_up, submitted_with = [], services.submitted_with
+
+    def late(actor, submit_key):
+        looked_up.append(submit_key)
+        return None if len(looked_up) <= misses else submitted_with(actor, submit_key)
+
+    monkeypatch.setattr(services, "submitted_with", late)
+    photos, files = Photo.objects.count(), retry["files"]()
+    response = retry["post"]()
+    assert response.status_code == 302 and response["Location"] == f"/inspections/result/{retry['row'].pk}/"
+    assert len(retry["processed"]) == 1      # it got as far as the image work …
+    assert Photo.objects.count() == photos and retry["files"]() == files     # … and stored nothing
+
+
 def _upload(name, data=None):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
