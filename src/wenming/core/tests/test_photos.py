@@ -123,6 +123,31 @@ def test_thumbnail_longest_side_is_320():
     assert (photo.width, photo.height) == (1600, 1000)
 
 
+def test_thumbnail_is_as_good_as_a_full_lanczos_resize():
+    """The thumbnail is reduced by a whole factor first (cheaper than a LANCZOS resize from the
+    full image) and loses next to nothing against that resize beyond what the JPEG encoding
+    loses anyway; both files are plain baseline JPEGs."""
+    import math
+
+    from PIL import ImageChops, ImageFilter, ImageStat
+
+    def psnr(a, b) -> float:
+        mse = sum(ImageStat.Stat(ImageChops.difference(a, b).point(lambda v: v * v)).mean) / 3
+        return 10 * math.log10(255 ** 2 / mse) if mse else 99.0
+
+    out = io.BytesIO()  # a textured, photo-like picture
+    Image.effect_noise((960, 720), 80).convert("RGB").filter(ImageFilter.GaussianBlur(1.5)).save(out, "JPEG", quality=95)
+    photo = process_photo(out.getvalue())
+    thumb = reopen(photo.thumb)
+    assert thumb.size == (320, 240)
+    fair = reopen(photo.image).resize((320, 240), Image.Resampling.LANCZOS)
+    encoded = io.BytesIO()
+    fair.save(encoded, "JPEG", quality=80)
+    assert psnr(fair, thumb) > psnr(fair, reopen(encoded.getvalue())) - 1
+    for data in (photo.image, photo.thumb):
+        assert not reopen(data).info.get("progressive")
+
+
 def test_large_photo_capped_at_2560():
     photo = process_photo(camera_jpeg(size=(5000, 2500), orientation=None))
     assert (photo.width, photo.height) == (2560, 1280)
