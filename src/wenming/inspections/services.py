@@ -596,9 +596,12 @@ def submitted_with(actor, submit_key: str) -> Inspection | None:
 
 
 def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answer], note: str = "",
-                      latitude=None, longitude=None, submit_key: str) -> tuple[Inspection, bool]:
+                      latitude=None, longitude=None, submit_key: str,
+                      items: list[CheckItem] | None = None) -> tuple[Inspection, bool]:
     """Score every applicable item and finish the point. The same ``submit_key`` again returns the
-    first submission and changes nothing (a retried upload); returns (inspection, created)."""
+    first submission and changes nothing (a retried upload); returns (inspection, created).
+    ``items`` are the point's items as :func:`items_for` gave them, when the caller has just read
+    them (the form does, to read the answers): they are not read again."""
     _require_inspector(actor, round_point)
     key = _submit_key(actor, submit_key)
     if not key:
@@ -607,7 +610,7 @@ def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answ
     if existing is not None:
         return existing, False
     _check_open(round_point)
-    items = items_for(round_point)
+    items = items_for(round_point) if items is None else items
     if not items and round_point.round.kind == RoundKind.RECHECK:
         raise InspectionError("该点位的问题已不再等待复查，没有需要测评的检查项")
     if not items:

@@ -259,12 +259,17 @@ def _answers_from(request, items, draft: dict) -> tuple[dict, list[str], list[tu
     [(item id, processed photo)])."""
     answers, errors, uploads = {}, [], []
     kept_ids = {int(v) for v in request.POST.getlist("kept_photos") if v.isdigit()}
+    # the photos of the point's saved draft the form sends back — a 督查组 member continuing a
+    # draft another member saved keeps that member's photos too; one query for all items, none
+    # when there are none
+    previous_ids = {str(item.pk): sorted(pid for pid in (draft.get(str(item.pk)) or {}).get("photos", [])
+                                         if pid in kept_ids) for item in items}
+    wanted = [pid for ids in previous_ids.values() for pid in ids]
+    kept = Photo.objects.in_bulk(wanted) if wanted else {}
     for item in items:
         key = str(item.pk)
         files = request.FILES.getlist(f"photo_{key}")
-        # the photos of the point's saved draft the form sends back — a 督查组 member continuing a
-        # draft another member saved keeps that member's photos too
-        previous = [pid for pid in (draft.get(key) or {}).get("photos", []) if pid in kept_ids]
+        previous = [kept[pid] for pid in previous_ids[key] if pid in kept]
         if len(files) + len(previous) > MAX_PHOTOS_PER_ITEM:
             errors.append(f"{item.code} 最多{MAX_PHOTOS_PER_ITEM}张照片")
             files = []
@@ -281,7 +286,7 @@ def _answers_from(request, items, draft: dict) -> tuple[dict, list[str], list[tu
             verdict=request.POST.get(f"v_{key}", ""),
             met=len(ticked) if given else None, conditions=ticked if given else None,
             rate=request.POST.get(f"rate_{key}", "").strip(), count=request.POST.get(f"count_{key}", "").strip(),
-            note=request.POST.get(f"note_{key}", "").strip(), photos=list(Photo.objects.filter(pk__in=previous)))
+            note=request.POST.get(f"note_{key}", "").strip(), photos=previous)
     return answers, errors, uploads
 
 
@@ -344,7 +349,8 @@ def inspect(request, pk: int):
                     return redirect("inspections:inspect", pk=row.pk)
                 inspection, created = services.inspection_submit(
                     actor=request.user, round_point=row, answers=answers, note=request.POST.get("note", ""),
-                    latitude=latitude, longitude=longitude, submit_key=request.POST.get("submit_key", ""))
+                    latitude=latitude, longitude=longitude, submit_key=request.POST.get("submit_key", ""),
+                    items=items)
                 if not created:
                     # submitted meanwhile by the first upload of this form: keep none of these photos
                     raise _AlreadySubmitted(inspection)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from wenming.cases.models import Problem
 from wenming.cases.tests.conftest import jpeg_bytes
 from wenming.inspections import services
-from wenming.inspections.models import InspectionRound, ItemResult, RoundPoint
+from wenming.inspections.models import Inspection, InspectionRound, ItemResult, RoundPoint
 from wenming.org.tests.test_access import ALL, expect
 
 from .conftest import make_point
@@ -184,6 +184,32 @@ def test_phone_form_refused_by_the_service_leaves_no_photo_or_file(login, rounds
     assert "WHZ01 选择“不适用”须填写说明" in page and 'name="kept_photos"' not in page
     assert Photo.objects.count() == before
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("with_draft_photos", [False, True], ids=["no kept photos", "kept photos"])
+def test_phone_form_reads_kept_photos_and_items_once(login, rounds, with_draft_photos):
+    row = rounds["square"]
+    items = {item.code: item for item in services.items_for(row)}
+    client = login("inspector")
+    data = _form(items.values(), WHZ01={"v": "pass"}, ZGD01={"count": "0"})
+    if with_draft_photos:
+        for code in ("WHZ01", "ZGD01"):
+            data[f"photo_{items[code].pk}"] = _upload(f"{code}.jpg")
+        assert client.post(f"/inspections/do/{row.pk}/", dict(data, intent="draft")).status_code == 302
+        for code in ("WHZ01", "ZGD01"):
+            data.pop(f"photo_{items[code].pk}")
+        data["kept_photos"] = [str(pk) for answer in Inspection.objects.get(round_point=row).draft.values()
+                               for pk in answer["photos"]]
+        assert len(data["kept_photos"]) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(f"/inspections/do/{row.pk}/", data).status_code == 302
+    statements = [query["sql"] for query in queries.captured_queries]
+    photos_read = [sql for sql in statements if sql.startswith('SELECT') and 'FROM "core_photo" WHERE' in sql]
+    assert len(photos_read) == (1 if with_draft_photos else 0)
+    assert sum(1 for sql in statements if 'FROM "standards_checkitem"' in sql) == 1
+    assert ItemResult.objects.filter(inspection__round_point=row, photos__isnull=False).count() == (
+        2 if with_draft_photos else 0)
 
 
 @pytest.fixture
