@@ -17,9 +17,16 @@ class Suggestion:
     reason: str
 
 
-def suggest(category: Category, area: Unit) -> Suggestion:
+def active_rules() -> list[RoutingRule]:
+    """The routing table's rules whose target unit is active — what :func:`suggest` reads."""
+    return list(RoutingRule.objects.select_related("category", "area", "target").filter(target__is_active=True))
+
+
+def suggest(category: Category, area: Unit, rules: list[RoutingRule] | None = None) -> Suggestion:
+    """``rules`` are :func:`active_rules`, when the caller routes several problems in a row and
+    has read them once; else they are read here."""
     best, best_score = None, None
-    for rule in RoutingRule.objects.select_related("category", "area", "target").filter(target__is_active=True):
+    for rule in active_rules() if rules is None else rules:
         if rule.category_id not in (None, category.pk, category.parent_id):
             continue
         if rule.area_id is not None and not area.path.startswith(rule.area.path):

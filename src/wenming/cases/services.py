@@ -278,7 +278,7 @@ def _act(actor, problem: Problem, action: str, effect, note: str = "") -> Proble
     scope = access.scope_for(actor)
     if t.reach not in reach or not (scope.roles & t.roles):
         access.refuse_forbidden(actor, f"cases.{action}", problem, problem.unit or problem.area)
-    with transaction.atomic():
+    with transaction.atomic(), sla.read_once():  # the deadline, then when to warn: one read of the calendar
         locked = Problem.objects.select_for_update(of=("self",)).select_related("unit", "area", "category").get(pk=problem.pk)
         pending = pending_request(locked)
         if locked.state not in t.sources:
@@ -572,7 +572,7 @@ def _event(problem: Problem, actor, role: str, action: str, from_state: str, to_
                          from_state=from_state, to_state=to_state, note=note or "", data=data or {})
     intake_sql.insert(event)
     if photos:
-        event.photos.set(photos)
+        event.photos.add(*photos)  # a new event has none: no need for set()'s read of those it has
     return event
 
 

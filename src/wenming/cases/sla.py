@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.utils import timezone
@@ -25,21 +28,58 @@ DEFAULT_LIMITS = {"urgent": (0, SlaUnit.DAYS), "normal": (3, SlaUnit.DAYS), "dif
 DEFAULT_WARN_HOURS = 4
 
 
+# what ``read_once`` keeps: the working calendar, the SLA rules by severity
+_tables: ContextVar[dict | None] = ContextVar("wenming_sla_tables", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block, the working calendar and the SLA rules are read from the database at
+    their first use only, then reused — for one action (its deadline, then when to warn), or
+    for the actions of one write (the problems one inspection raises). Nested blocks share the
+    outer one's. Not for blocks that change the calendar or the rules."""
+    if _tables.get() is not None:
+        yield
+        return
+    token = _tables.set({})
+    try:
+        yield
+    finally:
+        _tables.reset(token)
+
+
 def case_settings() -> CaseSettings:
     row = CaseSettings.objects.order_by("pk").first()
     return row if row is not None else CaseSettings.objects.create()
 
 
 def work_schedule() -> worktime.Schedule:
+    tables = _tables.get()
+    if tables is not None and "schedule" in tables:
+        return tables["schedule"]
     row = case_settings()
     overrides = dict(CalendarOverride.objects.values_list("day", "is_workday"))
-    return worktime.Schedule(periods=((row.morning_start, row.morning_end), (row.afternoon_start, row.afternoon_end)),
-                             overrides=overrides)
+    result = worktime.Schedule(periods=((row.morning_start, row.morning_end), (row.afternoon_start, row.afternoon_end)),
+                               overrides=overrides)
+    if tables is not None:
+        tables["schedule"] = result
+    return result
+
+
+def _rules(severity: str) -> dict:
+    tables = _tables.get()
+    key = ("rules", severity)
+    if tables is not None and key in tables:
+        return tables[key]
+    rules = {r.category_id: r for r in SlaRule.objects.filter(severity=severity)}
+    if tables is not None:
+        tables[key] = rules
+    return rules
 
 
 def rule_for(category: Category, severity: str) -> SlaRule | None:
     """The most specific rule: the category, then its parent, then any category."""
-    rules = {r.category_id: r for r in SlaRule.objects.filter(severity=severity)}
+    rules = _rules(severity)
     for key in (category.pk, category.parent_id, None):
         if key in rules:
             return rules[key]

@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from wenming.cases import services as case_services
 from wenming.cases.models import Category, Notification, Problem, Severity, Source, State
-from wenming.cases.routing import suggest
+from wenming.cases import sla
+from wenming.cases.routing import active_rules, suggest
 from wenming.core import access, audit
 from wenming.core.models import Photo
 from wenming.org.models import Membership, Role, Team, TeamKind, TeamMember, TeamPost, Unit
@@ -650,6 +651,7 @@ def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answ
                 raise InspectionError("该点位已提交测评结果")
             _check_open(locked)
             inspection, _ = Inspection.objects.get_or_create(round_point=locked, defaults={"inspector": actor})
+            inspection.round_point = locked  # the point as scored below, for the caller
             inspection.inspector = actor
             inspection.status, inspection.submitted_at, inspection.submit_key = (
                 Inspection.Status.SUBMITTED, timezone.now(), key)
@@ -711,23 +713,28 @@ def raise_problems(inspection: Inspection) -> int:
     rows = list(ItemResult.objects.select_for_update().filter(inspection=inspection, failed=True, problem__isnull=True)
                 .select_related("item").prefetch_related("photos").order_by("id"))
     source = Source.SELF_CHECK if round_.kind == RoundKind.SELF_CHECK else Source.INSPECTION
-    for row in rows:
-        item = row.item
-        category = _category_for(item)
-        unmet = "；".join(unmet_conditions(row))
-        description = f"{round_.get_kind_display()}“{round_.title}”在{point.name}发现：{item.content}\n" \
-                      f"测评结果：{row.label}" + (f"\n未满足的条件：{unmet}" if unmet else "") + \
-                      (f"\n说明：{row.note}" if row.note else "") + \
-                      (f"\n判定规则：{item.rule_text}" if item.rule_text else "")
-        intake = case_services.Intake(
-            title=f"{point.name}：{item.content}"[:100], category=category, area=point.area,
-            description=description[:4000], severity=Severity.NORMAL, source=source,
-            address=point.address or point.name, latitude=point.latitude, longitude=point.longitude)
-        problem, _ = case_services.problem_report(actor=inspection.inspector, intake=intake, photos=list(row.photos.all()),
-                                                  idempotency_key=f"item-result-{row.pk}")
-        row.problem = problem
-        row.save(update_fields=["problem"])
-        _route(problem, round_, point)
+    routing_rules = None  # the routing table, read at the first failed item for all of them
+    with sla.read_once():  # so are the working calendar and the SLA rules, for the deadlines
+        for row in rows:
+            item = row.item
+            category = _category_for(item)
+            unmet = "；".join(unmet_conditions(row))
+            description = f"{round_.get_kind_display()}“{round_.title}”在{point.name}发现：{item.content}\n" \
+                          f"测评结果：{row.label}" + (f"\n未满足的条件：{unmet}" if unmet else "") + \
+                          (f"\n说明：{row.note}" if row.note else "") + \
+                          (f"\n判定规则：{item.rule_text}" if item.rule_text else "")
+            intake = case_services.Intake(
+                title=f"{point.name}：{item.content}"[:100], category=category, area=point.area,
+                description=description[:4000], severity=Severity.NORMAL, source=source,
+                address=point.address or point.name, latitude=point.latitude, longitude=point.longitude)
+            problem, _ = case_services.problem_report(actor=inspection.inspector, intake=intake,
+                                                      photos=list(row.photos.all()),
+                                                      idempotency_key=f"item-result-{row.pk}")
+            row.problem = problem
+            row.save(update_fields=["problem"])
+            if routing_rules is None:
+                routing_rules = active_rules()
+            _route(problem, round_, point, routing_rules)
     return len(rows)
 
 
@@ -747,10 +754,10 @@ def unmet_conditions(result: ItemResult) -> list[str]:
     return [text for text, met in condition_marks(result) or [] if not met]
 
 
-def _route(problem: Problem, round_: InspectionRound, point: Point) -> None:
+def _route(problem: Problem, round_: InspectionRound, point: Point, routing_rules: list | None = None) -> None:
     """交办 by the organiser to the routing table's unit — the point's own unit when the table has
     no rule for it. Left 待受理 for the office when the organiser may not assign it there."""
-    suggestion = suggest(problem.category, point.area)
+    suggestion = suggest(problem.category, point.area, routing_rules)
     unit = point.unit if suggestion.reason.startswith("默认") else suggestion.unit
     organiser = round_.created_by
     if Role.OFFICE not in access.scope_for(organiser).roles or not access.scope_for(organiser).sees_unit(unit):

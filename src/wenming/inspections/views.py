@@ -366,8 +366,8 @@ def inspect(request, pk: int):
                 saved["photos"] = [pk for pk in saved["photos"] if pk not in gone]
                 draft[str(item_id)] = saved
         else:
-            row.refresh_from_db()
-            messages.success(request, f"测评已提交：{row.point.name} 得分 {row.score}")
+            done = inspection.round_point  # as inspection_submit scored it
+            messages.success(request, f"测评已提交：{done.point.name} 得分 {done.score}")
             return redirect("inspections:result", pk=row.pk)
     groups: list[tuple] = []
     for item in items:

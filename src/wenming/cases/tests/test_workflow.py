@@ -211,3 +211,41 @@ def test_a_long_title_is_shortened_in_the_inbox_only(personas, intake):
     [note] = inbox(personas["office_district_a"])
     assert len(note) == Notification._meta.get_field("title").max_length and note.endswith("甲…")
     assert note.startswith(f"新问题待受理：{problem.code} 甲")
+
+
+@pytest.mark.django_db
+def test_an_assignment_reads_the_calendar_and_sla_rules_once(personas, org, intake):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    with CaptureQueriesContext(connection) as queries:
+        problem = services.problem_assign(actor=personas["office_city"], problem=problem, unit=org["street_a1"])
+    statements = [query["sql"] for query in queries.captured_queries]
+    for table in ("cases_casesettings", "cases_calendaroverride", "cases_slarule"):
+        assert sum(1 for sql in statements if f'FROM "{table}"' in sql) == 1, table
+    assert problem.deadline == sla.deadline_for(problem.category, problem.severity, problem.assigned_at)
+    assert problem.next_due_at == sla.warn_at(problem)
+
+
+@pytest.mark.django_db
+def test_read_once_keeps_the_tables_for_its_block_only(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wenming.cases.models import CalendarOverride
+
+    def reads():
+        with CaptureQueriesContext(connection) as queries:
+            sla.work_schedule()
+        return len(queries.captured_queries)
+
+    assert reads() > 0 and reads() > 0          # outside a block: every time
+    with sla.read_once():
+        first = sla.work_schedule()
+        assert reads() == 0
+        with sla.read_once():                   # nested: the outer block's
+            assert sla.work_schedule() is first
+    day = timezone.localdate() + timedelta(days=3)
+    CalendarOverride.objects.create(day=day, is_workday=False)
+    assert sla.work_schedule().overrides.get(day) is False     # after the block: read afresh

@@ -98,6 +98,34 @@ def test_failed_item_raises_exactly_one_routed_problem_even_when_retried(persona
 
 
 @pytest.mark.django_db
+def test_problems_of_one_submission_read_the_calendar_sla_and_routing_tables_once(personas, org, points, make_round):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wenming.cases import sla
+    from wenming.cases.models import Category, RoutingRule
+
+    round_ = opened(make_round(), personas)
+    RoutingRule.objects.create(category=Category.objects.get(code="0701"), target=org["community_a1"])
+    failing = dict(STATION_ANSWERS, WHZ05={"verdict": "fail", "note": "会议室发现烟头"},
+                   WHZ01={"verdict": "fail", "note": "宣传栏破损"})
+    with CaptureQueriesContext(connection) as queries:
+        submit(round_, points["station"], personas, failing)
+    statements = [query["sql"] for query in queries.captured_queries]
+    for table in ("cases_calendaroverride", "cases_slarule", "cases_routingrule"):
+        assert sum(1 for sql in statements if f'FROM "{table}"' in sql) == 1, table
+    problems = {p.category.code: p for p in Problem.objects.select_related("category")}
+    assert len(problems) == 2 and all(p.state == State.ASSIGNED for p in problems.values())
+    assert problems["0701"].unit_id == org["community_a1"].pk     # the routing rule
+    other = next(p for code, p in problems.items() if code != "0701")
+    assert other.unit_id == org["street_a1"].pk                   # no rule: the point's unit
+    for problem in problems.values():     # the deadlines as computed afresh, table by table
+        assert problem.deadline == sla.deadline_for(problem.category, problem.severity, problem.assigned_at)
+        warning = sla.warn_at(problem)
+        assert problem.next_due_at == (warning if warning and warning > problem.assigned_at else problem.deadline)
+
+
+@pytest.mark.django_db
 def test_bad_answers_are_refused_and_nothing_is_written(personas, points, make_round):
     round_ = opened(make_round(), personas)
     with pytest.raises(InspectionError) as error:
