@@ -34,10 +34,10 @@ def test_office_finds_a_point_on_the_chart_and_prints_its_qr_code(point_types, l
     # the chart draws the four points that have coordinates (甲二广场 has none)
     expect(page.locator("#points-chart canvas").first).to_be_visible()
     expect(page.locator("#points-chart-note")).to_have_text("图中共 4 个点位。")
-    expect(page.get_by_text("共 5 个点位")).to_be_visible()
+    expect(page.get_by_text("共 5 个点位", exact=True)).to_be_visible()
     # a type chip narrows list and chart
     page.locator(".type-counts").get_by_role("link", name="农贸市场/集贸市场 1").click()
-    expect(page.get_by_text("共 1 个点位")).to_be_visible()
+    expect(page.get_by_text("共 1 个点位", exact=True)).to_be_visible()
     expect(page.locator("#points-chart-note")).to_have_text("图中共 1 个点位。")
     page.get_by_role("link", name="乙一农贸市场").click()
     expect(page.get_by_role("heading", name="乙一农贸市场")).to_be_visible()
