@@ -9,8 +9,15 @@ from wenming.places.tests.test_browser import desk, point_types  # noqa: F401  (
 from wenming.standards.models import IndexSystem, SystemStatus
 
 
+@pytest.fixture
+def categories(transactional_db):
+    from wenming.cases import defaults
+
+    defaults.load()  # the template's items name problem categories; the flushed database lost them
+
+
 @pytest.mark.browser
-def test_office_loads_the_builtin_system_and_puts_it_in_use(point_types, live_server, personas, browser):  # noqa: F811
+def test_office_loads_the_builtin_system_and_puts_it_in_use(point_types, categories, live_server, personas, browser):  # noqa: F811
     page = desk(browser, live_server, "office_city")
     page.get_by_role("link", name="测评体系", exact=True).click()
     page.get_by_role("button", name="载入内置模板").click()
