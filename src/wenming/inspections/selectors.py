@@ -216,7 +216,7 @@ def open_assignments_at(user, point) -> QuerySet[RoundPoint]:
 def point_history(user, point) -> list[RoundPoint]:
     """Done round points of this point whose results the user may see, newest first."""
     rows = list(RoundPoint.objects.filter(point=point, status=RoundPoint.Status.DONE)
-                .select_related("round", "inspector").order_by("-done_at", "-id")[:50])
+                .select_related("round", "inspector", "inspection__inspector").order_by("-done_at", "-id")[:50])
     user_id = access.scope_for(user).user_id
     teams = set(_member_teams(user_id).values_list("team_id", flat=True)) if user_id and any(
         row.team_id for row in rows) else set()

@@ -178,6 +178,10 @@ def test_any_member_inspects_a_group_point_and_is_recorded(personas, org, points
     event = AuditEvent.objects.filter(action="inspections.submit").get()
     assert event.actor_username == "inspector_g2"
     assert Problem.objects.get().reporter_id == people["member"].pk          # reported by whoever found it
+    # the point's history names the member who inspected, not the 组长 the point was assigned to
+    history = _client(personas["office_city"]).get(f"/points/{points['station'].code}/").content.decode()
+    assert f'<td class="hide-phone">{people["member"].display_name}</td>' in history
+    assert f'<td class="hide-phone">{people["lead"].display_name}</td>' not in history
     # outsiders to the group may not: the city's other inspector (he sees the round) 403, the citizen member
     # (may not inspect) and another district's inspector 404
     square = RoundPoint.objects.get(round=round_, point=points["square"])
