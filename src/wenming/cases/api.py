@@ -22,7 +22,7 @@ from wenming.org.models import Unit
 
 from . import config, intake_sql, selectors, services
 from .models import Severity, Source, State
-from .views import _photos_from
+from .views import processed_photos, store_photos
 from .workflow import BY_ACTION
 
 
@@ -142,9 +142,10 @@ def problems(request):
         return _error(400, "提交的内容有误", errors)
     key = request.headers.get("Idempotency-Key") or body.get("idempotency_key") or None
     try:
+        processed = processed_photos(request, "photos")
         # with photos, one transaction for them and the problem; without, the service's own
-        with transaction.atomic() if request.FILES else nullcontext():
-            photos = _photos_from(request, "photos", intake.area) if request.FILES else []
+        with transaction.atomic() if processed else nullcontext():
+            photos = store_photos(request, processed, intake.area)
             problem, created = services.problem_report(actor=request.user, intake=intake, photos=photos,
                                                        idempotency_key=key)
     except (ServiceError, PhotoError) as error:
@@ -184,8 +185,9 @@ def problem_action(request, code: str, action: str):
                 raise ServiceError("期限格式应为 ISO 8601，如 2026-12-01T17:30:00+08:00", field="deadline")
             if timezone.is_naive(deadline):
                 deadline = timezone.make_aware(deadline)
+        processed = processed_photos(request, "photos")
         with transaction.atomic():
-            photos = _photos_from(request, "photos", found.unit or found.area) if request.FILES else []
+            photos = store_photos(request, processed, found.unit or found.area)
             result = services.perform(actor=request.user, problem=found, action=action,
                                       note=str(body.get("note", "")), reason=str(body.get("reason", "")),
                                       unit=unit, deadline=deadline, keep=keep, photos=photos)

@@ -27,17 +27,18 @@ from .workflow import BY_ACTION, accepts
 MAX_PHOTOS = 9
 
 
-def _photos_from(request, field: str, unit) -> list:
-    """Validate every uploaded photo first, then store them (in the caller's transaction)."""
+def processed_photos(request, field: str) -> list:
+    """Validate and process every uploaded photo (ServiceError / PhotoError, Chinese messages) —
+    the image work done once and before the transaction, so no lock is held during it."""
     files = request.FILES.getlist(field)
     if len(files) > MAX_PHOTOS:
         raise ServiceError(f"一次最多上传{MAX_PHOTOS}张照片")
-    datas = []
-    for upload in files:
-        data = read_upload(upload)
-        process_photo(data, filename=upload.name)  # raises PhotoError with a Chinese message
-        datas.append((data, upload.name))
-    return [photo_create(actor=request.user, data=data, filename=name, unit=unit) for data, name in datas]
+    return [process_photo(read_upload(upload), filename=upload.name) for upload in files]
+
+
+def store_photos(request, processed: list, unit) -> list:
+    """Store processed photos (in the caller's transaction)."""
+    return [photo_create(actor=request.user, processed=photo, unit=unit) for photo in processed]
 
 
 # --- intake -------------------------------------------------------------------------------------
@@ -60,8 +61,9 @@ def report(request):
             severity=data["severity"], source=data["source"], address=data["address"],
             latitude=data["latitude"], longitude=data["longitude"])
         try:
+            processed = processed_photos(request, "photos")
             with transaction.atomic():
-                photos = _photos_from(request, "photos", data["area"])
+                photos = store_photos(request, processed, data["area"])
                 problem, _ = services.problem_report(actor=request.user, intake=intake, photos=photos,
                                                      idempotency_key=request.POST.get("idempotency_key") or None)
         except PhotoError as error:
@@ -134,6 +136,7 @@ def act(request, code: str, action: str):
         return redirect("cases:detail", code=code)
     data = form.cleaned_data
     try:
+        processed = processed_photos(request, "photos")
         with transaction.atomic():
             unit = None
             if data["unit"]:
@@ -153,7 +156,7 @@ def act(request, code: str, action: str):
             deadline = data["deadline"]
             if deadline is not None and timezone.is_naive(deadline):
                 deadline = timezone.make_aware(deadline)
-            photos = _photos_from(request, "photos", problem.unit or problem.area) if request.FILES else []
+            photos = store_photos(request, processed, problem.unit or problem.area)
             result = services.perform(actor=request.user, problem=problem, action=action, note=data["note"],
                                       reason=data["reason"], unit=unit, deadline=deadline, keep=keep,
                                       verifier=verifier, photos=photos)

@@ -303,10 +303,10 @@ def point_regenerate_qr(*, actor, point: Point) -> Point:
 def point_set_photo(*, actor, point: Point, data: bytes, filename: str = "") -> Point:
     """Store a photo of the point (validated by content; PhotoError otherwise) and show it."""
     require_manage(actor, point)
-    process_photo(data, filename=filename)  # refuse a bad file before any write
+    processed = process_photo(data, filename=filename)  # refuse a bad file before any write or lock
     with transaction.atomic():
         locked = Point.objects.select_for_update().select_related("unit", "area").get(pk=point.pk)
-        photo = photo_create(actor=actor, data=data, filename=filename, unit=locked.unit)
+        photo = photo_create(actor=actor, processed=processed, unit=locked.unit)
         previous = locked.photo_id
         locked.photo = photo
         locked.save(update_fields=["photo", "updated_at"])
