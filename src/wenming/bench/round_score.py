@@ -20,13 +20,16 @@ demo's 20,000 points and a year of weekly rounds with their 300,000 inspections 
 the latest published round are measured again:
 
 * ``city_office`` — the city office's round page (5,000-odd points sampled, ranked by district);
-* ``city_unit`` — a street handler's score page of that round (its own points and units).
+* ``city_unit`` — a street handler's score page of that round (its own points and units);
+* ``city_list_office``, ``city_list_unit`` — the round list ``/inspections/`` of the city office
+  and of the street handler, which decides round by round who may see it, over the year of rounds.
 
 The organisation is the city's (1,500 communities; ``--org small`` for the demo's).
 
     RESULT round-score scoring_ms_small=… scoring_ms_large=… office_q_small=… office_q_large=…
                        office_ms_… unit_… ratio_scoring=… ratio_office=… ratio_unit=…
                        city_office_q=… city_office_ms=… city_unit_q=… city_unit_ms=… city_inspections=…
+                       city_list_office_q=… city_list_office_ms=… city_list_unit_q=… city_list_unit_ms=…
                        city_results=… city_sample=… ratio_city_office=… small=… large=…
 """
 
@@ -210,12 +213,19 @@ def _city(org, seed: int, count: int, repeat: int, out) -> dict[str, object]:
     handler = org.personas["handler_street_a1"].user
     office_page = measure_page(office, f"/inspections/{latest.pk}/", repeat)
     unit_page = measure_page(handler, f"/inspections/{latest.pk}/", repeat)
+    office_list = measure_page(office, "/inspections/", repeat)
+    unit_list = measure_page(handler, "/inspections/", repeat)
     sample = RoundPoint.objects.filter(round=latest).count()
     out(f"  最近一轮 {sample:,} 个点位  创建办轮次页 {office_page.queries} 次查询 中位 {office_page.median_ms:7.1f} ms  "
         f"街道经办人得分页 {unit_page.queries} 次查询 中位 {unit_page.median_ms:7.1f} ms  "
         f"(HTTP {office_page.status}/{unit_page.status})")
+    out(f"  轮次列表（{result.rounds} 个轮次）  创建办 {office_list.queries} 次查询 中位 {office_list.median_ms:7.1f} ms  "
+        f"街道经办人 {unit_list.queries} 次查询 中位 {unit_list.median_ms:7.1f} ms  "
+        f"(HTTP {office_list.status}/{unit_list.status})")
     return {"city_office_q": office_page.queries, "city_office_ms": office_page.median_ms,
             "city_unit_q": unit_page.queries, "city_unit_ms": unit_page.median_ms,
+            "city_list_office_q": office_list.queries, "city_list_office_ms": office_list.median_ms,
+            "city_list_unit_q": unit_list.queries, "city_list_unit_ms": unit_list.median_ms,
             "city_inspections": result.inspections, "city_results": results, "city_sample": sample}
 
 

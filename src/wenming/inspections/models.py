@@ -107,7 +107,9 @@ class RoundPoint(models.Model):
         verbose_name_plural = "抽样点位"
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["round", "point"], name="inspections_round_point")]
-        indexes = [models.Index(fields=["inspector", "status"]), models.Index(fields=["round", "unit"])]
+        indexes = [models.Index(fields=["inspector", "status"]), models.Index(fields=["round", "unit"]),
+                   # who may see a round: "has the round a point of this inspector / of his 督查组"
+                   models.Index(fields=["round", "inspector"]), models.Index(fields=["round", "team"])]
 
 
 class Inspection(TimeStampedModel):

@@ -19,5 +19,6 @@ def test_round_score_workload_at_a_tiny_size(settings, tmp_path):
     assert values["unit_q_small"] == values["unit_q_large"]
     assert int(values["city_office_q"]) > 0  # (may differ by one: the city round has groups)
     assert int(values["city_unit_q"]) > 0 and int(values["city_results"]) > 150
+    assert int(values["city_list_office_q"]) > 0 and int(values["city_list_unit_q"]) > 0
     assert Inspection.objects.filter(submit_key__startswith="demo-city-").count() == 150
     assert InspectionRound.objects.filter(status="published").exists()

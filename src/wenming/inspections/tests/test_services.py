@@ -229,6 +229,19 @@ def test_sample_is_stratified_and_reproducible_from_its_seed(personas, org, syst
 
 
 @pytest.mark.django_db
+def test_the_rounds_a_user_sees_are_found_without_joining_every_sample(personas, org, points, make_round):
+    """Who sees a round is decided on the round's row with index probes into its sample: the
+    round list must not join (or read) every round's points, which grow by thousands a week."""
+    round_ = opened(make_round(scope=[org["district_a"]], title="11月周测评"), personas)
+    for name in ("office_city", "inspector", "handler_street_a1", "office_district_a"):
+        sql = str(selectors.rounds(personas[name]).query)
+        assert "JOIN \"inspections_roundpoint\"" not in sql, name
+        assert selectors.rounds(personas[name]).get() == round_, name
+    assert not selectors.rounds(personas["handler_street_a2"]).exists()   # no point of his in it
+    assert not selectors.rounds(personas["citizen"]).exists()
+
+
+@pytest.mark.django_db
 def test_unannounced_results_stay_hidden_until_published(personas, org, points, make_round):
     round_ = opened(make_round(kind="unannounced", scope=[org["district_a"]], title="11月暗访"), personas)
     failing = dict(STATION_ANSWERS, WHZ05={"verdict": "fail", "note": "烟头"})
