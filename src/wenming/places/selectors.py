@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, FloatField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from wenming.core import access
 from wenming.org.models import Role, Unit
@@ -128,13 +129,15 @@ def scatter(user, filters: PointFilters) -> dict:
     """The filtered points that have coordinates, as compact rows for the chart:
     ``[code, longitude, latitude, latest score or None, name]``; at most SCATTER_LIMIT of them."""
     qs = filtered(user, filters).filter(latitude__isnull=False, longitude__isnull=False).order_by("code")
-    rows = list(qs.values_list("code", "longitude", "latitude", "latest_score", "name")[:SCATTER_LIMIT + 1])
+    # read as floats by the database: converting 20,000 × 3 decimals in Python took most of the time
+    qs = qs.annotate(chart_lng=Cast("longitude", FloatField()), chart_lat=Cast("latitude", FloatField()),
+                     chart_score=Cast("latest_score", FloatField()))
+    rows = list(qs.values_list("code", "chart_lng", "chart_lat", "chart_score", "name")[:SCATTER_LIMIT + 1])
     truncated = len(rows) > SCATTER_LIMIT
     rows = rows[:SCATTER_LIMIT]
     return {
         "fields": ["code", "lng", "lat", "score", "name"],
-        "points": [[code, float(lng), float(lat), None if score is None else float(score), name]
-                   for code, lng, lat, score, name in rows],
+        "points": [list(row) for row in rows],
         "truncated": truncated,
         "limit": SCATTER_LIMIT,
     }
