@@ -86,7 +86,9 @@ class RoundPoint(models.Model):
         DRAFT = "draft", "测评中"
         DONE = "done", "已完成"
 
-    round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="round_points")
+    # no index of its own: every index below starts with the round, and PostgreSQL would take a
+    # bare (round) index for "has the round a point of these 督查组" and read the whole sample
+    round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="round_points", db_index=False)
     point = models.ForeignKey("places.Point", verbose_name="点位", on_delete=models.PROTECT, related_name="round_points")
     # copied from the point when sampled: results stay with the unit that answered for it then
     unit = models.ForeignKey("org.Unit", verbose_name="责任单位", on_delete=models.PROTECT, related_name="+")
@@ -109,7 +111,9 @@ class RoundPoint(models.Model):
         constraints = [models.UniqueConstraint(fields=["round", "point"], name="inspections_round_point")]
         indexes = [models.Index(fields=["inspector", "status"]), models.Index(fields=["round", "unit"]),
                    # who may see a round: "has the round a point of this inspector / of his 督查组"
-                   models.Index(fields=["round", "inspector"]), models.Index(fields=["round", "team"])]
+                   models.Index(fields=["round", "inspector"]), models.Index(fields=["round", "team"]),
+                   # a round's sample in the page's order (PostgreSQL otherwise walks unit_path over all rounds)
+                   models.Index(fields=["round", "unit_path"])]
 
 
 class Inspection(TimeStampedModel):

@@ -136,7 +136,9 @@ def round_filter(user) -> Q:
     parts.append(Q(Exists(mine)))
     rounds_ok = _may_inspect_rounds(user)
     if rounds_ok is not None:
-        groups = RoundPoint.objects.filter(round_id=OuterRef("pk"), team_id__in=_member_teams(scope.user_id))
+        # (team = ANY(ARRAY(…)) on PostgreSQL, so that the (round, team) index is used, not a scan of the sample)
+        groups = RoundPoint.objects.filter(access.InSubquery("team_id", _member_teams(scope.user_id)),
+                                           round_id=OuterRef("pk"))
         parts.append(rounds_ok & Q(Exists(groups)))
     # the inspected side: rounds holding points in the user's scope — open ones, 暗访 only once published
     from wenming.places.selectors import point_filter
