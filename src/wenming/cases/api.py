@@ -9,7 +9,6 @@ from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -22,7 +21,7 @@ from wenming.org.models import Unit
 
 from . import config, intake_sql, selectors, services
 from .models import Severity, Source, State
-from .views import processed_photos, store_photos
+from .views import photo_transaction, processed_photos, store_photos
 from .workflow import BY_ACTION
 
 
@@ -144,8 +143,8 @@ def problems(request):
     try:
         processed = processed_photos(request, "photos")
         # with photos, one transaction for them and the problem; without, the service's own
-        with transaction.atomic() if processed else nullcontext():
-            photos = store_photos(request, processed, intake.area)
+        with photo_transaction() if processed else nullcontext([]) as stored:
+            photos = store_photos(request, processed, intake.area, stored)
             problem, created = services.problem_report(actor=request.user, intake=intake, photos=photos,
                                                        idempotency_key=key)
     except (ServiceError, PhotoError) as error:
@@ -186,8 +185,8 @@ def problem_action(request, code: str, action: str):
             if timezone.is_naive(deadline):
                 deadline = timezone.make_aware(deadline)
         processed = processed_photos(request, "photos")
-        with transaction.atomic():
-            photos = store_photos(request, processed, found.unit or found.area)
+        with photo_transaction() as stored:
+            photos = store_photos(request, processed, found.unit or found.area, stored)
             result = services.perform(actor=request.user, problem=found, action=action,
                                       note=str(body.get("note", "")), reason=str(body.get("reason", "")),
                                       unit=unit, deadline=deadline, keep=keep, photos=photos)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wenming.core import access
 from wenming.core.errors import ServiceError
 from wenming.core.photos import PhotoError, process_photo, read_upload
-from wenming.core.services_photos import photo_create
+from wenming.core.services_photos import files_removed_on_failure, photo_create
 from wenming.org.models import Unit, User
 
 from . import routing, selectors, services, sla
@@ -36,9 +37,19 @@ def processed_photos(request, field: str) -> list:
     return [process_photo(read_upload(upload), filename=upload.name) for upload in files]
 
 
-def store_photos(request, processed: list, unit) -> list:
-    """Store processed photos (in the caller's transaction)."""
-    return [photo_create(actor=request.user, processed=photo, unit=unit) for photo in processed]
+@contextmanager
+def photo_transaction():
+    """One transaction for the photos and the rows that use them; yields the list that
+    :func:`store_photos` fills, whose files are deleted if the transaction fails."""
+    with files_removed_on_failure() as stored, transaction.atomic():
+        yield stored
+
+
+def store_photos(request, processed: list, unit, stored: list) -> list:
+    """Store processed photos inside :func:`photo_transaction` (``stored`` is what it yielded)."""
+    photos = [photo_create(actor=request.user, processed=photo, unit=unit) for photo in processed]
+    stored.extend(photos)
+    return photos
 
 
 # --- intake -------------------------------------------------------------------------------------
@@ -62,8 +73,8 @@ def report(request):
             latitude=data["latitude"], longitude=data["longitude"])
         try:
             processed = processed_photos(request, "photos")
-            with transaction.atomic():
-                photos = store_photos(request, processed, data["area"])
+            with photo_transaction() as stored:
+                photos = store_photos(request, processed, data["area"], stored)
                 problem, _ = services.problem_report(actor=request.user, intake=intake, photos=photos,
                                                      idempotency_key=request.POST.get("idempotency_key") or None)
         except PhotoError as error:
@@ -137,7 +148,7 @@ def act(request, code: str, action: str):
     data = form.cleaned_data
     try:
         processed = processed_photos(request, "photos")
-        with transaction.atomic():
+        with photo_transaction() as stored:
             unit = None
             if data["unit"]:
                 unit = Unit.objects.filter(code=data["unit"].strip(), is_active=True).first()
@@ -156,7 +167,7 @@ def act(request, code: str, action: str):
             deadline = data["deadline"]
             if deadline is not None and timezone.is_naive(deadline):
                 deadline = timezone.make_aware(deadline)
-            photos = store_photos(request, processed, problem.unit or problem.area)
+            photos = store_photos(request, processed, problem.unit or problem.area, stored)
             result = services.perform(actor=request.user, problem=problem, action=action, note=data["note"],
                                       reason=data["reason"], unit=unit, deadline=deadline, keep=keep,
                                       verifier=verifier, photos=photos)

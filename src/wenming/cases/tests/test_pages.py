@@ -215,3 +215,38 @@ def test_report_form_shows_open_problems_at_the_same_place(login, problem, org, 
     other = office.get(url, {"category": category.pk, "area": org["street_a1"].code, "address": "别处"})
     assert problem.code not in other.content.decode()
     assert Client().get(url).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_refused_action_leaves_no_photo_behind(login, problem, settings):
+    """Photos are stored in the action's transaction: when the action is refused, their rows are
+    rolled back and their files deleted — through the page and through the API, whether the
+    refusal is a business rule (not signed yet) or a permission (a handler verifying)."""
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wenming.core.models import Photo
+
+    def files():
+        root = Path(settings.MEDIA_ROOT)
+        return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+    def photo():
+        return SimpleUploadedFile("after.jpg", jpeg_bytes(), content_type="image/jpeg")
+
+    handler = login("handler_street_a1")
+    page = handler.post(reverse("cases:act", args=[problem.code, "submit"]), {"note": "好了", "photos": photo()},
+                        follow=True)
+    assert "不能整改完成" in page.content.decode()                     # not signed for yet
+    api = handler.post(reverse("api:api_action", args=[problem.code, "submit"]), {"note": "好了", "photos": photo()})
+    assert api.status_code in (400, 409)
+    handler.post(reverse("cases:act", args=[problem.code, "sign"]))
+    refused = handler.post(reverse("api:api_action", args=[problem.code, "verify_pass"]), {"photos": photo()})
+    assert refused.status_code == 403
+    problem.refresh_from_db()
+    assert problem.state == State.RECTIFYING
+    assert Photo.objects.count() == 0 and files() == []
+    # the same upload on an action that is allowed is kept
+    handler.post(reverse("cases:act", args=[problem.code, "submit"]), {"note": "已清理", "photos": photo()})
+    assert Photo.objects.count() == 1 and len(files()) == 2      # the image and its thumbnail
