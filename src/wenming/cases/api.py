@@ -5,7 +5,6 @@ transitions table as the pages."""
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
@@ -21,7 +20,7 @@ from wenming.org.models import Unit
 
 from . import config, intake_sql, selectors, services
 from .models import Severity, Source, State
-from .views import photo_transaction, processed_photos, store_photos
+from .views import photo_transaction, processed_photos, report_with_photos, store_photos
 from .workflow import BY_ACTION
 
 
@@ -142,11 +141,10 @@ def problems(request):
     key = request.headers.get("Idempotency-Key") or body.get("idempotency_key") or None
     try:
         processed = processed_photos(request, "photos")
-        # with photos, one transaction for them and the problem; without, the service's own
-        with photo_transaction() if processed else nullcontext([]) as stored:
-            photos = store_photos(request, processed, intake.area, stored)
-            problem, created = services.problem_report(actor=request.user, intake=intake, photos=photos,
-                                                       idempotency_key=key)
+        if processed:  # one transaction for the photos and the problem
+            problem, created = report_with_photos(request, intake, processed, key)
+        else:
+            problem, created = services.problem_report(actor=request.user, intake=intake, idempotency_key=key)
     except (ServiceError, PhotoError) as error:
         return _error(400, error.message, {error.field or "photos": error.message})
     return JsonResponse(serialize(problem), status=201 if created else 200, json_dumps_params={"ensure_ascii": False})

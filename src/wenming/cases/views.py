@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wenming.core import access
 from wenming.core.errors import ServiceError
 from wenming.core.photos import PhotoError, process_photo, read_upload
-from wenming.core.services_photos import files_removed_on_failure, photo_create
+from wenming.core.services_photos import delete_files, files_removed_on_failure, photo_create
 from wenming.org.models import Unit, User
 
 from . import routing, selectors, services, sla
@@ -43,6 +43,21 @@ def photo_transaction():
     :func:`store_photos` fills, whose files are deleted if the transaction fails."""
     with files_removed_on_failure() as stored, transaction.atomic():
         yield stored
+
+
+def report_with_photos(request, intake, processed: list, key: str | None):
+    """``services.problem_report`` with the photos stored in its transaction. A repeated
+    idempotency key (a retried upload) answers with the first problem and keeps none of the
+    photos sent again: their rows are rolled back and their files deleted."""
+    with photo_transaction() as stored:
+        photos = store_photos(request, processed, intake.area, stored)
+        problem, created = services.problem_report(actor=request.user, intake=intake, photos=photos,
+                                                   idempotency_key=key)
+        if not created:
+            transaction.set_rollback(True)
+    if not created:
+        delete_files(stored)
+    return problem, created
 
 
 def store_photos(request, processed: list, unit, stored: list) -> list:
@@ -73,10 +88,7 @@ def report(request):
             latitude=data["latitude"], longitude=data["longitude"])
         try:
             processed = processed_photos(request, "photos")
-            with photo_transaction() as stored:
-                photos = store_photos(request, processed, data["area"], stored)
-                problem, _ = services.problem_report(actor=request.user, intake=intake, photos=photos,
-                                                     idempotency_key=request.POST.get("idempotency_key") or None)
+            problem, _ = report_with_photos(request, intake, processed, request.POST.get("idempotency_key") or None)
         except PhotoError as error:
             form.add_error(None, f"照片：{error}")
         except ServiceError as error:

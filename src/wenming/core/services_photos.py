@@ -62,11 +62,16 @@ def files_removed_on_failure() -> Iterator[list[Photo]]:
     try:
         yield photos
     except BaseException:
-        for photo in photos:
-            for field_file in (photo.image, photo.thumbnail):
-                if field_file.name:
-                    field_file.storage.delete(field_file.name)
+        delete_files(photos)
         raise
+
+
+def delete_files(photos: Iterable[Photo]) -> None:
+    """Delete the stored files of photos whose rows were rolled back (or are about to be)."""
+    for photo in photos:
+        for field_file in (photo.image, photo.thumbnail):
+            if field_file.name:
+                field_file.storage.delete(field_file.name)
 
 
 def photos_publish(*, photos: Iterable[Photo]) -> None:

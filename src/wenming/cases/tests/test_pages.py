@@ -250,3 +250,34 @@ def test_a_refused_action_leaves_no_photo_behind(login, problem, settings):
     # the same upload on an action that is allowed is kept
     handler.post(reverse("cases:act", args=[problem.code, "submit"]), {"note": "已清理", "photos": photo()})
     assert Photo.objects.count() == 1 and len(files()) == 2      # the image and its thumbnail
+
+
+@pytest.mark.django_db
+def test_a_retried_report_with_photos_keeps_one_problem_and_one_set_of_photos(login, org, category, settings):
+    """A phone retrying an upload (same idempotency key) gets the first problem back; the photos
+    sent again are neither kept as rows nor left as files."""
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wenming.core.models import Photo
+
+    def files():
+        return sorted(path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file())
+
+    client = login("grid_worker")
+    form = {"title": "楼道堆放杂物", "category": category.pk, "severity": "normal", "area": org["grid_a1"].code,
+            "address": "甲一社区3栋", "idempotency_key": "form-7"}
+    for _ in range(2):
+        photo = SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg")
+        assert client.post(reverse("cases:report"), {**form, "photos": photo}).status_code == 302
+    api = {"title": "公益广告破损", "category": "0601", "area": org["grid_a1"].code, "address": "甲一社区东门"}
+    answers = []
+    for _ in range(2):
+        photo = SimpleUploadedFile("b.jpg", jpeg_bytes((10, 90, 200)), content_type="image/jpeg")
+        answers.append(client.post(reverse("api:api_problems"), {**api, "photos": photo}, HTTP_IDEMPOTENCY_KEY="api-7"))
+    assert [answer.status_code for answer in answers] == [201, 200]
+    assert answers[0].json()["code"] == answers[1].json()["code"]
+    assert Problem.objects.count() == 2
+    assert Photo.objects.count() == 2 and len(files()) == 4          # one photo each, with its thumbnail
+    assert all(problem.photos.count() == 1 for problem in Problem.objects.all())
