@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wenming.core import access
 from wenming.core.errors import ServiceError
 from wenming.core.photos import PhotoError
-from wenming.org.models import Unit
+from wenming.org.models import Unit, User
 
 from . import config, intake_sql, selectors, services
 from .models import Severity, Source, State
@@ -175,6 +175,11 @@ def problem_action(request, code: str, action: str):
             keep = selectors.problems_visible_to(request.user).filter(code=str(body["keep"])).first()
             if keep is None:
                 raise ServiceError("保留的问题编号无效", field="keep")
+        verifier = None
+        if body.get("verifier"):
+            verifier = User.objects.filter(username=str(body["verifier"]).strip(), is_active=True).first()
+            if verifier is None:
+                raise ServiceError(f"找不到账号{body['verifier']}", field="verifier")
         deadline = None
         if body.get("deadline"):
             deadline = parse_datetime(str(body["deadline"]))
@@ -187,7 +192,7 @@ def problem_action(request, code: str, action: str):
             photos = store_photos(request, processed, found.unit or found.area, stored)
             result = services.perform(actor=request.user, problem=found, action=action,
                                       note=str(body.get("note", "")), reason=str(body.get("reason", "")),
-                                      unit=unit, deadline=deadline, keep=keep, photos=photos)
+                                      unit=unit, deadline=deadline, keep=keep, verifier=verifier, photos=photos)
     except (ServiceError, PhotoError) as error:
         return _error(409 if "可能已有他人处理" in error.message else 400, error.message,
                       {error.field: error.message} if error.field else {})

@@ -1,5 +1,7 @@
 """The user guide's table of workflow actions, written from the transitions table itself
-(`wenming manage workflow_doc` rewrites docs/workflow.md; a test checks it is current)."""
+(`wenming manage workflow_doc` rewrites docs/workflow.md; a test checks it is current). It is
+also the API's reference for actions: the action's name and the fields' names as the API takes
+them (docs/api.md)."""
 
 from wenming.org.models import Role
 
@@ -18,8 +20,10 @@ def workflow_markdown() -> str:
         "",
         "问题的状态：" + "、".join(f"{label}" for _, label in State.choices) + "。",
         "",
-        "| 操作 | 在何种状态下 | 之后的状态 | 谁可以操作 | 必填 | 可选 | 说明 |",
-        "|---|---|---|---|---|---|---|",
+        "接口（docs/api.md）中，操作名写在 `/api/problems/<编号>/actions/<操作名>/` 里，字段名见括号。",
+        "",
+        "| 操作 | 接口操作名 | 在何种状态下 | 之后的状态 | 谁可以操作 | 必填 | 可选 | 说明 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for t in TRANSITIONS:
         sources = "、".join(State(s).label for s in sorted(t.sources, key=list(State.values).index))
@@ -31,7 +35,11 @@ def workflow_markdown() -> str:
         if t.answers:
             extra.append(f"答复{RequestKind(t.answers).label}")
         help_text = "；".join([t.help] + extra if t.help else extra)
-        lines.append(f"| {t.label} | {sources} | {target} | {roles}（{REACH[t.reach]}） | "
-                     f"{'、'.join(NEEDS[n] for n in required(t)) or '—'} | "
-                     f"{'、'.join(NEEDS[n] for n in optional(t)) or '—'} | {help_text or '—'} |")
+        lines.append(f"| {t.label} | `{t.action}` | {sources} | {target} | {roles}（{REACH[t.reach]}） | "
+                     f"{'、'.join(_field(n) for n in required(t)) or '—'} | "
+                     f"{'、'.join(_field(n) for n in optional(t)) or '—'} | {help_text or '—'} |")
     return "\n".join(lines) + "\n"
+
+
+def _field(name: str) -> str:
+    return f"{NEEDS[name]}（`{name}`）"

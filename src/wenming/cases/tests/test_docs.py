@@ -51,3 +51,21 @@ def test_user_guide_names_the_evaluation_vocabulary(what):
         "columns": [*formats.COLUMNS, *transfer.COLUMNS],
     }[what]
     assert not _missing(words), f"{what} missing from docs/user-guide.md"
+
+
+def test_api_doc_names_every_endpoint_value_and_field():
+    """docs/api.md is the integrators' reference: every API address, every code value the API
+    takes or returns, and every field an action takes are in it."""
+    from wenming.cases.docs import NEEDS
+    from wenming.cases.models import RequestKind, Severity, Source, State
+    from wenming.cases.urls import api_urlpatterns
+
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    addresses = ["/api/" + str(pattern.pattern).replace("<str:code>", "<编号>").replace("<str:action>", "<操作名>")
+                 for pattern in api_urlpatterns]
+    values = [f"`{value}`" for kind in (Severity, Source, State, RequestKind) for value in kind.values]
+    fields = [f"`{name}`" for name in NEEDS] + [f"`{name}`" for name in (
+        "title", "category", "area", "severity", "source", "address", "description", "latitude", "longitude",
+        "idempotency_key", "Idempotency-Key", "X-CSRFToken")]
+    missing = [word for word in addresses + values + fields if word not in text]
+    assert not missing, f"missing from docs/api.md: {missing}"

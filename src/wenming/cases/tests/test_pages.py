@@ -281,3 +281,20 @@ def test_a_retried_report_with_photos_keeps_one_problem_and_one_set_of_photos(lo
     assert Problem.objects.count() == 2
     assert Photo.objects.count() == 2 and len(files()) == 4          # one photo each, with its thumbnail
     assert all(problem.photos.count() == 1 for problem in Problem.objects.all())
+
+
+@pytest.mark.django_db
+def test_api_assigns_with_a_verifier_and_refuses_an_unknown_one(login, personas, org, intake):
+    found, _ = services.problem_report(actor=personas["grid_worker"], intake=intake(area=org["grid_a1"]))
+    office = login("office_district_a")
+    url = reverse("api:api_action", args=[found.code, "assign"])
+    bad = office.post(url, json.dumps({"unit": org["street_a1"].code, "verifier": "nobody"}),
+                      content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["errors"] == {"verifier": "找不到账号nobody"}
+    found.refresh_from_db()
+    assert found.state == State.REPORTED and found.verifier_id is None
+    done = office.post(url, json.dumps({"unit": org["street_a1"].code, "verifier": "inspector"}),
+                       content_type="application/json")
+    assert done.status_code == 200 and done.json()["state"] == "assigned"
+    found.refresh_from_db()
+    assert found.verifier == personas["inspector"] and found.unit == org["street_a1"]
