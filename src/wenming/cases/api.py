@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wenming.core import access
 from wenming.core.errors import ServiceError
 from wenming.core.photos import PhotoError
-from wenming.org.models import Unit, User
+from wenming.org.models import Unit
 
 from . import config, intake_sql, selectors, services
 from .models import Severity, Source, State
-from .views import photo_transaction, processed_photos, report_with_photos, store_photos
+from .views import photo_transaction, processed_photos, report_with_photos, store_photos, verifier_named
 from .workflow import BY_ACTION
 
 
@@ -175,11 +175,7 @@ def problem_action(request, code: str, action: str):
             keep = selectors.problems_visible_to(request.user).filter(code=str(body["keep"])).first()
             if keep is None:
                 raise ServiceError("保留的问题编号无效", field="keep")
-        verifier = None
-        if body.get("verifier"):
-            verifier = User.objects.filter(username=str(body["verifier"]).strip(), is_active=True).first()
-            if verifier is None:
-                raise ServiceError(f"找不到账号{body['verifier']}", field="verifier")
+        verifier = verifier_named(body["verifier"]) if body.get("verifier") else None
         deadline = None
         if body.get("deadline"):
             deadline = parse_datetime(str(body["deadline"]))

@@ -60,6 +60,14 @@ def report_with_photos(request, intake, processed: list, key: str | None):
     return problem, created
 
 
+def verifier_named(username: str) -> User:
+    """The active account a problem's verification is given to (交办 with a 复核人)."""
+    verifier = User.objects.filter(username=str(username).strip(), is_active=True).first()
+    if verifier is None:
+        raise ServiceError(f"找不到账号{username}", field="verifier")
+    return verifier
+
+
 def store_photos(request, processed: list, unit, stored: list) -> list:
     """Store processed photos inside :func:`photo_transaction` (``stored`` is what it yielded)."""
     photos = [photo_create(actor=request.user, processed=photo, unit=unit) for photo in processed]
@@ -171,11 +179,7 @@ def act(request, code: str, action: str):
                 keep = selectors.problems_visible_to(request.user).filter(code=data["keep"].strip()).first()
                 if keep is None:
                     raise ServiceError(f"找不到编号为{data['keep']}的问题")
-            verifier = None
-            if data["verifier"]:
-                verifier = User.objects.filter(username=data["verifier"].strip(), is_active=True).first()
-                if verifier is None:
-                    raise ServiceError(f"找不到账号{data['verifier']}")
+            verifier = verifier_named(data["verifier"]) if data["verifier"] else None
             deadline = data["deadline"]
             if deadline is not None and timezone.is_naive(deadline):
                 deadline = timezone.make_aware(deadline)

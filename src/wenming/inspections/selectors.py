@@ -61,14 +61,14 @@ def _member_teams(user_id: int):
     return TeamMember.objects.filter(user_id=user_id, team__kind=TeamKind.INSPECTION_GROUP).values("team_id")
 
 
-def group_points(user, point_prefix: str = "", round_prefix: str = "round__") -> Q:
-    """Round points (reached through ``point_prefix``) of the 督查组 the user is a member of, in
-    rounds he may inspect; nothing for a user who may inspect no round."""
+def group_points(user) -> Q:
+    """Round points of the 督查组 the user is a member of, in rounds he may inspect; nothing for
+    a user who may inspect no round."""
     scope = access.scope_for(user)
-    rounds_ok = _may_inspect_rounds(user, round_prefix) if scope.user_id is not None else None
+    rounds_ok = _may_inspect_rounds(user, "round__") if scope.user_id is not None else None
     if rounds_ok is None:
         return Q(pk__in=[])
-    return Q(**{f"{point_prefix}team_id__in": _member_teams(scope.user_id)}) & rounds_ok
+    return Q(team_id__in=_member_teams(scope.user_id)) & rounds_ok
 
 
 def member_team_ids(user, round_: InspectionRound) -> set[int]:
