@@ -18,7 +18,7 @@ from wenming.core.errors import ServiceError
 from wenming.core.photos import PhotoError
 from wenming.org.models import Unit
 
-from . import config, intake_sql, selectors, services
+from . import config, intake_sql, policy, selectors, services
 from .models import Severity, Source, State
 from .views import photo_transaction, processed_photos, report_with_photos, store_photos, verifier_named
 from .workflow import BY_ACTION
@@ -99,7 +99,7 @@ def parse_intake(user, body: dict) -> tuple[services.Intake | None, dict]:
     if category is None:
         errors["category"] = "类别编码无效"
     area = intake_sql.active_unit(str(body.get("area", "")))
-    if area is None or access.may_report_in(user, area) is None:
+    if area is None or policy.may_report_in(user, area) is None:
         errors["area"] = "区域编码无效，或不在您可以报告的范围内"
     severity = str(body.get("severity") or Severity.NORMAL)
     if severity not in Severity.values:

@@ -121,10 +121,10 @@ def _body_and_addressees(notice: SupervisionNotice) -> tuple[str, list[str]]:
 
 def notice_facts(notice: SupervisionNotice) -> list[tuple[str, str]]:
     """The facts table: the problem's number, category, place and deadlines. 原整改期限 is the
-    deadline the problem missed — kept in ``overdue_at`` when it went overdue, and the one the
-    body cites — so a later extension or 退回重改 deadline does not rewrite an issued notice."""
+    deadline the problem had missed, stored on the notice when it was issued (and the one the
+    body cites), so a later extension or 退回重改 deadline does not rewrite an issued notice."""
     problem = notice.problem
-    missed = problem.overdue_at or problem.deadline
+    missed = notice.missed_deadline or problem.overdue_at or problem.deadline
     return [
         ("问题编号", problem.code),
         ("问题类别", str(problem.category)),

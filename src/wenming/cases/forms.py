@@ -3,6 +3,8 @@ from django import forms
 from wenming.core import access
 from wenming.org.models import Unit
 
+from . import policy
+
 from .models import Category, Severity, Source
 
 
@@ -29,7 +31,7 @@ class AreaField(forms.CharField):
         if not code:
             return None
         unit = Unit.objects.filter(code=code, is_active=True).first()
-        if unit is None or access.may_report_in(self.user, unit) is None:
+        if unit is None or policy.may_report_in(self.user, unit) is None:
             raise forms.ValidationError(f"找不到编码为{code}的区域，或不在您可以报告的范围内")
         return unit
 

@@ -306,7 +306,10 @@ class SupervisionNotice(models.Model):
     seq = models.PositiveIntegerField()
     number = models.CharField("文号", max_length=40)
     unit = models.ForeignKey("org.Unit", verbose_name="被督办单位", on_delete=models.PROTECT, related_name="notices")
-    addressees = models.CharField("主送", max_length=200, blank=True)
+    addressees = models.TextField("主送", blank=True)
+    # the deadline the problem had missed when the notice was issued: the document cites it, and a
+    # later extension or 退回重改 must not rewrite an issued notice
+    missed_deadline = models.DateTimeField("原整改期限", null=True, blank=True)
     deadline = models.DateTimeField("整改期限")
     issued_at = models.DateTimeField()
     body = models.TextField()

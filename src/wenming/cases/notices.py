@@ -58,5 +58,5 @@ def issue(problem: Problem, kind: str, deadline: datetime, now: datetime | None 
         f"{'逾期仍未整改到位的，将在全市通报批评，并纳入年度考核。' if kind == NoticeKind.LETTER else '逾期仍未整改到位的，将下发督办函。'}"
     )
     return SupervisionNotice.objects.create(problem=problem, kind=kind, issuer=issuer, year=year, seq=seq,
-                                            number=number, unit=unit, addressees="、".join(addressees)[:200],
-                                            deadline=deadline, issued_at=now, body=body)
+                                            number=number, unit=unit, addressees="、".join(addressees),
+                                            missed_deadline=problem.overdue_at or problem.deadline, deadline=deadline, issued_at=now, body=body)

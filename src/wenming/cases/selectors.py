@@ -1,4 +1,4 @@
-"""Reads of problems, always scoped to the acting user (core.access.problem_filter)."""
+"""Reads of problems, always scoped to the acting user (cases.policy.problem_filter)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.utils import timezone
 from wenming.core import access
 from wenming.org.models import Role, Unit
 
+from . import policy
 from .models import (
     OPEN_STATES,
     Category,
@@ -25,7 +26,7 @@ from .models import (
 
 
 def problems_visible_to(user) -> QuerySet[Problem]:
-    return Problem.objects.filter(access.problem_filter(user))
+    return Problem.objects.filter(policy.problem_filter(user))
 
 
 def problem_get(user, code: str) -> Problem:
@@ -113,7 +114,7 @@ def my_unit_problems(user) -> QuerySet[Problem]:
     """A handler's or grid worker's open problems of his own units, most urgent first: overdue,
     then 待签收, then by deadline."""
     scope = access.scope_for(user)
-    units = {unit_id for _, unit_id, role in scope.grants if role in access.UNIT_STAFF_ROLES}
+    units = {unit_id for _, unit_id, role in scope.grants if role in policy.UNIT_STAFF_ROLES}
     return (Problem.objects.filter(unit_id__in=units, state__in=[State.ASSIGNED, State.RECTIFYING, State.SUBMITTED])
             .select_related("category", "unit", "area").annotate(urgency=URGENCY)
             .order_by("urgency", "deadline", "id"))
@@ -171,3 +172,40 @@ def unread_count(user) -> int:
     return user.notifications.filter(read_at__isnull=True).count()
 
 
+
+
+def verifier_choices(user, problem: Problem, limit: int = 50):
+    """Accounts the assign form offers as 复核人: those ``policy.verifier_filter`` admits that the
+    acting office may see (members of units in his scope)."""
+    from wenming.org.models import User
+
+    scope = access.scope_for(user)
+    return (User.objects.filter(policy.verifier_filter(problem))
+            .filter(memberships__unit__in=Unit.objects.filter(scope.unit_filter()), memberships__is_active=True)
+            .distinct().order_by("username")[:limit])
+
+
+def home_attention(user) -> list[dict]:
+    """The rectification loop's part of the home page: what waits for this user now."""
+    items = []
+    if policy.may_view_office_todo(user):
+        overdue = problems_visible_to(user).filter(is_overdue=True, state__in=["assigned", "rectifying"])
+        items += [{"label": "待受理、待交办和待答复申请的问题", "count": office_inbox(user).count(), "url": "cases:todo",
+                   "query": ""},
+                  {"label": "逾期未整改的问题", "count": overdue.count(), "url": "cases:ledger", "query": "overdue=1"}]
+    if policy.may_view_unit_list(user):
+        mine = my_unit_problems(user)
+        items += [{"label": "本单位待签收的问题", "count": mine.filter(state="assigned").count(), "url": "cases:mine",
+                   "query": ""},
+                  {"label": "本单位逾期的问题", "count": mine.filter(is_overdue=True).exclude(state="submitted").count(),
+                   "url": "cases:mine", "query": ""}]
+    if policy.may_view_verify_list(user):
+        items.append({"label": "待我复核的问题", "count": awaiting_verification(user).count(), "url": "cases:verify",
+                      "query": ""})
+    return items
+
+
+def photo_visible(user, photo) -> bool:
+    """A photo of a problem the user sees (a department handling a problem in a street, an
+    inspector verifying it, a citizen following it)."""
+    return Problem.objects.filter(policy.problem_filter(user), photos__photo=photo).exists()

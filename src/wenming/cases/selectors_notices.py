@@ -1,5 +1,6 @@
-"""Reads of supervision notices (督办单/督办函): a user sees the notices of the problems he sees
-(``selectors.problems_visible_to``, i.e. ``core.access.problem_filter``)."""
+"""Reads of supervision notices (督办单/督办函), scoped by ``policy.notice_filter``: supervision
+documents are internal — offices, leaders and admins over the unit, and the handlers of the unit
+named; never the citizen who reported the problem."""
 
 from __future__ import annotations
 
@@ -7,12 +8,19 @@ from django.db.models import QuerySet
 
 from wenming.core import access
 
+from . import policy
 from .models import SupervisionNotice
-from .selectors import problems_visible_to
 
 
 def notices_visible_to(user) -> QuerySet[SupervisionNotice]:
-    return SupervisionNotice.objects.filter(problem__in=problems_visible_to(user))
+    return SupervisionNotice.objects.filter(policy.notice_filter(user))
+
+
+def problem_notices(user, problem) -> list[SupervisionNotice]:
+    """The notices of one problem that the user may read (the problem page's 督办 list)."""
+    if not policy.may_view_notices(user):
+        return []
+    return list(notices_visible_to(user).filter(problem=problem).order_by("issued_at", "id"))
 
 
 def notice_list(user, *, kind: str = "", year: int | None = None) -> QuerySet[SupervisionNotice]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
@@ -19,7 +19,7 @@ from wenming.core.errors import ServiceError
 from wenming.core.services_photos import photos_publish
 from wenming.org.models import Role, Unit
 
-from . import config, intake_sql, notify, sla
+from . import config, intake_sql, notify, policy, sla
 from .models import (
     Category,
     OPEN_STATES,
@@ -130,7 +130,7 @@ def validate_intake(intake: Intake) -> dict[str, str]:
 def problem_report(*, actor, intake: Intake, photos=(), idempotency_key: str | None = None) -> tuple[Problem, bool]:
     """Create a problem in 待受理. Returns (problem, created); a repeated idempotency key returns
     the first problem and creates nothing."""
-    role = access.may_report_in(actor, intake.area)
+    role = policy.may_report_in(actor, intake.area)
     if role is None:
         access.require_visible(actor, intake.area, what="area")
         access.refuse_forbidden(actor, "cases.report", intake.area, intake.area)
@@ -238,7 +238,7 @@ def available_actions(user, problem: Problem, pending: ProblemRequest | None = N
     from .workflow import TRANSITIONS
 
     scope = access.scope_for(user)
-    reach = access.problem_reach(user, problem)
+    reach = policy.problem_reach(user, problem)
     result = []
     for t in TRANSITIONS:
         if problem.state not in t.sources or t.reach not in reach:
@@ -271,8 +271,8 @@ class _Act:
 
 def _act(actor, problem: Problem, action: str, effect, note: str = "") -> Problem:
     t = transition(action)
-    reach = access.problem_reach(actor, problem)
-    visible = Problem.objects.filter(access.problem_filter(actor), pk=problem.pk).exists()
+    reach = policy.problem_reach(actor, problem)
+    visible = Problem.objects.filter(policy.problem_filter(actor), pk=problem.pk).exists()
     if not visible:
         access.refuse_not_found(actor, "problem", problem)
     scope = access.scope_for(actor)
@@ -324,6 +324,19 @@ def _open_request(ctx: _Act, kind: str, reason: str, deadline: datetime | None =
         ctx.data["requested_deadline"] = deadline.isoformat()
 
 
+MAX_DEADLINE_DAYS = 3 * 366  # a deadline further away than this is a typing error, not a plan
+
+
+def check_deadline(deadline: datetime | None, now: datetime, *, label: str = "整改期限") -> None:
+    """Every deadline a user gives: later than now, and within ``MAX_DEADLINE_DAYS``."""
+    if deadline is None:
+        return
+    if deadline <= now:
+        raise ServiceError(f"{label}必须晚于现在", field="deadline")
+    if deadline - now > timedelta(days=MAX_DEADLINE_DAYS):
+        raise ServiceError(f"{label}不能晚于{MAX_DEADLINE_DAYS // 366}年之后，请核对日期", field="deadline")
+
+
 def _need(value, message: str):
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ServiceError(message)
@@ -338,9 +351,9 @@ def _assign_to(ctx: _Act, unit: Unit, deadline: datetime | None) -> None:
     problem.unit, problem.unit_path = unit, unit.path
     problem.assigned_at = now
     problem.signed_at = None
+    check_deadline(deadline, now)
     problem.deadline = deadline or sla.deadline_for(problem.category, problem.severity, now)
-    if problem.deadline <= now:
-        raise ServiceError("整改期限必须晚于现在")
+    check_deadline(problem.deadline, now)
     problem.escalation, problem.is_overdue, problem.overdue_at = Escalation.NONE, False, None
     ctx.data.update({"unit": unit.name, "unit_code": unit.code, "deadline": problem.deadline.isoformat()})
 
@@ -354,6 +367,8 @@ def problem_assign(*, actor, problem: Problem, unit: Unit, deadline: datetime | 
     def effect(ctx):
         _assign_to(ctx, unit, deadline)
         if verifier is not None:
+            if not policy.may_verify(verifier, ctx.problem):
+                raise ServiceError(policy.VERIFIER_REFUSED, field="verifier")
             ctx.problem.verifier = verifier
         elif ctx.problem.verifier_id is None and ctx.problem.reporter_id and ctx.problem.source == Source.INSPECTION:
             ctx.problem.verifier_id = ctx.problem.reporter_id  # the inspector who found it re-checks it
@@ -369,7 +384,7 @@ def problem_reject(*, actor, problem: Problem, reason: str) -> Problem:
 def problem_merge(*, actor, problem: Problem, keep: Problem, note: str = "") -> Problem:
     if keep.pk == problem.pk:
         raise ServiceError("不能与自身合并")
-    if not Problem.objects.filter(access.problem_filter(actor), pk=keep.pk).exists():
+    if not Problem.objects.filter(policy.problem_filter(actor), pk=keep.pk).exists():
         raise ServiceError("找不到要保留的问题，或不在您的范围内")
     if keep.state in {State.MERGED, State.REJECTED}:
         raise ServiceError(f"保留的问题{keep.code}已{keep.get_state_display()}，请选择其他问题")
@@ -460,8 +475,9 @@ def problem_request_extension(*, actor, problem: Problem, deadline: datetime, re
     _need(deadline, "请填写申请延至的日期")
 
     def effect(ctx):
+        check_deadline(deadline, timezone.now(), label="申请延至的日期")
         if ctx.problem.deadline and deadline <= ctx.problem.deadline:
-            raise ServiceError("申请延至的日期须晚于现在的整改期限")
+            raise ServiceError("申请延至的日期须晚于现在的整改期限", field="deadline")
         _open_request(ctx, "extension", reason, deadline)
 
     return _act(actor, problem, "request_extension", effect, reason)
@@ -471,14 +487,14 @@ def problem_approve_extension(*, actor, problem: Problem, deadline: datetime | N
                               note: str = "") -> Problem:
     def effect(ctx):
         new_deadline = deadline or ctx.pending.requested_deadline
-        if new_deadline <= timezone.now():
-            raise ServiceError("新的整改期限必须晚于现在")
+        check_deadline(new_deadline, timezone.now(), label="新的整改期限")
         _decide(ctx, RequestStatus.APPROVED, note)
         ctx.data.update({"old_deadline": ctx.problem.deadline.isoformat() if ctx.problem.deadline else None,
                          "deadline": new_deadline.isoformat()})
+        # an approved extension re-bases the 督办 ladder on the new deadline (DESIGN.md §5): warn
+        # again before it, and 督办单 only once it passes; notices already issued stay on record
         ctx.problem.deadline = new_deadline
-        if ctx.problem.escalation < Escalation.NOTICE:
-            ctx.problem.escalation = Escalation.NONE  # warn again before the new deadline
+        ctx.problem.escalation, ctx.problem.is_overdue, ctx.problem.overdue_at = Escalation.NONE, False, None
 
     return _act(actor, problem, "approve_extension", effect, note)
 
@@ -523,8 +539,7 @@ def problem_verify_fail(*, actor, problem: Problem, reason: str, deadline: datet
         ctx.problem.rework_count += 1
         ctx.problem.submitted_at = None
         if deadline is not None:
-            if deadline <= timezone.now():
-                raise ServiceError("新的整改期限必须晚于现在")
+            check_deadline(deadline, timezone.now(), label="新的整改期限")
             ctx.data["deadline"] = deadline.isoformat()
             ctx.problem.deadline = deadline
         ctx.data["rework"] = ctx.problem.rework_count

@@ -27,7 +27,7 @@ from wenming.core import access, audit, outbound
 from wenming.core.sheets import ImportReport, RowError, read_rows, safe_cell
 from wenming.org.models import Membership, Role, Unit, User
 
-from . import services, sla
+from . import policy, services, sla
 from .models import (
     OPEN_STATES,
     Category,
@@ -248,7 +248,7 @@ def import_problems(*, actor, data: bytes, filename: str) -> ProblemImportReport
             errors.append(RowError(number, "区域编码", "区域编码不能为空"))
         else:
             area = units.get(t["区域编码"])
-            role = access.may_report_in(actor, area) if area is not None and area.is_active else None
+            role = policy.may_report_in(actor, area) if area is not None and area.is_active else None
             if role is None:
                 errors.append(RowError(number, "区域编码",
                                        f"找不到编码为{t['区域编码']}的区域，或不在您可以报告的范围内"))
@@ -402,7 +402,7 @@ def _notify(actor, problems: list[Problem]) -> list[tuple[str, str]]:
     texts: list[tuple[str, str]] = []
     staff: dict[int, list[int]] = defaultdict(list)
     for user_id, unit_id in Membership.objects.filter(
-            unit_id__in=list(by_unit), role__in=access.UNIT_STAFF_ROLES, is_active=True,
+            unit_id__in=list(by_unit), role__in=policy.UNIT_STAFF_ROLES, is_active=True,
             user__is_active=True).values_list("user_id", "unit_id"):
         staff[unit_id].append(user_id)
     phones = dict(User.objects.filter(pk__in={u for ids in staff.values() for u in ids}).exclude(phone="")

@@ -20,7 +20,7 @@ from wenming.core.photos import PhotoError, process_photo, read_upload
 from wenming.core.services_photos import delete_files, files_removed_on_failure, photo_create
 from wenming.org.models import Unit, User
 
-from . import routing, selectors, services, sla
+from . import policy, routing, selectors, selectors_notices, services, sla
 from .forms import ActionForm, ReportForm
 from .models import Category, Problem, Severity, Source, State
 from .workflow import BY_ACTION, accepts
@@ -60,11 +60,14 @@ def report_with_photos(request, intake, processed: list, key: str | None):
     return problem, created
 
 
-def verifier_named(username: str) -> User:
-    """The active account a problem's verification is given to (交办 with a 复核人)."""
-    verifier = User.objects.filter(username=str(username).strip(), is_active=True).first()
+def verifier_named(username: str, problem: Problem) -> User:
+    """The account a problem's verification is given to (交办 with a 复核人): an inspector or office
+    member over the problem. A missing account and one that may not verify get the same answer,
+    so the form does not tell which account names exist; the service checks again against the
+    unit the problem is assigned to."""
+    verifier = User.objects.filter(policy.verifier_filter(problem), username=str(username).strip()).first()
     if verifier is None:
-        raise ServiceError(f"找不到账号{username}", field="verifier")
+        raise ServiceError(policy.VERIFIER_REFUSED, field="verifier")
     return verifier
 
 
@@ -75,12 +78,24 @@ def store_photos(request, processed: list, unit, stored: list) -> list:
     return photos
 
 
+def coordinate(text: str | None, bound: int) -> Decimal | None:
+    """A latitude (bound 90) or longitude (180) from a query string; None for anything else
+    (empty, not a number, NaN, infinite, out of range)."""
+    try:
+        value = Decimal((text or "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite() or abs(value) > bound:
+        return None
+    return value.quantize(Decimal("0.000001"))
+
+
 # --- intake -------------------------------------------------------------------------------------
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def report(request):
-    if not access.scope_for(request.user).roles & access.REPORT_ROLES:
+    if not policy.may_report(request.user):
         access.refuse_forbidden(request.user, "cases.report")
     initial = {}
     own = access.scope_for(request.user).own_unit_ids
@@ -113,15 +128,12 @@ def report(request):
 def nearby(request):
     """The report form asks, as the reporter fills it in, for open problems of the same category
     at the same place (htmx fragment): a duplicate is better followed than reported again."""
-    category = Category.objects.filter(pk=request.GET.get("category") or 0).first()
-    area = Unit.objects.filter(code=(request.GET.get("area") or "").strip()).first()
+    category_id = request.GET.get("category") or ""
+    category = Category.objects.filter(pk=int(category_id)).first() if category_id.isascii() and category_id.isdigit() else None
+    area = Unit.objects.filter(code=(request.GET.get("area") or "").replace("\x00", "").strip()).first()
     found = []
-    if category is not None and area is not None and access.may_report_in(request.user, area):
-        try:
-            lat = Decimal(request.GET["latitude"]) if request.GET.get("latitude") else None
-            lon = Decimal(request.GET["longitude"]) if request.GET.get("longitude") else None
-        except (InvalidOperation, ValueError):
-            lat = lon = None
+    if category is not None and area is not None and policy.may_report_in(request.user, area):
+        lat, lon = coordinate(request.GET.get("latitude"), 90), coordinate(request.GET.get("longitude"), 180)
         if lat is None or lon is None:
             lat = lon = None
         radius = sla.case_settings().duplicate_radius_m
@@ -141,10 +153,17 @@ def detail(request, code: str):
     context = {
         "problem": problem, "pending": pending, "actions": available,
         "timeline": selectors.problem_timeline(problem), "photos": selectors.problem_photos(problem),
-        "notices": problem.notices.all(), "form": ActionForm(),
+        "notices": selectors_notices.problem_notices(request.user, problem), "form": ActionForm(),
         "accepts": {t.action: accepts(t) for t in available},
-        "show_reporter": "office" in access.problem_reach(request.user, problem),
+        "show_reporter": policy.may_see_reporter(request.user, problem),
+        # links the page may show: only where the viewer may follow them
+        "may": {"ledger": policy.may_view_ledger(request.user),
+                "unit_list": policy.may_view_unit_list(request.user),
+                "recurrence_of": policy.may_view_problem(request.user, problem.recurrence_of),
+                "merged_into": policy.may_view_problem(request.user, problem.merged_into)},
     }
+    if any(t.action == "assign" for t in available):
+        context["verifiers"] = selectors.verifier_choices(request.user, problem)
     if any(t.action in {"assign", "reassign"} for t in available):
         context["suggestion"] = routing.suggest(problem.category, problem.area)
         context["duplicates"] = selectors.duplicates_near(
@@ -161,9 +180,10 @@ def act(request, code: str, action: str):
         return redirect("cases:detail", code=code)
     form = ActionForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, f"{label}：{error}" if label else error)
         return redirect("cases:detail", code=code)
     data = form.cleaned_data
     try:
@@ -179,7 +199,7 @@ def act(request, code: str, action: str):
                 keep = selectors.problems_visible_to(request.user).filter(code=data["keep"].strip()).first()
                 if keep is None:
                     raise ServiceError(f"找不到编号为{data['keep']}的问题")
-            verifier = verifier_named(data["verifier"]) if data["verifier"] else None
+            verifier = verifier_named(data["verifier"], problem) if data["verifier"] else None
             deadline = data["deadline"]
             if deadline is not None and timezone.is_naive(deadline):
                 deadline = timezone.make_aware(deadline)
@@ -243,7 +263,7 @@ def ledger_filter(request) -> tuple[selectors.LedgerFilter, list[str]]:
 @login_required
 @require_GET
 def ledger(request):
-    if not access.scope_for(request.user).has("org.view"):
+    if not policy.may_view_ledger(request.user):
         access.refuse_forbidden(request.user, "cases.ledger")
     f, errors = ledger_filter(request)
     qs = selectors.ledger(request.user, f)
@@ -259,8 +279,7 @@ def ledger(request):
 @login_required
 @require_GET
 def mine(request):
-    scope = access.scope_for(request.user)
-    if not scope.roles & access.UNIT_STAFF_ROLES:
+    if not policy.may_view_unit_list(request.user):
         access.refuse_forbidden(request.user, "cases.mine")
     problems = list(selectors.my_unit_problems(request.user)[:200])
     return render(request, "cases/mine.html", {"problems": problems, "now": timezone.now()})
@@ -269,8 +288,7 @@ def mine(request):
 @login_required
 @require_GET
 def verify_list(request):
-    scope = access.scope_for(request.user)
-    if not scope.roles & {"inspector", "office"}:
+    if not policy.may_view_verify_list(request.user):
         access.refuse_forbidden(request.user, "cases.verify")
     return render(request, "cases/verify.html", {"problems": selectors.awaiting_verification(request.user)[:200]})
 
@@ -278,7 +296,7 @@ def verify_list(request):
 @login_required
 @require_GET
 def todo(request):
-    if "office" not in access.scope_for(request.user).roles:
+    if not policy.may_view_office_todo(request.user):
         access.refuse_forbidden(request.user, "cases.todo")
     return render(request, "cases/todo.html", {"problems": selectors.office_inbox(request.user)[:200]})
 

@@ -11,7 +11,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import documents, selectors_notices
+from wenming.core import access
+
+from . import documents, policy, selectors_notices
 from .models import NoticeKind
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -21,6 +23,8 @@ PAGE_SIZE = 30
 @login_required
 @require_GET
 def notice_list(request):
+    if not policy.may_view_notices(request.user):
+        access.refuse_forbidden(request.user, "cases.notices")
     params, errors = request.GET, []
     kind = params.get("kind", "")
     if kind and kind not in NoticeKind.values:

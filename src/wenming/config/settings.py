@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "wenming.standards",
     "wenming.places",
     "wenming.inspections",
+    "wenming.demo",
 ]
 
 MIDDLEWARE = [

@@ -34,6 +34,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "org.manage_accounts": {Role.OFFICE},
     "org.view_contacts": {Role.OFFICE, Role.LEADER, Role.ADMIN},
     "audit.view": {Role.OFFICE, Role.ADMIN},
+    # held at a root unit (the city): the SMS/e-mail delivery failures, records tied to no unit
+    "outbound.view": {Role.OFFICE, Role.ADMIN},
 }
 
 
@@ -97,6 +99,11 @@ class Scope:
     @property
     def is_root_office(self) -> bool:
         return any(role == Role.OFFICE and path.count("/") == 2 for path, _, role in self.grants)
+
+    def has_at_root(self, permission: str) -> bool:
+        """Whether a membership at a root unit (the city) holds ``permission``."""
+        allowed = PERMISSIONS[permission]
+        return any(role in allowed and path.count("/") == 2 for path, _, role in self.grants)
 
 
 def _minimal(paths: list[str]) -> list[str]:
@@ -177,6 +184,13 @@ def require(user, permission: str, unit: Unit | None = None, target=None) -> Non
         refuse_forbidden(user, permission, target or unit, unit)
 
 
+def require_at_root(user, permission: str, target=None) -> None:
+    """403 unless the user holds ``permission`` at a root unit: for city-wide records that belong
+    to no unit (a district office is inside the city, so it is refused, not told "not found")."""
+    if not scope_for(user).has_at_root(permission):
+        refuse_forbidden(user, permission, target)
+
+
 def require_permission(user, permission: str, unit: Unit | None = None, target=None) -> None:
     """403 without the permission at ``unit``; for objects whose visibility the caller's
     selector has already established (e.g. a city team seen from a street)."""
@@ -184,12 +198,7 @@ def require_permission(user, permission: str, unit: Unit | None = None, target=N
         refuse_forbidden(user, permission, target or unit, unit)
 
 
-# --- problems (cases app) ------------------------------------------------------------------------
-
-REPORT_ROLES = {Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.HANDLER, Role.GRID_WORKER, Role.CITIZEN,
-                Role.VOLUNTEER}
-UNIT_STAFF_ROLES = {Role.HANDLER, Role.GRID_WORKER}
-
+# --- query helpers ---------------------------------------------------------------------------------
 
 class InSubquery(Expression):
     """``column IN (subquery)``, written for PostgreSQL as ``column = ANY(ARRAY(subquery))``.
@@ -223,54 +232,3 @@ class InSubquery(Expression):
     def as_postgresql(self, compiler, connection):
         lhs, rhs, params = self._parts(compiler)
         return f"{lhs} = ANY(ARRAY{rhs})", params
-
-
-def problem_filter(user) -> Q:
-    """Problems the user sees: in the subtree of his office/leader/admin units (by responsible
-    unit or by area), those of his own unit (handler) or area (grid worker), those he is to
-    verify, and those he reported or follows."""
-    scope = scope_for(user)
-    if scope.user_id is None:
-        return Q(pk__in=[])
-    from wenming.cases.models import Problem
-
-    # an IN (subquery) rather than EXISTS: inside the OR it lets the database use each index
-    # instead of scanning every problem (see InSubquery and docs/performance.md)
-    follows = Problem.followers.through.objects.filter(user_id=scope.user_id).values("problem_id")
-    parts = [Q(reporter_id=scope.user_id), Q(InSubquery("pk", follows))]
-    for path in scope.subtree_paths:
-        parts += [Q(unit_path__startswith=path), Q(area_path__startswith=path)]
-    handler_units = {unit_id for _, unit_id, role in scope.grants if role == Role.HANDLER}
-    grid_units = {unit_id for _, unit_id, role in scope.grants if role == Role.GRID_WORKER}
-    if handler_units | grid_units:
-        parts.append(Q(unit_id__in=handler_units | grid_units))
-    if grid_units:
-        parts.append(Q(area_id__in=grid_units))
-    if Role.INSPECTOR in scope.roles:
-        parts.append(Q(verifier_id=scope.user_id))
-    return reduce(or_, parts)
-
-
-def problem_reach(user, problem) -> set[str]:
-    """Where the user stands toward a problem: "office" (an office role covers its unit or area),
-    "unit" (he is staff of the responsible unit), "verifier" (its verifier, or an office)."""
-    scope = scope_for(user)
-    reach: set[str] = set()
-    for path in (problem.unit_path, problem.area_path):
-        if path and any(path.startswith(p) for p, _, role in scope.grants if role == Role.OFFICE):
-            reach.add("office")
-    if problem.unit_id and any(unit_id == problem.unit_id and role in UNIT_STAFF_ROLES
-                               for _, unit_id, role in scope.grants):
-        reach.add("unit")
-    if "office" in reach or (problem.verifier_id == scope.user_id and Role.INSPECTOR in scope.roles):
-        reach.add("verifier")
-    return reach
-
-
-def may_report_in(user, area: Unit) -> str | None:
-    """The role under which the user may report a problem located in ``area`` (anywhere under
-    one of his units), or None."""
-    scope = scope_for(user)
-    order = [Role.OFFICE, Role.INSPECTOR, Role.GRID_WORKER, Role.HANDLER, Role.LEADER, Role.CITIZEN, Role.VOLUNTEER]
-    held = {role for path, _, role in scope.grants if area.path.startswith(path) and role in REPORT_ROLES}
-    return next((role for role in order if role in held), None)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from wenming.org.models import Membership, Role, TeamMember, UnitKind
 from wenming.org import selectors as org_selectors
 
-from . import access
+from . import access, extensions
 from .models import AuditEvent, AuditResult
 
 AUDIT_ACTION_LABELS = {
@@ -100,7 +100,8 @@ def home_summary(user) -> dict:
         ]
         if scope.subtree_paths:
             context["roots"] = list(org_selectors.unit_roots_for(user))
-    context["attention"] += _problem_attention(user, scope)
+    for items in extensions.home_attention:  # the apps above the base layer (core/extensions.py)
+        context["attention"] += items(user)
     if scope.has("org.manage_accounts"):
         accounts = org_selectors.users_manageable_by(user)
         context["account_total"] = accounts.count()
@@ -130,29 +131,6 @@ def home_summary(user) -> dict:
             for unit in own_units
         ]
     return context
-
-
-def _problem_attention(user, scope) -> list[dict]:
-    """The rectification loop's part of the home page: what waits for this user now."""
-    from wenming.cases import selectors as cases
-
-    items = []
-    if Role.OFFICE in scope.roles:
-        inbox = cases.office_inbox(user)
-        overdue = cases.problems_visible_to(user).filter(is_overdue=True, state__in=["assigned", "rectifying"])
-        items += [{"label": "待受理、待交办和待答复申请的问题", "count": inbox.count(), "url": "cases:todo", "query": ""},
-                  {"label": "逾期未整改的问题", "count": overdue.count(), "url": "cases:ledger",
-                   "query": "overdue=1"}]
-    if scope.roles & {Role.HANDLER, Role.GRID_WORKER}:
-        mine = cases.my_unit_problems(user)
-        items += [{"label": "本单位待签收的问题", "count": mine.filter(state="assigned").count(), "url": "cases:mine",
-                   "query": ""},
-                  {"label": "本单位逾期的问题", "count": mine.filter(is_overdue=True).exclude(state="submitted").count(),
-                   "url": "cases:mine", "query": ""}]
-    if scope.roles & {Role.INSPECTOR, Role.OFFICE}:
-        items.append({"label": "待我复核的问题", "count": cases.awaiting_verification(user).count(),
-                      "url": "cases:verify", "query": ""})
-    return items
 
 
 def my_profile(user) -> dict:

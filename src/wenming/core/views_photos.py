@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_safe
 
-from . import access
+from . import access, extensions
 from .models import Photo
 
 VARIANTS = {"full": "image", "thumb": "thumbnail"}
@@ -23,17 +23,8 @@ def can_see_photo(user, photo: Photo) -> bool:
         return True
     if photo.unit is not None and access.scope_for(user).sees_unit(photo.unit):
         return True
-    # a photo of a problem the user sees (a department handling a problem in a street, an
-    # inspector verifying it, a citizen following it)
-    from wenming.cases.models import Problem
-
-    if Problem.objects.filter(access.problem_filter(user), photos__photo=photo).exists():
-        return True
-    # a point's photo, to whoever sees the point (by its area as well as its unit)
-    from wenming.places.models import Point
-    from wenming.places.selectors import point_filter
-
-    return Point.objects.filter(point_filter(user), photo=photo).exists()
+    # a photo of something the user sees (a problem, a point …): asked of the apps that own them
+    return any(check(user, photo) for check in extensions.photo_viewers)
 
 
 @require_safe

@@ -26,6 +26,7 @@ from wenming.cases import services as case_services
 from wenming.cases.models import Category, Notification, Problem, Severity, Source, State
 from wenming.cases import sla
 from wenming.cases.routing import active_rules, suggest
+from wenming.cases import policy as cases_policy
 from wenming.core import access, audit
 from wenming.core.models import Photo
 from wenming.org.models import Membership, Role, Team, TeamKind, TeamMember, TeamPost, Unit
@@ -780,7 +781,7 @@ def _apply_recheck(actor, round_point: RoundPoint, inspection: Inspection) -> No
         row.rechecked_problem = problem
         row.save(update_fields=["rechecked_problem"])
         organiser = round_point.round.created_by
-        reach = access.problem_reach(actor, problem)
+        reach = cases_policy.problem_reach(actor, problem)
         who = actor if "verifier" in reach else organiser
         note = f"复查“{round_point.round.title}”：{row.label}" + (f"，{row.note}" if row.note else "")
         try:

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wenming.cases import policy as cases_policy
 from wenming.core import access
 from wenming.core.errors import ServiceError
 from wenming.core.models import Photo
@@ -399,7 +400,7 @@ def result(request, pk: int):
     if problem_ids:
         from wenming.cases.models import Problem
 
-        problem_visible = set(Problem.objects.filter(access.problem_filter(request.user), pk__in=problem_ids)
+        problem_visible = set(Problem.objects.filter(cases_policy.problem_filter(request.user), pk__in=problem_ids)
                               .values_list("pk", flat=True))
     return render(request, "inspections/result.html", {
         "row": row, "results": results, "inspection": selectors.inspection_of(row), "problem_visible": problem_visible,

@@ -5,3 +5,10 @@ class PlacesConfig(AppConfig):
     name = "wenming.places"
     label = "places"
     verbose_name = "点位"
+
+    def ready(self) -> None:
+        from wenming.core import extensions
+
+        from . import selectors
+
+        extensions.register_photo_viewer(selectors.photo_visible)

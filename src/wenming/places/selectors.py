@@ -11,6 +11,7 @@ from operator import or_
 from django.db.models import Count, FloatField, Q, QuerySet
 from django.db.models.functions import Cast
 
+from wenming.cases import policy as cases_policy
 from wenming.core import access
 from wenming.org.models import Role, Unit
 from wenming.standards.models import PointType
@@ -173,7 +174,7 @@ def problems_at(user, point: Point) -> tuple[list, list]:
     from wenming.cases.models import OPEN_STATES, Problem
 
     raised_here = Problem.objects.filter(item_results__inspection__round_point__point=point).values("pk")
-    qs = (Problem.objects.filter(access.problem_filter(user), pk__in=raised_here)
+    qs = (Problem.objects.filter(cases_policy.problem_filter(user), pk__in=raised_here)
           .select_related("category", "unit"))
     open_ = list(qs.filter(state__in=OPEN_STATES).order_by("deadline", "id")[:100])
     past = list(qs.exclude(state__in=OPEN_STATES).order_by("-closed_at", "-id")[:20])
@@ -193,3 +194,8 @@ def patron_candidates(user) -> QuerySet:
                                             role=Role.LEADER, is_active=True, unit__is_active=True)
     return (User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
             .order_by("username"))
+
+
+def photo_visible(user, photo) -> bool:
+    """A point's photo, to whoever sees the point (by its area as well as its unit)."""
+    return Point.objects.filter(point_filter(user), photo=photo).exists()

@@ -58,26 +58,3 @@ def role_label(value: str) -> str:
         return Role(value).label
     except ValueError:
         return value
-
-
-@register.filter
-def state_label(value: str) -> str:
-    from wenming.cases.models import State
-
-    try:
-        return State(value).label
-    except ValueError:
-        return value or "—"
-
-
-EVENT_LABELS = {"report": "报告问题", "recurred": "再次出现（反弹）", "merged_in": "合并重复问题", "warn": "即将到期预警",
-                "overdue": "逾期", "notice": "下发督办单", "letter": "下发督办函", "bulletin": "列入通报批评"}
-
-
-@register.filter
-def event_label(action: str) -> str:
-    from wenming.cases.workflow import BY_ACTION
-
-    if action in BY_ACTION:
-        return BY_ACTION[action].label
-    return EVENT_LABELS.get(action, action)

@@ -1,10 +1,7 @@
 """Background jobs (core.jobs): queued with an audit line, run by the worker, throttled progress,
-failures in Chinese, owner-only pages and download, cleanup of expired files, `wenming serve`'s
-process supervision."""
+failures in Chinese, owner-only pages and download, cleanup of expired files."""
 
-import sys
 import tempfile
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from wenming import cli
 from wenming.core import jobs
 from wenming.core.jobs import task
 from wenming.core.models import AuditEvent, Job, JobStatus
@@ -258,33 +254,6 @@ def test_sweep_runs_the_cleanup(personas, capsys):
     call_command("sweep")
     assert "删除过期导出文件 1 个" in capsys.readouterr().out
     assert Job.objects.get(pk=old.pk).status == JobStatus.EXPIRED
-
-
-def test_worker_command_wraps_the_database_worker():
-    assert cli.COMMANDS["worker"] is not None
-    assert "wenming worker" in cli.__doc__ and "--no-worker" in cli.__doc__ and "--no-sweep" in cli.__doc__
-
-
-def test_supervise_stops_the_helpers_when_the_server_exits(tmp_path):
-    marker = tmp_path / "helper-started"
-    helper = [sys.executable, "-c", f"import pathlib, time; pathlib.Path({str(marker)!r}).touch(); time.sleep(60)"]
-    server = [sys.executable, "-c", "import time; time.sleep(1.5); raise SystemExit(3)"]
-    began = time.monotonic()
-    assert cli.supervise(server, [helper]) == 3
-    assert marker.exists() and time.monotonic() - began < 20
-
-
-def test_supervise_forwards_sigterm(tmp_path):
-    import os
-    import signal
-    import threading
-
-    server = [sys.executable, "-c", "import time; time.sleep(60)"]
-    helper = [sys.executable, "-c", "import time; time.sleep(60)"]
-    threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
-    began = time.monotonic()
-    assert cli.supervise(server, [helper]) == 128 + signal.SIGTERM
-    assert time.monotonic() - began < 20
 
 
 @pytest.mark.django_db

@@ -1,0 +1,27 @@
+"""Hooks through which the apps above the base layer plug into core's pages and checks, so that
+``core`` never imports them (DESIGN.md §3: core and org import nothing above them).
+
+An app registers its hooks in its ``AppConfig.ready()``:
+
+* ``photo_viewers``: ``check(user, photo) -> bool`` — whether the user sees a photo because he
+  sees the object it belongs to (a problem, a point …);
+* ``home_attention``: ``items(user) -> list[dict]`` — the app's lines of the home page's
+  “需要关注” list (``label``, ``count``, ``url`` name, ``query``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+photo_viewers: list[Callable] = []
+home_attention: list[Callable] = []
+
+
+def register_photo_viewer(check: Callable) -> None:
+    if check not in photo_viewers:
+        photo_viewers.append(check)
+
+
+def register_home_attention(items: Callable) -> None:
+    if items not in home_attention:
+        home_attention.append(items)
