@@ -53,8 +53,10 @@ def _cell_text(value) -> str:
     return text
 
 
-def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and data rows (with their sheet row numbers) of the first sheet, as text."""
+def read_rows(data: bytes, filename: str, *, max_rows: int | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and data rows (with their sheet row numbers) of the first sheet, as text. With
+    ``max_rows``, reading stops after ``max_rows + 1`` non-empty data rows: the caller refuses
+    the file by its own cap without the rest being read (a small .xlsx can unpack to millions)."""
     if len(data) > MAX_IMPORT_BYTES:
         raise SheetError("文件超过20MB，请拆分后分批导入")
     name = filename.lower()
@@ -67,23 +69,43 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, li
                 continue
         else:
             raise SheetError("无法识别CSV文件的编码，请另存为UTF-8或Excel格式")
-        raw = list(csv.reader(io.StringIO(text)))
+        reader = csv.reader(io.StringIO(text))
+        try:
+            rows = _first_rows(reader, max_rows)
+        except csv.Error:
+            raise SheetError(f"CSV 文件第{reader.line_num}行无法读取：单元格超过{csv.field_size_limit()}个字符，"
+                             "或引号不配对") from None
     elif name.endswith(".xlsx"):
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (InvalidFileException, KeyError, OSError, ValueError, Exception) as exc:  # noqa: BLE001
             raise SheetError("文件不是有效的Excel（.xlsx）文件，请用Excel另存后重试") from exc
-        sheet = workbook.worksheets[0]
-        raw = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
+        try:      # a read-only workbook parses the sheet while it is read: broken XML shows only here
+            rows = _first_rows(workbook.worksheets[0].iter_rows(values_only=True), max_rows)
+        except Exception as exc:  # noqa: BLE001
+            raise SheetError("文件不是有效的Excel（.xlsx）文件，请用Excel另存后重试") from exc
+        finally:
+            workbook.close()
     else:
         raise SheetError("只支持 .xlsx 或 .csv 文件")
-    rows = [[_cell_text(v) for v in row] for row in raw]
     if not rows or not any(rows[0]):
         raise SheetError("文件是空的：第1行应为表头")
     header = rows[0]
     body = [(index + 2, row) for index, row in enumerate(rows[1:]) if any(row)]
     return header, body
+
+
+def _first_rows(rows, max_rows: int | None) -> list[list]:
+    """The header and up to ``max_rows + 1`` non-empty rows after it (all rows without a cap)."""
+    kept, filled = [], 0
+    for row in rows:
+        row = [_cell_text(value) for value in row]
+        kept.append(row)
+        if len(kept) > 1 and any(row):
+            filled += 1
+            if max_rows is not None and filled > max_rows:
+                break
+    return kept
 
 
 def safe_cell(value):

@@ -16,6 +16,7 @@ hangs on the deepest indicator given on its row. 适用点位类型 lists type n
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from openpyxl.styles import Alignment, Font
 from wenming.core.sheets import RowError, SheetError, read_rows, safe_cell
 
 from . import rules
-from .models import Method
+from .models import IndexSystem, Indicator, Method, PointType
 
 COLUMNS = ["一级指标编码", "一级指标名称", "二级指标编码", "二级指标名称", "三级指标编码", "三级指标名称",
            "检查项编码", "检查内容", "判定规则", "测评方法", "适用点位类型", "分值", "计分方式", "计分参数",
@@ -45,8 +46,27 @@ def point_type_code_error(code: str) -> str | None:
     if not CODE_RE.match(code) or len(code) > POINT_TYPE_CODE_MAX:
         return f"点位类型编码「{code}」{CODE_RULE}，最长{POINT_TYPE_CODE_MAX}位"
     return None
+# The caps of one file (docs/user-guide.md §10.4), checked before the file's content is built or
+# checked item by item: an import refused for its size costs no more than reading it.
 MAX_ITEMS = 5000
+MAX_INDICATORS = 5000
+MAX_POINT_TYPES = 200           # a YAML file's point_types list (they are created for every system)
+MAX_YAML_BYTES = 5 * 1024 * 1024
+MAX_YAML_DEPTH = 32             # nesting of lists and mappings; an exported file uses 12
 MAX_SCORE = Decimal("1000")
+# Text is checked against its column and refused when longer, never cut.
+NAME_MAX = IndexSystem._meta.get_field("name").max_length
+VERSION_MAX = IndexSystem._meta.get_field("version").max_length
+INDICATOR_NAME_MAX = Indicator._meta.get_field("name").max_length
+POINT_TYPE_NAME_MAX = PointType._meta.get_field("name").max_length
+NUL_MESSAGE = "含有空字符（\\0），请删除后重试"
+
+
+def too_long(what: str, text: str, limit: int) -> str | None:
+    """The refusal of a text longer than its column (None when it fits)."""
+    if len(text) > limit:
+        return f"{what}最长{limit}字（现为{len(text)}字），请改短后重试"
+    return None
 
 
 @dataclass
@@ -106,23 +126,28 @@ class Checker:
             return None
         return value
 
-    def indicator(self, row, column: str, code: str, name: str, level: int, parent: str | None) -> bool:
+    def indicator(self, row, column: str, name_column: str, what: str, code: str, name: str, level: int,
+                  parent: str | None) -> bool:
+        """``column``/``name_column`` are where the code and the name are (the sheet's columns, or
+        places in a YAML file); ``what`` names the name in messages (二级指标名称)."""
         name = (name or "").strip()
         if not name:
-            self.error(row, column.replace("编码", "名称"), f"{level}级指标名称不能为空")
+            self.error(row, name_column, f"{what}不能为空")
             return False
-        if len(name) > 100:
-            self.error(row, column.replace("编码", "名称"), "指标名称最长100字")
+        if too_long(what, name, INDICATOR_NAME_MAX):
+            self.error(row, name_column, too_long(what, name, INDICATOR_NAME_MAX))
             return False
         known = self.indicators.get(code)
         if known is None:
+            if len(self.indicators) >= MAX_INDICATORS:
+                raise SheetError(f"一个测评体系最多{MAX_INDICATORS}个指标")
             self.indicators[code] = IndicatorData(code=code, name=name, level=level, parent_code=parent)
             return True
         if known.level != level or known.parent_code != parent:
             self.error(row, column, f"指标编码「{code}」已在别处用作另一个指标")
             return False
         if known.name != name:
-            self.error(row, column.replace("编码", "名称"), f"指标「{code}」的名称与前面的行不一致（前面为「{known.name}」）")
+            self.error(row, name_column, f"指标「{code}」的名称与前面的行不一致（前面为「{known.name}」）")
             return False
         return True
 
@@ -189,7 +214,7 @@ def _split_types(text: str) -> list[str]:
 
 def read_sheet(data: bytes, filename: str, checker: Checker) -> SystemData:
     """Read the sheet; errors land in ``checker.errors`` (SheetError for an unreadable file)."""
-    header, body = read_rows(data, filename)
+    header, body = read_rows(data, filename, max_rows=MAX_ITEMS)
     index = {name: position for position, name in enumerate(header) if name}
     missing = [name for name in REQUIRED if name not in index]
     if missing:
@@ -205,6 +230,10 @@ def read_sheet(data: bytes, filename: str, checker: Checker) -> SystemData:
             return row[position].strip() if position is not None and position < len(row) else ""
 
         parent, deepest, ok = None, None, True
+        for name in COLUMNS:                  # PostgreSQL keeps no NUL in text
+            if "\x00" in cell(name):
+                checker.error(row_number, name, NUL_MESSAGE)
+                ok = False
         for level, prefix in enumerate(("一级", "二级", "三级"), start=1):
             column = f"{prefix}指标编码"
             value = cell(column)
@@ -219,7 +248,9 @@ def read_sheet(data: bytes, filename: str, checker: Checker) -> SystemData:
             if level == 3 and not cell("二级指标编码"):
                 break
             code = checker.code(row_number, column, value, f"{prefix}指标编码")
-            if code is None or not checker.indicator(row_number, column, code, cell(f"{prefix}指标名称"), level, parent):
+            name_column = f"{prefix}指标名称"
+            if code is None or not checker.indicator(row_number, column, name_column, name_column, code,
+                                                     cell(name_column), level, parent):
                 ok = False
                 break
             parent = deepest = code
@@ -325,13 +356,111 @@ def workbook(rows: list[list], point_types: list[tuple[str, str]], title: str = 
 
 # --- YAML ----------------------------------------------------------------------------------------
 
-def read_yaml(data: bytes | str, checker: Checker) -> SystemData:
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)     # libyaml when present: the same, faster
+
+
+class StrictLoader(_SafeLoader):
+    """``yaml.SafeLoader`` for uploaded index systems. Before anything is built it reads the file's
+    events (nothing is constructed, so it costs little) and raises :class:`SheetError` for what
+    such a file never needs and what would make it expensive: anchors and aliases (an 11 KB file of
+    aliases expands into a million items), nesting deeper than :data:`MAX_YAML_DEPTH`, more items,
+    indicators or point types than the caps, and NUL characters (PostgreSQL keeps none in text)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._source = stream
+
+    def get_single_data(self):
+        _check_events(_SafeLoader(self._source))
+        return super().get_single_data()
+
+
+def _line(event) -> str:
+    mark = getattr(event, "start_mark", None)
+    return f"第{mark.line + 1}行" if mark is not None else ""
+
+
+def _check_events(parser) -> None:
+    # One frame per open collection: [is a mapping, next node is a key, the key it is the value of].
+    # A sequence's frame holds the key that owns it (items, children, point_types …).
+    stack: list[list] = []
+    items = indicators = point_types = 0
     try:
-        document = yaml.safe_load(data)
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise SheetError(f"YAML 文件不能使用锚点（&）或别名（*）（{_line(event)}），请把内容直接写出")
+            if not isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+                if isinstance(event, yaml.CollectionEndEvent):
+                    stack.pop()
+                continue
+            if isinstance(event, yaml.ScalarEvent) and "\x00" in event.value:
+                raise SheetError(f"YAML 文件{_line(event)}{NUL_MESSAGE}")
+            owner = None
+            if stack:
+                frame = stack[-1]
+                if frame[0] and frame[1]:                    # a key
+                    frame[1] = False
+                    frame[2] = event.value if isinstance(event, yaml.ScalarEvent) else None
+                elif frame[0]:                               # a value
+                    frame[1] = True
+                    owner = frame[2]
+                elif frame[2] == "items":
+                    items += 1
+                    if items > MAX_ITEMS:
+                        raise SheetError(f"一次最多导入{MAX_ITEMS}个检查项")
+                elif frame[2] in ("indicators", "children"):
+                    indicators += 1
+                    if indicators > MAX_INDICATORS:
+                        raise SheetError(f"一个测评体系最多{MAX_INDICATORS}个指标")
+                elif frame[2] == "point_types" and len(stack) == 2:
+                    point_types += 1
+                    if point_types > MAX_POINT_TYPES:
+                        raise SheetError(f"一个文件最多列出{MAX_POINT_TYPES}个点位类型")
+            if isinstance(event, yaml.MappingStartEvent):
+                stack.append([True, True, None])
+            elif isinstance(event, yaml.SequenceStartEvent):
+                stack.append([False, False, owner])
+            if len(stack) > MAX_YAML_DEPTH:
+                raise SheetError(f"YAML 文件嵌套超过{MAX_YAML_DEPTH}层（{_line(event)}），无法读取")
+    finally:
+        parser.dispose()
+
+
+def load_yaml(text: str):
+    """The document of an uploaded YAML file (:class:`StrictLoader`); SheetError when it is refused."""
+    if "\x00" in text:
+        raise SheetError(f"YAML 文件第{text.count(chr(10), 0, text.index(chr(0))) + 1}行{NUL_MESSAGE}")
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 — a SafeLoader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"第{mark.line + 1}行" if mark is not None else ""
         raise SheetError(f"YAML 文件格式有误{where}，无法读取") from None
+
+
+def _text(checker: Checker, place: str, value) -> str | None:
+    """A YAML value that is text: a string, or a number or date written without quotes. Lists,
+    mappings and yes/no (read as true/false) are refused at ``place``; None when refused."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, Decimal, datetime.date)) and not isinstance(value, bool):
+        return str(value)
+    checker.error(None, place, "应为文字")
+    return None
+
+
+def read_yaml(data: bytes | str, checker: Checker) -> SystemData:
+    if isinstance(data, bytes):
+        if len(data) > MAX_YAML_BYTES:
+            raise SheetError("YAML 文件超过5MB")
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SheetError("YAML 文件须为 UTF-8 编码") from None
+    document = load_yaml(data)
     if not isinstance(document, dict) or not isinstance(document.get("indicators"), list):
         raise SheetError("YAML 文件应包含 system、point_types 和 indicators 三部分")
     system = SystemData()
@@ -339,22 +468,30 @@ def read_yaml(data: bytes | str, checker: Checker) -> SystemData:
     if not isinstance(head, dict):
         head = {}
         checker.error(None, "system", "system 应为映射（name、version、description）")
-    system.name = str(head.get("name") or "").strip()
-    system.version = str(head.get("version") or "").strip()
-    system.description = str(head.get("description") or "").strip()
-    for position, entry in enumerate(document.get("point_types") or [], start=1):
+    for attribute, place in (("name", "体系名称"), ("version", "版本"), ("description", "体系说明")):
+        value = _text(checker, place, head.get(attribute))
+        setattr(system, attribute, (value or "").strip())
+    types = document.get("point_types") or []
+    if not isinstance(types, list):
+        checker.error(None, "point_types", "point_types 应为点位类型列表（code、name）")
+        types = []
+    for position, entry in enumerate(types, start=1):
+        place = f"point_types 第{position}项"
         if not isinstance(entry, dict) or not entry.get("code") or not entry.get("name"):
-            checker.error(None, f"point_types 第{position}项", "点位类型须有 code 和 name")
+            checker.error(None, place, "点位类型须有 code 和 name")
             continue
-        code, name = str(entry["code"]).strip(), str(entry["name"]).strip()
+        code, name = _text(checker, f"{place} code", entry["code"]), _text(checker, f"{place} name", entry["name"])
+        if code is None or name is None:
+            continue
+        code, name = code.strip(), name.strip()
         if point_type_code_error(code):
-            checker.error(None, f"point_types 第{position}项", point_type_code_error(code))
+            checker.error(None, place, point_type_code_error(code))
             continue
-        if len(name) > 40:
-            checker.error(None, f"point_types 第{position}项", f"点位类型名称「{name[:40]}…」最长40字")
+        if too_long("点位类型名称", name, POINT_TYPE_NAME_MAX):
+            checker.error(None, f"{place} name", too_long("点位类型名称", name, POINT_TYPE_NAME_MAX))
             continue
         if checker.types.get(name, code) != code:
-            checker.error(None, f"point_types 第{position}项", f"点位类型名称「{name}」已用于编码 {checker.types[name]}")
+            checker.error(None, place, f"点位类型名称「{name}」已用于编码 {checker.types[name]}")
             continue
         checker.types[code] = code
         checker.types[name] = code
@@ -369,8 +506,12 @@ def read_yaml(data: bytes | str, checker: Checker) -> SystemData:
             if not isinstance(node, dict):
                 checker.error(None, place, "应为映射（code、name、children、items）")
                 continue
-            code = checker.code(None, place, str(node.get("code") or ""), f"{level}级指标编码")
-            if code is None or not checker.indicator(None, place, code, str(node.get("name") or ""), level, parent):
+            code, name = _text(checker, f"{place} code", node.get("code")), _text(checker, f"{place} name", node.get("name"))
+            if code is None or name is None:
+                continue
+            code = checker.code(None, place, code, f"{level}级指标编码")
+            if code is None or not checker.indicator(None, place, f"{place} name", f"{level}级指标名称", code, name,
+                                                     level, parent):
                 continue
             items = node.get("items") or []
             if not isinstance(items, list):
@@ -386,14 +527,20 @@ def read_yaml(data: bytes | str, checker: Checker) -> SystemData:
                     kind, params = rules.from_yaml(entry.get("scoring"))
                 except rules.RuleError as error:
                     checker.error(None, f"{where}scoring", str(error))
+                texts = {key: _text(checker, f"{where}{key}", entry.get(key))
+                         for key in ("code", "content", "rule", "method", "category")}
                 types = entry.get("point_types") or []
                 if isinstance(types, str):
                     types = _split_types(types)
-                item = checker.item(None, where, code=str(entry.get("code") or ""), indicator_code=code,
-                                    content=str(entry.get("content") or ""), rule_text=str(entry.get("rule") or ""),
-                                    method=str(entry.get("method") or "实地考察"),
+                elif not isinstance(types, list) or not all(isinstance(t, (str, int)) for t in types):
+                    checker.error(None, f"{where}point_types", "适用点位类型应为点位类型编码的列表")
+                    continue
+                if None in texts.values():
+                    continue
+                item = checker.item(None, where, code=texts["code"], indicator_code=code, content=texts["content"],
+                                    rule_text=texts["rule"], method=texts["method"] or "实地考察",
                                     point_types=[str(t) for t in types], score=entry.get("score"),
-                                    rule_kind=kind, params=params, category_code=str(entry.get("category") or ""))
+                                    rule_kind=kind, params=params, category_code=texts["category"])
                 if item is not None:
                     system.items.append(item)
             children = node.get("children")

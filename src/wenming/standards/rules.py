@@ -32,6 +32,9 @@ KIND_CODES = {label: code for code, label in KIND_LABELS.items()}
 BY_LABELS = {"conditions": "条件", "rate": "比率"}
 BY_CODES = {label: code for code, label in BY_LABELS.items()}
 TWO = Decimal("0.01")
+MAX_NUMBER = Decimal(1000)     # the largest deduction per occurrence and condition count a rule may name
+GRADE_NAME_MAX = 20           # a grade is an inspection result's label (ItemResult.label holds 40)
+UNIT_MAX = 4                  # the measure word of a deduction: 处、块、辆、人次 …
 
 
 class RuleError(ValueError):
@@ -88,12 +91,14 @@ def normalise(kind: str, params: dict) -> dict:
             name = str(grade.get("grade", "")).strip()
             if not name:
                 raise RuleError("等级名称不能为空")
+            if len(name) > GRADE_NAME_MAX:
+                raise RuleError(f"等级名称最长{GRADE_NAME_MAX}字（现为{len(name)}字）")
             if name in names:
                 raise RuleError(f"等级「{name}」重复")
             names.add(name)
             share = _number(grade.get("share"), f"等级「{name}」的得分比例", minimum=Decimal(0), maximum=Decimal(100))
             low = _number(grade.get("min"), f"等级「{name}」的下限", minimum=Decimal(0),
-                          maximum=Decimal(100) if by == "rate" else None)
+                          maximum=Decimal(100) if by == "rate" else MAX_NUMBER)
             clean_grades.append({"grade": name, "share": _plain(share), "min": _plain(low)})
         for better, worse in zip(clean_grades, clean_grades[1:]):
             if not (better["min"] > worse["min"] and better["share"] >= worse["share"]):
@@ -115,10 +120,12 @@ def normalise(kind: str, params: dict) -> dict:
             clean["conditions"] = conditions
         return clean
     if kind == "deduction":
-        per = _number(params.get("per"), "每处扣分", minimum=Decimal(0))
+        per = _number(params.get("per"), "每处扣分", minimum=Decimal(0), maximum=MAX_NUMBER)
         if per == 0:
             raise RuleError("每处扣分应大于0")
-        unit = str(params.get("unit") or "处").strip()[:4] or "处"
+        unit = str(params.get("unit") or "处").strip() or "处"
+        if len(unit) > UNIT_MAX:
+            raise RuleError(f"扣分的量词最多{UNIT_MAX}个字（现为{len(unit)}字）")
         return {"per": _plain(per), "unit": unit}
     raise RuleError("计分方式只能是：判定、等级、扣分")
 
@@ -209,6 +216,10 @@ def from_yaml(block: dict) -> tuple[str, dict]:
         grades = block.get("grades")
         if not isinstance(grades, list) or not all(isinstance(g, dict) for g in grades):
             raise RuleError("grades 应为等级列表")
+        conditions = block.get("conditions")
+        if conditions is not None and not (isinstance(conditions, list)
+                                           and all(isinstance(text, (str, int, float)) for text in conditions)):
+            raise RuleError("conditions 应为条件的列表")
         return kind, normalise(kind, {"by": by, "conditions": block.get("conditions") or [],
                                       "grades": grades, "pass": block.get("pass")})
     return kind, normalise(kind, {"per": block.get("per"), "unit": block.get("unit")})

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from wenming.cases.models import Category
 from wenming.core import access, audit
-from wenming.core.sheets import ImportReport, RowError, SheetError
+from wenming.core.sheets import ImportReport, RowError, SheetError  # noqa: F401 — SheetError: what read_file raises
 
 from . import formats
 from .models import CheckItem, Indicator, IndexSystem, PointType, SystemStatus
@@ -36,13 +36,7 @@ def read_file(data: bytes, filename: str) -> tuple[formats.SystemData, formats.C
     checker = new_checker()
     name = filename.lower()
     if name.endswith((".yaml", ".yml")):
-        if len(data) > 5 * 1024 * 1024:
-            raise SheetError("YAML 文件超过5MB")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise SheetError("YAML 文件须为 UTF-8 编码") from None
-        system = formats.read_yaml(text, checker)
+        system = formats.read_yaml(data, checker)
     else:
         system = formats.read_sheet(data, filename, checker)
     return system, checker
@@ -86,20 +80,49 @@ def system_import(*, actor, data: bytes, filename: str, name: str = "", version:
     if into is None:
         system_data.name = (name or system_data.name).strip()
         system_data.version = (version or system_data.version).strip()
-        if not system_data.name:
-            report.errors.insert(0, RowError(None, "体系名称", "请填写测评体系名称"))
-        if not system_data.version:
-            report.errors.insert(0, RowError(None, "版本", "请填写版本，如“2026版”"))
-        if IndexSystem.objects.filter(name=system_data.name, version=system_data.version).exists():
-            report.errors.insert(0, RowError(None, "版本", f"已有“{system_data.name}（{system_data.version}）”，请换一个版本号"))
+        head, refused = [], {error.column for error in report.errors if error.row is None}
+        for column, text, limit, missing in (("体系名称", system_data.name, formats.NAME_MAX, "请填写测评体系名称"),
+                                             ("版本", system_data.version, formats.VERSION_MAX, "请填写版本，如“2026版”")):
+            problem = missing if not text else formats.too_long(column, text, limit)
+            if problem and column not in refused:
+                head.append(RowError(None, column, problem))
+        taken = IndexSystem.objects.filter(name=system_data.name, version=system_data.version)
+        if not head and not refused & {"体系名称", "版本"} and taken.exists():
+            head.append(_version_taken(system_data))
+        report.errors[:0] = head
     elif not into.editable:
         raise StandardsError("只有草稿状态的测评体系可以修改；请先复制为新版本")
     if not report.ok:
         return report, None
+    try:
+        system = _import_write(actor, system_data, into, filename)
+    except _VersionTaken:
+        report.errors.insert(0, _version_taken(system_data))
+        return report, None
+    except IntegrityError:      # a point type of the file added at the same moment by another request
+        report.errors.insert(0, RowError(None, "文件", "导入时点位类型被同时修改，请重新导入"))
+        return report, None
+    report.created = len(system_data.items)
+    return report, system
+
+
+class _VersionTaken(Exception):
+    """Another request wrote the same name and version after this one checked."""
+
+
+def _version_taken(data: formats.SystemData) -> RowError:
+    return RowError(None, "版本", f"已有“{data.name}（{data.version}）”，请换一个版本号")
+
+
+def _import_write(actor, system_data: formats.SystemData, into: IndexSystem | None, filename: str) -> IndexSystem:
     with transaction.atomic():
         if into is None:
-            system = IndexSystem.objects.create(name=system_data.name[:100], version=system_data.version[:30],
-                                                description=system_data.description, created_by=actor)
+            try:
+                with transaction.atomic():       # (name, version) is the table's one unique constraint
+                    system = IndexSystem.objects.create(name=system_data.name, version=system_data.version,
+                                                        description=system_data.description, created_by=actor)
+            except IntegrityError:
+                raise _VersionTaken from None
         else:
             system = IndexSystem.objects.select_for_update().get(pk=into.pk)
             if not system.editable:
@@ -110,11 +133,10 @@ def system_import(*, actor, data: bytes, filename: str, name: str = "", version:
                 system.description = system_data.description
                 system.save(update_fields=["description", "updated_at"])
         _write_content(system, system_data)
-        report.created = len(system_data.items)
         audit.record("standards.import", actor=actor, target=system,
-                     detail={"file": filename[:100], "items": report.created,
+                     detail={"file": filename[:100], "items": len(system_data.items),
                              "indicators": len(system_data.indicators), "replaced": into is not None})
-    return report, system
+    return system
 
 
 def _builtin_data(name: str | None = None, version: str | None = None) -> formats.SystemData:
@@ -175,6 +197,13 @@ def system_copy(*, actor, system: IndexSystem, version: str, name: str = "") -> 
         raise StandardsError("名称最长100字，版本最长30字")
     if IndexSystem.objects.filter(name=name, version=version).exists():
         raise StandardsError(f"已有“{name}（{version}）”，请换一个版本号")
+    try:
+        return _copy_write(actor, system, name, version)
+    except IntegrityError:      # the same name and version written by another request after the check
+        raise StandardsError(f"已有“{name}（{version}）”，请换一个版本号") from None
+
+
+def _copy_write(actor, system: IndexSystem, name: str, version: str) -> IndexSystem:
     with transaction.atomic():
         copy = IndexSystem.objects.create(name=name, version=version, description=system.description,
                                           copied_from=system, created_by=actor)
