@@ -175,7 +175,7 @@ def problem_action(request, code: str, action: str):
             keep = selectors.problems_visible_to(request.user).filter(code=str(body["keep"])).first()
             if keep is None:
                 raise ServiceError("保留的问题编号无效", field="keep")
-        verifier = verifier_named(body["verifier"]) if body.get("verifier") else None
+        verifier = verifier_named(body["verifier"], found) if body.get("verifier") else None
         deadline = None
         if body.get("deadline"):
             deadline = parse_datetime(str(body["deadline"]))

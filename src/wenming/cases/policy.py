@@ -118,6 +118,27 @@ def may_view_office_todo(user) -> bool:
     return Role.OFFICE in access.scope_for(user).roles
 
 
+def may_import(user) -> bool:
+    """Importing a problem list (Excel) is an office's act."""
+    return Role.OFFICE in access.scope_for(user).roles
+
+
+def may_export_ledger(user) -> bool:
+    return may_view_ledger(user)
+
+
+METRICS_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.ADMIN})
+
+
+def may_view_metrics(user) -> bool:
+    return bool(access.scope_for(user).roles & METRICS_ROLES)
+
+
+def may_edit_settings(user) -> bool:
+    """整改设置 (SLA table, calendar, 督办 ladder, routing) belong to the city office."""
+    return access.scope_for(user).is_root_office
+
+
 # --- verifiers (复核人) ------------------------------------------------------------------------------
 
 def _ancestor_paths(*paths: str) -> set[str]:

@@ -272,7 +272,7 @@ def ledger(request):
     return render(request, "cases/ledger.html", {
         "page": page, "errors": errors, "params": request.GET, "counts": selectors.state_counts(qs),
         "states": State.choices, "sources": Source.choices, "severities": Severity.choices,
-        "categories": categories,
+        "categories": categories, "may": {"import": policy.may_import(request.user)},
     })
 
 

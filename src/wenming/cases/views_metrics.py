@@ -11,11 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from wenming.core import access
-from wenming.org.models import Role, Unit
+from wenming.org.models import Unit
 
-from . import metrics
+from . import metrics, policy
 
-METRICS_ROLES = {Role.OFFICE, Role.LEADER, Role.ADMIN}
 
 
 def _in_subtree(scope: access.Scope, unit: Unit) -> bool:
@@ -66,7 +65,7 @@ def _row(unit, label: str, m: metrics.Metrics) -> dict:
 @require_GET
 def metrics_page(request):
     scope = access.scope_for(request.user)
-    if not scope.roles & METRICS_ROLES:
+    if not policy.may_view_metrics(request.user):
         access.refuse_forbidden(request.user, "cases.metrics")
     unit = _chosen_unit(request, scope)
     kind, day, errors = _chosen_period(request)

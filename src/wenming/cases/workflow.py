@@ -40,7 +40,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                help="确认问题属实、需要处理，待交办"),
     Transition("assign", "交办", frozenset({State.REPORTED, State.PENDING_ASSIGNMENT}), State.ASSIGNED, OFFICE,
                "office", needs=("unit", "deadline?", "verifier?", "note?"), style="primary",
-               help="交给责任单位，期限按办理时限表自动计算，可改"),
+               help="交给责任单位，期限按办理时限表自动计算，可改（须晚于现在、不超过3年）；复核人须为负责该问题"
+                    "所在区域的督查员或创建办人员"),
     Transition("reject", "不予受理", frozenset({State.REPORTED}), State.REJECTED, OFFICE, "office",
                needs=("reason",), style="danger", help="不属于创建问题或信息不实，须说明理由"),
     Transition("merge", "合并重复", frozenset({State.REPORTED, State.PENDING_ASSIGNMENT}), State.MERGED, OFFICE,
@@ -64,7 +65,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("request_extension", "申请延期", frozenset({State.RECTIFYING}), None, UNIT_STAFF, "unit",
                needs=("deadline", "reason"), opens=RequestKind.EXTENSION),
     Transition("approve_extension", "同意延期", frozenset({State.RECTIFYING}), None, OFFICE, "office",
-               needs=("deadline?", "note?"), answers=RequestKind.EXTENSION, style="primary"),
+               needs=("deadline?", "note?"), answers=RequestKind.EXTENSION, style="primary",
+               help="督办从新期限重新起算：已逾期的不再计为逾期，新期限前重新预警、到期再下发督办单；"
+                    "已下发的督办单、督办函保留在案"),
     Transition("refuse_extension", "不同意延期", frozenset({State.RECTIFYING}), None, OFFICE, "office",
                needs=("reason",), answers=RequestKind.EXTENSION),
     Transition("submit", "整改完成", frozenset({State.RECTIFYING}), State.SUBMITTED, UNIT_STAFF, "unit",

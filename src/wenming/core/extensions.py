@@ -6,12 +6,15 @@ An app registers its hooks in its ``AppConfig.ready()``:
 * ``photo_viewers``: ``check(user, photo) -> bool`` — whether the user sees a photo because he
   sees the object it belongs to (a problem, a point …);
 * ``home_attention``: ``items(user) -> list[dict]`` — the app's lines of the home page's
-  “需要关注” list (``label``, ``count``, ``url`` name, ``query``).
+  “需要关注” list (``label``, ``count``, ``url`` name, ``query``);
+* ``nav``: menu entries ``NavEntry(order, url_name, label, may)``, shown to a user when
+  ``may(user)`` — a function of the app's access policy — says he may open the page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 photo_viewers: list[Callable] = []
 home_attention: list[Callable] = []
@@ -25,3 +28,19 @@ def register_photo_viewer(check: Callable) -> None:
 def register_home_attention(items: Callable) -> None:
     if items not in home_attention:
         home_attention.append(items)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    order: int
+    url_name: str
+    label: str
+    may: Callable  # may(user) -> bool, from the app's policy module
+
+
+nav: list[NavEntry] = []
+
+
+def register_nav(order: int, url_name: str, label: str, may: Callable) -> None:
+    if all(entry.url_name != url_name for entry in nav):
+        nav.append(NavEntry(order, url_name, label, may))

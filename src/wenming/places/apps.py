@@ -9,6 +9,7 @@ class PlacesConfig(AppConfig):
     def ready(self) -> None:
         from wenming.core import extensions
 
-        from . import selectors
+        from . import policy, selectors
 
         extensions.register_photo_viewer(selectors.photo_visible)
+        extensions.register_nav(110, "places:list", "点位", policy.may_view)

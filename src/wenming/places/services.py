@@ -56,15 +56,10 @@ class PointInput:
     extra: dict = field(default_factory=dict)
 
 
+from .policy import may_manage  # noqa: E402,F401  (the access rule, re-exported)
+
+
 # --- who manages -------------------------------------------------------------------------------------
-
-def may_manage(user, unit: Unit | None = None) -> bool:
-    """An office role at or above ``unit`` (any office role when ``unit`` is None)."""
-    scope = access.scope_for(user)
-    if unit is None:
-        return Role.OFFICE in scope.roles
-    return Role.OFFICE in scope.roles_at(unit)
-
 
 def require_manage(user, point: Point | None = None) -> None:
     """403 unless the user manages ``point`` (or, without one, manages points somewhere). The

@@ -7,15 +7,8 @@ from django.db.models import Count, QuerySet
 
 from wenming.core import access
 
+from .policy import may_manage, may_view
 from .models import CheckItem, Indicator, IndexSystem, PointType, SystemStatus
-
-
-def may_view(user) -> bool:
-    return access.scope_for(user).has("org.view")
-
-
-def may_manage(user) -> bool:
-    return access.scope_for(user).is_root_office
 
 
 def systems(user) -> QuerySet[IndexSystem]:

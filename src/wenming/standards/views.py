@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wenming.core import access, audit
 from wenming.core.sheets import MAX_IMPORT_BYTES, SheetError
 
-from . import formats, selectors, services
+from . import formats, policy, selectors, services
 from .forms import CopyForm, PointTypeForm, ReplaceImportForm, SystemImportForm
 from .models import PointType, SystemStatus
 
@@ -23,12 +23,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_view(request) -> None:
-    if not selectors.may_view(request.user):
+    if not policy.may_view(request.user):
         access.refuse_forbidden(request.user, "standards.view")
 
 
 def _require_manage(request, what: str) -> None:
-    if not selectors.may_manage(request.user):
+    if not policy.may_manage(request.user):
         access.refuse_forbidden(request.user, what)
 
 
@@ -43,7 +43,7 @@ def _download(data: bytes | str, filename: str, content_type: str) -> HttpRespon
 def system_list(request):
     _require_view(request)
     return render(request, "standards/list.html", {
-        "systems": selectors.systems(request.user), "may_manage": selectors.may_manage(request.user),
+        "systems": selectors.systems(request.user), "may_manage": policy.may_manage(request.user),
     })
 
 
@@ -59,7 +59,7 @@ def system_detail(request, pk: int):
             messages.error(request, "点位类型筛选无效，已显示全部检查项")
     return render(request, "standards/detail.html", {
         "system": system, "tree": selectors.system_tree(system, point_type), "point_type": point_type,
-        "point_types": selectors.point_types(), "may_manage": selectors.may_manage(request.user),
+        "point_types": selectors.point_types(), "may_manage": policy.may_manage(request.user),
         "copy_form": CopyForm(initial={"name": system.name}), "statuses": SystemStatus,
     })
 
@@ -213,7 +213,7 @@ def system_status(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def point_types(request):
     _require_view(request)
-    may_manage = selectors.may_manage(request.user)
+    may_manage = policy.may_manage(request.user)
     form = PointTypeForm(request.POST or None)
     if request.method == "POST":
         _require_manage(request, "standards.point_types")

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from wenming.cases import services
+from wenming.cases import policy, services
 from wenming.cases.models import Problem, SlaRule, State
 from wenming.cases.tests.conftest import jpeg_bytes
 
@@ -290,7 +290,7 @@ def test_api_assigns_with_a_verifier_and_refuses_an_unknown_one(login, personas,
     url = reverse("api:api_action", args=[found.code, "assign"])
     bad = office.post(url, json.dumps({"unit": org["street_a1"].code, "verifier": "nobody"}),
                       content_type="application/json")
-    assert bad.status_code == 400 and bad.json()["errors"] == {"verifier": "找不到账号nobody"}
+    assert bad.status_code == 400 and bad.json()["errors"] == {"verifier": policy.VERIFIER_REFUSED}
     found.refresh_from_db()
     assert found.state == State.REPORTED and found.verifier_id is None
     done = office.post(url, json.dumps({"unit": org["street_a1"].code, "verifier": "inspector"}),

@@ -8,8 +8,7 @@ from django.utils import timezone
 from wenming.cases import services, sla
 from wenming.cases.models import Notification, Problem, ProblemEvent, RequestStatus, State
 from wenming.core.errors import ServiceError
-from wenming.org.models import Role, Unit, UnitKind
-from wenming.conftest import make_unit
+from wenming.org.models import Role
 
 
 def actions(problem):
@@ -23,7 +22,7 @@ def inbox(user):
 
 @pytest.mark.django_db
 def test_full_walk_through_every_branch(personas, org, intake, make_photo):
-    office, district, handler = personas["office_city"], personas["office_district_a"], personas["handler_street_a1"]
+    district, handler = personas["office_district_a"], personas["handler_street_a1"]
     inspector, other_handler = personas["inspector"], personas["handler_street_a2"]
 
     # 1. an inspector reports; the code is readable and the office is told
@@ -72,7 +71,9 @@ def test_full_walk_through_every_branch(personas, org, intake, make_photo):
     problem = services.problem_submit(actor=handler, problem=problem, photos=[make_photo(handler)], note="已取缔")
     problem = services.problem_verify_pass(actor=inspector, problem=problem, note="复核通过")
     assert problem.state == State.CLOSED and problem.closed_on_time is True
-    assert problem.handling_hours is not None and problem.handling_hours >= 0
+    # 办理时长: working hours from the (last) assignment to the (last) submission
+    assert problem.handling_hours == pytest.approx(
+        sla.working_hours_between(problem.assigned_at, problem.submitted_at))
     assert problem.photos.filter(phase="after").count() == 2
 
     # 7. the same place again within the window: a new problem linked as 反弹
@@ -107,7 +108,9 @@ def test_full_walk_through_every_branch(personas, org, intake, make_photo):
     event = ProblemEvent.objects.get(problem=problem, action="verify_fail")
     assert (event.actor, event.actor_role, event.note) == (inspector, Role.INSPECTOR, "仍有摊位")
     assert ProblemEvent.objects.filter(problem=problem, action="submit").first().photos.count() == 1
-    assert inbox(personas["citizen"])[-1].startswith("您反映的问题已与其他问题合并") or True
+    # the citizen is told of both: his duplicate merged, his other report rejected
+    assert inbox(personas["citizen"])[-2:] == [f"您反映的问题已与其他问题合并：{duplicate.code}",
+                                               f"您反映的问题不予受理：{junk.code}"]
 
 
 @pytest.mark.django_db
