@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "wenming.core.middleware.RequestContextMiddleware",
     "wenming.core.middleware.ForcePasswordChangeMiddleware",
     "axes.middleware.AxesMiddleware",
+    "wenming.core.middleware.RefuseNulMiddleware",
 ]
 
 ROOT_URLCONF = "wenming.config.urls"

@@ -16,3 +16,4 @@ urlpatterns = [
 
 handler403 = "wenming.core.views.permission_denied"
 handler404 = "wenming.core.views.page_not_found"
+handler400 = "wenming.core.views.bad_request"

@@ -92,6 +92,12 @@ def audit_log(request):
     })
 
 
+def bad_request(request, exception=None, message: str = ""):
+    return render(request, "core/error.html", {"status": 400, "title": "请求无效",
+                                               "message": message or "请求无效，无法处理。请检查链接或输入后重试。"},
+                  status=400)
+
+
 def permission_denied(request, exception=None):
     return render(request, "core/error.html", {"status": 403, "title": "无权操作",
                                                "message": "您没有执行此操作的权限。"}, status=403)
