@@ -368,6 +368,10 @@ def test_bad_ids_and_filters_are_not_errors(login, personas):
         assert client.get(url).status_code == 404, url
     for url in (f"/standards/{huge}/copy/", f"/standards/{huge}/status/"):
         assert client.post(url, {"status": "active", "version": "2", "name": "x"}).status_code == 404, url
+    response = client.get(f"/standards/{system.pk}/", {"type": "WH\x00Z"})      # refused before the view
+    assert response.status_code == 400 and "空字符" in response.content.decode()
+    response = client.get(f"/standards/{system.pk}/", {"type": "火星基地"})
+    assert response.status_code == 200 and "点位类型筛选无效" in response.content.decode()
     response = client.post(f"/standards/{system.pk}/status/", {"status": "act\x00ive"}, follow=True)
     assert "状态无效" in response.content.decode()
     response = client.post(f"/standards/{system.pk}/copy/", {"name": "体\x00系", "version": "2"}, follow=True)
