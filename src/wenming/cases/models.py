@@ -350,14 +350,3 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"])]
-
-
-class OutboundMessage(models.Model):
-    """What the outbound channel sent (SMS, email), kept for the record and for tests."""
-
-    channel = models.CharField(max_length=10)
-    to = models.CharField(max_length=120)
-    subject = models.CharField(max_length=120, blank=True)
-    body = models.TextField()
-    status = models.CharField(max_length=10, default="sent")
-    created_at = models.DateTimeField(auto_now_add=True)

@@ -15,6 +15,11 @@ WENMING_LOCKOUT_MINUTES       lockout duration (default 15)
 WENMING_TASKS_BACKEND         task queue backend for background jobs (default: the database,
                               django_tasks_db.DatabaseBackend; see docs/operations.md)
 WENMING_JOB_RETENTION_HOURS   how long a finished export stays downloadable (default 72)
+WENMING_OUTBOUND              SMS/e-mail transports: record (default), sms-http, email; comma-separated
+WENMING_SMS_URL               the SMS gateway's URL (sms-http); WENMING_SMS_TIMEOUT seconds (default 5)
+WENMING_OUTBOUND_MAX_ATTEMPTS attempts per message before it is marked failed (default 5)
+WENMING_OUTBOUND_RETRY_SECONDS delay before the 2nd attempt, doubled for each next one (default 60)
+WENMING_EMAIL_HOST/_PORT/_USER/_PASSWORD/_TLS/_SSL/_FROM  the mail server (email transport)
 """
 
 from __future__ import annotations
@@ -238,9 +243,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("WENMING_LOG_LEVEL", "WARNING")},
 }
 
-# outbound messages: "record" (kept in the database only), "sms-http" or "email"
+# outbound messages (core/outbound.py), sent after commit by the task queue: "record" (kept in the
+# database only), "sms-http" (SMS to the gateway at WENMING_SMS_URL), "email" (Django's EMAIL_*
+# settings); several comma-separated, e.g. "sms-http,email". A failed attempt is retried after
+# WENMING_OUTBOUND_RETRY_SECONDS × 2^(n-1) until WENMING_OUTBOUND_MAX_ATTEMPTS attempts.
 OUTBOUND_BACKEND = os.environ.get("WENMING_OUTBOUND", "record")
 SMS_URL = os.environ.get("WENMING_SMS_URL", "")
+SMS_TIMEOUT = float(os.environ.get("WENMING_SMS_TIMEOUT", "5"))
+OUTBOUND_MAX_ATTEMPTS = max(1, int(os.environ.get("WENMING_OUTBOUND_MAX_ATTEMPTS", "5")))
+OUTBOUND_RETRY_SECONDS = max(0, int(os.environ.get("WENMING_OUTBOUND_RETRY_SECONDS", "60")))
+EMAIL_HOST = os.environ.get("WENMING_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("WENMING_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("WENMING_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("WENMING_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("WENMING_EMAIL_TLS")
+EMAIL_USE_SSL = env_flag("WENMING_EMAIL_SSL")
+EMAIL_TIMEOUT = 10  # a worker never waits on a mail server for ever
+DEFAULT_FROM_EMAIL = os.environ.get("WENMING_EMAIL_FROM", "webmaster@localhost")
 
 # the city this deployment serves; shown in page titles and documents
 CITY_NAME = os.environ.get("WENMING_CITY_NAME", "")

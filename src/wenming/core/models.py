@@ -223,3 +223,48 @@ class Job(models.Model):
         """Every row is read; the file is being finished (compressed)."""
         return (self.status == JobStatus.RUNNING and self.progress_total is not None
                 and self.progress_done >= self.progress_total)
+
+
+# --- the outbound channel (SMS, e-mail) ------------------------------------------------------------
+
+class OutboundChannel(models.TextChoices):
+    SMS = "sms", "短信"
+    EMAIL = "email", "邮件"
+
+
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+class OutboundMessage(models.Model):
+    """One SMS or e-mail to a person, recorded when a service asks for it and delivered by the
+    task queue once that service's transaction has committed (core.outbound). ``to`` is a phone
+    number or an address: personal data, kept because it is needed to send, shown masked and
+    never logged. A queued message with ``attempts`` > 0 is being retried; ``next_attempt_at``
+    is when the next attempt is due."""
+
+    channel = models.CharField("渠道", max_length=10, choices=OutboundChannel.choices)
+    to = models.CharField("收件人", max_length=120)
+    subject = models.CharField("主题", max_length=120, blank=True)
+    body = models.TextField("内容")
+    status = models.CharField("状态", max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    last_error = models.CharField("最近一次错误", max_length=500, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    next_attempt_at = models.DateTimeField("下次尝试时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "外发消息"
+        verbose_name_plural = "外发消息"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbound_status_next")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}{self.pk}"
+
+    @property
+    def retrying(self) -> bool:
+        return self.status == OutboundStatus.QUEUED and self.attempts > 0

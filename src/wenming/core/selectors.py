@@ -13,7 +13,7 @@ from wenming.org.models import Membership, Role, TeamMember, UnitKind
 from wenming.org import selectors as org_selectors
 
 from . import access, extensions
-from .models import AuditEvent, AuditResult
+from .models import AuditEvent, AuditResult, OutboundMessage, OutboundStatus
 
 AUDIT_ACTION_LABELS = {
     "auth.login": "登录",
@@ -102,6 +102,12 @@ def home_summary(user) -> dict:
             context["roots"] = list(org_selectors.unit_roots_for(user))
     for items in extensions.home_attention:  # the apps above the base layer (core/extensions.py)
         context["attention"] += items(user)
+    if scope.has_at_root("outbound.view"):
+        counts = outbound_problem_counts(user)
+        context["attention"] += [
+            {"label": "发送失败的短信/邮件", "count": counts["failed"], "url": "outbound", "query": "status=failed"},
+            {"label": "正在重试的短信/邮件", "count": counts["retrying"], "url": "outbound", "query": "status=retrying"},
+        ]
     if scope.has("org.manage_accounts"):
         accounts = org_selectors.users_manageable_by(user)
         context["account_total"] = accounts.count()
@@ -160,3 +166,30 @@ def my_job(user, pk: int):
     if job is None:
         access.refuse_not_found(user, "job", f"core.job:{pk}")
     return job
+
+
+# --- outbound messages (SMS, e-mail) -----------------------------------------------------------------
+
+OUTBOUND_FILTERS = {"": "全部异常", "failed": "发送失败", "retrying": "重试中"}
+
+
+def _outbound_condition(status: str) -> Q:
+    failed = Q(status=OutboundStatus.FAILED)
+    # failed at least once and waiting for (or in) another attempt
+    retrying = Q(status=OutboundStatus.QUEUED, attempts__gt=0) & ~Q(last_error="")
+    return {"failed": failed, "retrying": retrying}.get(status, failed | retrying)
+
+
+def outbound_problems(user, *, status: str = ""):
+    """The messages the city office should look at: failed for good, or being retried (``status``
+    "failed"/"retrying" narrows it). Only for office/admin at a root unit: the messages belong to
+    no unit."""
+    if not access.scope_for(user).has_at_root("outbound.view"):
+        return OutboundMessage.objects.none()
+    return OutboundMessage.objects.filter(_outbound_condition(status)).order_by("-created_at", "-id")
+
+
+def outbound_problem_counts(user) -> dict[str, int]:
+    if not access.scope_for(user).has_at_root("outbound.view"):
+        return {"failed": 0, "retrying": 0}
+    return {key: OutboundMessage.objects.filter(_outbound_condition(key)).count() for key in ("failed", "retrying")}

@@ -27,3 +27,9 @@ urlpatterns += [
     path("jobs/<int:pk>/status/", views_jobs.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", views_jobs.job_download, name="job_download"),
 ]
+
+from . import views_outbound  # noqa: E402
+
+urlpatterns += [
+    path("outbound/", views_outbound.outbound_failures, name="outbound"),
+]

@@ -89,8 +89,8 @@ def _reset_cases() -> None:
     foreign keys are deferred, so the order inside the transaction does not matter."""
     from django.db import connection
 
-    from wenming.cases.models import NoticeCounter, OutboundMessage, ProblemCounter
-    from wenming.core.models import Photo
+    from wenming.cases.models import NoticeCounter, ProblemCounter
+    from wenming.core.models import OutboundMessage, Photo
 
     photo_ids = set()
     tables = _problem_tables()

@@ -7,7 +7,9 @@ import pytest
 from django.utils import timezone
 
 from wenming.cases import services, sla, sweeper
-from wenming.cases.models import Escalation, Notification, OutboundMessage, Problem, State, SupervisionNotice
+from wenming.cases.models import Escalation, Notification, Problem, State, SupervisionNotice
+from wenming.core.models import OutboundMessage
+from wenming.core.tests.helpers import run_pending_tasks
 from wenming.org.models import Patronage
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -125,8 +127,13 @@ def test_sweep_command(assigned, capsys):
     from django.core.management import call_command
 
     Problem.objects.filter(pk=assigned.pk).update(next_due_at=timezone.now() - timedelta(minutes=1))
+    # the assignment's SMS whose queue entry was lost (its commit hook never ran here) is queued again
+    OutboundMessage.objects.update(next_attempt_at=timezone.now() - timedelta(hours=1))
     call_command("sweep")
-    assert "巡检：处理 1 件" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "巡检：处理 1 件" in out and "重新提交未处理的短信/邮件 1 条" in out
+    assert run_pending_tasks() == 1
+    assert OutboundMessage.objects.get(body__contains="交办").status == "sent"
 
 
 @pytest.mark.django_db

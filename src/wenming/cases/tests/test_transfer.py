@@ -19,10 +19,10 @@ from urllib.parse import urlencode
 from django_tasks_db.models import DBTaskResult
 
 from wenming.cases import services, sla, transfer
-from wenming.cases.models import Category, Notification, OutboundMessage, Problem, ProblemCounter, ProblemEvent, State
+from wenming.cases.models import Category, Notification, Problem, ProblemCounter, ProblemEvent, State
 from wenming.conftest import PERSONAS
 from wenming.core import jobs as jobs_core
-from wenming.core.models import AuditEvent, Job, JobStatus
+from wenming.core.models import AuditEvent, Job, JobStatus, OutboundMessage
 from wenming.core.sheets import SheetError
 from wenming.core.tests.helpers import run_pending_tasks
 

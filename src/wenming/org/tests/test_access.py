@@ -62,6 +62,8 @@ CASES = [
      expect(_=403, office_city=200, office_district_a=200)),
     ("audit log", lambda o: reverse("audit_log"),
      expect(_=403, office_city=200, office_district_a=200, admin=200)),
+    # the city's SMS/e-mail failures belong to no unit: office and admin at the city only
+    ("outbound failures", lambda o: reverse("outbound"), expect(_=403, office_city=200, admin=200)),
     ("my exports", lambda o: reverse("jobs"), expect(_=200)),
     # a job (an export) is its owner's alone; a queued one has no file yet (the owner is sent back)
     ("job of office_city", lambda o: reverse("job", args=[_job_of("office_city").pk]),
