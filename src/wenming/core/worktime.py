@@ -13,6 +13,13 @@ Conventions used throughout:
 * All datetimes must be timezone-aware (naive ones raise ``ValueError``); they are converted to the schedule's
   zone first and every returned datetime is in the schedule's zone.
 * Working time is wall-clock time inside office periods; periods never span midnight.
+
+One implementation: :class:`WorkIndex` precomputes a schedule's working time over a range of days
+(the office time before each day, the working days in order), so that "working time between" is
+two lookups, "N working hours later" a bisection and "N working days later" an index. The
+functions below answer through an index of their schedule kept per process (built at the first
+call, grown when a call leaves its range, rebuilt when the schedule changes); the city demo
+builds its own over its years and calls the same methods.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Iterator, Mapping
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -30,7 +39,9 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 __all__ = [
+    "OutOfRange",
     "Schedule",
+    "WorkIndex",
     "add_working_days",
     "add_working_hours",
     "calendar_covers",
@@ -42,10 +53,15 @@ __all__ = [
 
 ONE_DAY = timedelta(days=1)
 ONE_HOUR = timedelta(hours=1)
+HOUR_US = 3_600_000_000  # microseconds in an hour: the index counts office time in integer microseconds
 
 # Years for which chinese_calendar has official data (it raises NotImplementedError outside this range).
 _CALENDAR_FIRST_YEAR = min(chinese_calendar.holidays).year
 _CALENDAR_LAST_YEAR = max(chinese_calendar.holidays).year
+# the library's own tables: ``chinese_calendar.is_workday`` reads these after checking the year range
+# with a scan of every holiday on each call (about 0.1 ms), which building an index would pay per day
+_LIBRARY_WORKDAYS = chinese_calendar.workdays
+_LIBRARY_HOLIDAYS = chinese_calendar.holidays
 
 
 def _as_time(value: time | str) -> time:
@@ -129,8 +145,8 @@ def is_working_day(day: date, schedule: Schedule) -> bool:
         day = day.astimezone(schedule.tz).date() if day.tzinfo is not None else day.date()
     if day in schedule.overrides:
         return schedule.overrides[day]
-    if calendar_covers(day.year):
-        return chinese_calendar.is_workday(day)
+    if calendar_covers(day.year):  # chinese_calendar.is_workday, without its per-call range scan
+        return day in _LIBRARY_WORKDAYS or (day.weekday() < 5 and day not in _LIBRARY_HOLIDAYS)
     return day.weekday() < 5  # fallback: Monday–Friday
 
 
@@ -155,29 +171,6 @@ def office_periods(day: date, schedule: Schedule) -> list[tuple[datetime, dateti
             for start, end in schedule.periods]
 
 
-def _periods_from(moment: datetime, schedule: Schedule) -> Iterator[tuple[datetime, datetime]]:
-    """Office periods that end after ``moment`` (localized), in order, forever."""
-    day = moment.date()
-    while True:
-        for start, end in office_periods(day, schedule):
-            if end > moment:
-                yield start, end
-        day += ONE_DAY
-
-
-def _next_working_day(day: date, schedule: Schedule) -> date:
-    """The first working day strictly after ``day``."""
-    day += ONE_DAY
-    while not is_working_day(day, schedule):
-        day += ONE_DAY
-    return day
-
-
-def _end_of_office_day(day: date, schedule: Schedule) -> datetime:
-    """End of the last office period of ``day`` (e.g. 17:30) in the schedule's zone."""
-    return datetime.combine(day, schedule.periods[-1][1], tzinfo=schedule.tz)
-
-
 def _hours_to_timedelta(hours: float | Decimal) -> timedelta:
     """Exact for Decimal/int (rounded to the microsecond); rejects negative, NaN and infinite values."""
     if isinstance(hours, Decimal):
@@ -196,6 +189,200 @@ def _hours_to_timedelta(hours: float | Decimal) -> timedelta:
     return result
 
 
+def _micros(value: time | timedelta) -> int:
+    """A wall-clock time of day, or a duration, in microseconds."""
+    if isinstance(value, timedelta):
+        return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+
+
+def _check_days(days: int) -> int:
+    days = operator.index(days)
+    if days < 0:
+        raise ValueError(f"days must not be negative, got {days}")
+    return days
+
+
+# --------------------------------------------------------------------------------------------- the index
+
+
+class OutOfRange(ValueError):
+    """A :class:`WorkIndex` was asked about a day outside the range it was built for."""
+
+
+class WorkIndex:
+    """The working calendar of ``schedule`` over the days ``first``..``last`` (inclusive), precomputed.
+
+    Positions are *offsets*: office time, in integer microseconds, from the start of ``first`` — so
+    working time between two moments is a difference of offsets and the moment N working hours later
+    is found by bisection over the office time before each day. The methods without a leading
+    underscore answer exactly as the module's functions of the same name (same conventions,
+    validation and results); a question that leaves the range raises :class:`OutOfRange`.
+    """
+
+    __slots__ = ("schedule", "first", "last", "_tz", "_epoch", "_first_ordinal", "_bounds", "_close",
+                 "_work", "_before", "_workdays")
+
+    def __init__(self, schedule: Schedule, first: date, last: date):
+        if last < first:
+            raise ValueError("a work index needs last >= first")
+        self.schedule, self.first, self.last = schedule, first, last
+        self._tz = schedule.tz
+        self._epoch = datetime.combine(first, time(), tzinfo=schedule.tz)  # wall-clock arithmetic from here
+        self._first_ordinal = first.toordinal()
+        self._bounds = tuple((_micros(start), _micros(end)) for start, end in schedule.periods)
+        self._close = self._bounds[-1][1]  # the end of office hours (17:30)
+        daily = sum(end - start for start, end in self._bounds)
+        n = (last - first).days + 1
+        self._work = [is_working_day(first + timedelta(days=i), schedule) for i in range(n)]
+        # office time before each day (n + 1 entries: the last is the total)
+        before = [0] * (n + 1)
+        for i, working in enumerate(self._work):
+            before[i + 1] = before[i] + daily if working else before[i]
+        self._before = before
+        self._workdays = [i for i, working in enumerate(self._work) if working]
+
+    def covers(self, first: date, last: date | None = None) -> bool:
+        return self.first <= first and (last or first) <= self.last
+
+    # -- positions ------------------------------------------------------------------------------------------------
+
+    def _day(self, local: datetime) -> int:
+        i = local.toordinal() - self._first_ordinal
+        if not 0 <= i < len(self._work):
+            raise OutOfRange(f"{local:%Y-%m-%d} 超出工作日历索引范围（{self.first}至{self.last}）")
+        return i
+
+    def _offset(self, local: datetime) -> int:
+        i = self._day(local)
+        if not self._work[i]:
+            return self._before[i]
+        now = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000 + local.microsecond
+        within = 0
+        for start, end in self._bounds:
+            if now > start:
+                within += (now if now < end else end) - start
+        return self._before[i] + within
+
+    def offset(self, moment: datetime) -> int:
+        """Office time (microseconds) from the start of ``first`` to ``moment`` (aware)."""
+        return self._offset(_localize(moment, self.schedule))
+
+    def moment(self, offset: int, *, at_end: bool = False) -> datetime:
+        """The moment at which ``offset`` of office time has elapsed. Where that is both the end of
+        one period and the start of the next (12:00 and 14:00, Friday 17:30 and Monday 08:30), the
+        start of the next — or, with ``at_end``, the end of the one before (a deadline)."""
+        before = self._before
+        j = (bisect_left(before, offset) if at_end else bisect_right(before, offset)) - 1
+        if not 0 <= j < len(self._work):
+            raise OutOfRange(f"超出工作日历索引范围（{self.first}至{self.last}）")
+        within = offset - before[j]
+        for start, end in self._bounds:
+            length = end - start
+            if within < length or (at_end and within == length):
+                return self._epoch + timedelta(days=j, microseconds=start + within)
+            within -= length
+        raise AssertionError("unreachable: the day's office time holds the offset")
+
+    def _end_of_day(self, i: int) -> datetime:
+        return self._epoch + timedelta(days=i, microseconds=self._close)
+
+    def _working_day_after(self, i: int, n: int) -> int:
+        """The ``n``-th working day after day ``i`` (n >= 1)."""
+        k = bisect_right(self._workdays, i) + n - 1
+        if k >= len(self._workdays):
+            raise OutOfRange(f"超出工作日历索引范围（{self.first}至{self.last}）")
+        return self._workdays[k]
+
+    # -- the calendar (as the module's functions) ----------------------------------------------------------------
+
+    def is_working_day(self, day: date) -> bool:
+        i = day.toordinal() - self._first_ordinal
+        if not 0 <= i < len(self._work):
+            raise OutOfRange(f"{day} 超出工作日历索引范围（{self.first}至{self.last}）")
+        return self._work[i]
+
+    def next_office_moment(self, dt: datetime) -> datetime:
+        return self._next_office_moment(_localize(dt, self.schedule))
+
+    def _next_office_moment(self, local: datetime) -> datetime:
+        found = self.moment(self._offset(local))
+        return local if found <= local else found  # inside a period: the moment itself
+
+    def add_working_hours(self, start: datetime, hours: float | Decimal) -> datetime:
+        return self._add_hours(_localize(start, self.schedule), _micros(_hours_to_timedelta(hours)))
+
+    def _add_hours(self, local: datetime, micros: int) -> datetime:
+        if micros == 0:
+            return self._next_office_moment(local)
+        return self.moment(self._offset(local) + micros, at_end=True)
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        return self._add_days(_localize(start, self.schedule), _check_days(days))
+
+    def _add_days(self, local: datetime, days: int) -> datetime:
+        i = self._day(local)
+        if days == 0:
+            now = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000 + local.microsecond
+            if self._work[i] and now < self._close:
+                return self._end_of_day(i)
+            return self._end_of_day(self._working_day_after(i, 1))
+        return self._end_of_day(self._working_day_after(i, days))
+
+    def working_hours_between(self, a: datetime, b: datetime) -> float:
+        a, b = _localize(a, self.schedule), _localize(b, self.schedule)
+        if b <= a:
+            return 0.0
+        return (self._offset(b) - self._offset(a)) / HOUR_US
+
+
+# the index each schedule's functions answer through (one per schedule in use, a few at most)
+_INDEXES: dict[Schedule, WorkIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+_MARGIN = timedelta(days=400)        # built around the days asked about: a year back, a year ahead
+_MAX_CACHED_DAYS = 40 * 366          # a wider index (absurd spans) serves its call only
+_MAX_SCHEDULES = 16
+
+
+def _widen(first: date, last: date) -> tuple[date, date]:
+    """``first``..``last`` with a margin on both sides, within the calendar."""
+    lo = date.min if first - date.min < _MARGIN else first - _MARGIN
+    hi = date.max if date.max - last < _MARGIN else last + _MARGIN
+    return lo, hi
+
+
+def index_for(schedule: Schedule, first: date, last: date | None = None) -> WorkIndex:
+    """The process's index of ``schedule``, covering at least ``first``..``last``."""
+    last = last or first
+    index = _INDEXES.get(schedule)
+    if index is not None and index.first <= first and last <= index.last:
+        return index
+    lo, hi = _widen(first, last)
+    if index is not None:
+        lo, hi = min(lo, index.first), max(hi, index.last)
+    index = WorkIndex(schedule, lo, hi)
+    if (hi - lo).days <= _MAX_CACHED_DAYS:
+        with _INDEXES_LOCK:
+            if schedule not in _INDEXES and len(_INDEXES) >= _MAX_SCHEDULES:
+                _INDEXES.pop(next(iter(_INDEXES)))  # the oldest: the office changed its calendar since
+            _INDEXES[schedule] = index
+    return index
+
+
+def _answer(schedule: Schedule, first: date, last: date, ask: Callable[[WorkIndex], object]):
+    """``ask`` the schedule's index covering ``first``..``last``; one that runs past its end is
+    asked again on an index reaching twice as far."""
+    index = index_for(schedule, first, last)
+    while True:
+        try:
+            return ask(index)
+        except OutOfRange:
+            if index.last == date.max:
+                raise OverflowError("date value out of range") from None
+            step = max(_MARGIN, index.last - index.first)
+            index = index_for(schedule, index.first, date.max if date.max - index.last <= step else index.last + step)
+
+
 # --------------------------------------------------------------------------------------------- arithmetic
 
 
@@ -204,8 +391,8 @@ def next_office_moment(dt: datetime, schedule: Schedule) -> datetime:
     else the start of the next office period. E.g. 20:00 → next working day 08:30, 12:00 → 14:00,
     17:30 → next working day 08:30. Result in the schedule's zone."""
     moment = _localize(dt, schedule)
-    start, _ = next(_periods_from(moment, schedule))
-    return max(moment, start)
+    day = moment.date()
+    return _answer(schedule, day, day, lambda index: index._next_office_moment(moment))
 
 
 def add_working_hours(start: datetime, hours: float | Decimal, schedule: Schedule) -> datetime:
@@ -220,15 +407,10 @@ def add_working_hours(start: datetime, hours: float | Decimal, schedule: Schedul
       microsecond. Naive ``start`` → ``ValueError``. Result is aware, in the schedule's zone.
     Inverse of :func:`working_hours_between`: ``working_hours_between(s, add_working_hours(s, h)) == h``.
     """
-    remaining = _hours_to_timedelta(hours)
+    micros = _micros(_hours_to_timedelta(hours))
     moment = _localize(start, schedule)
-    for period_start, period_end in _periods_from(moment, schedule):
-        begin = max(moment, period_start)
-        available = period_end - begin
-        if remaining <= available:
-            return begin + remaining
-        remaining -= available
-    raise AssertionError("unreachable: _periods_from never ends")
+    day = moment.date()
+    return _answer(schedule, day, day, lambda index: index._add_hours(moment, micros))
 
 
 def add_working_days(start: datetime, days: int, schedule: Schedule) -> datetime:
@@ -242,34 +424,16 @@ def add_working_days(start: datetime, days: int, schedule: Schedule) -> datetime
     * ``days`` must be an integer >= 0 (``TypeError`` for floats, ``ValueError`` if negative).
     The start's day is its date in the schedule's zone; the result is aware, in the schedule's zone.
     """
-    days = operator.index(days)
-    if days < 0:
-        raise ValueError(f"days must not be negative, got {days}")
+    days = _check_days(days)
     moment = _localize(start, schedule)
     day = moment.date()
-    if days == 0:
-        if is_working_day(day, schedule) and moment < _end_of_office_day(day, schedule):
-            return _end_of_office_day(day, schedule)
-        return _end_of_office_day(_next_working_day(day, schedule), schedule)
-    for _ in range(days):
-        day = _next_working_day(day, schedule)
-    return _end_of_office_day(day, schedule)
+    return _answer(schedule, day, day, lambda index: index._add_days(moment, days))
 
 
 def working_hours_between(a: datetime, b: datetime, schedule: Schedule) -> float:
-    """Office hours elapsed between ``a`` and ``b`` (float hours); 0.0 if ``b <= a``.
-
-    Iterates over calendar days (a few hundred steps for a span of months), not minutes.
-    """
+    """Office hours elapsed between ``a`` and ``b`` (float hours); 0.0 if ``b <= a``."""
     a, b = _localize(a, schedule), _localize(b, schedule)
     if b <= a:
         return 0.0
-    total = timedelta()
-    day, last_day = a.date(), b.date()
-    while day <= last_day:
-        for period_start, period_end in office_periods(day, schedule):
-            overlap = min(b, period_end) - max(a, period_start)
-            if overlap > timedelta():
-                total += overlap
-        day += ONE_DAY
-    return total / ONE_HOUR
+    return _answer(schedule, a.date(), b.date(),
+                   lambda index: (index._offset(b) - index._offset(a)) / HOUR_US)

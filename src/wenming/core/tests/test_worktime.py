@@ -8,7 +8,7 @@
 No pytest-django marks: nothing here touches the database.
 """
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -291,3 +291,142 @@ def test_schedule_validation_and_immutability():
     assert Schedule() == S and hash(Schedule()) == hash(S)
     assert schedule != S
     hash(schedule)  # hashable despite holding a mapping
+
+
+# ------------------------------------------------------------------ the index (the one implementation)
+#
+# The functions answer through a WorkIndex; both are checked here against a reference written
+# straight from the definitions, walking the office periods day by day.
+
+
+def _reference_periods_from(moment, schedule):
+    day = moment.date()
+    while True:
+        for start, end in office_periods(day, schedule):
+            if end > moment:
+                yield start, end
+        day += timedelta(days=1)
+
+
+def reference_add_hours(start, hours, schedule):
+    remaining = timedelta(hours=hours) if not isinstance(hours, Decimal) else \
+        timedelta(microseconds=int((hours * 3_600_000_000).to_integral_value()))
+    moment = start.astimezone(schedule.tz)
+    for period_start, period_end in _reference_periods_from(moment, schedule):
+        begin = max(moment, period_start)
+        if remaining <= period_end - begin:
+            return begin + remaining
+        remaining -= period_end - begin
+
+
+def reference_add_days(start, days, schedule):
+    moment = start.astimezone(schedule.tz)
+    day = moment.date()
+    close = schedule.periods[-1][1]
+    if days == 0 and is_working_day(day, schedule) and moment < datetime.combine(day, close, tzinfo=schedule.tz):
+        return datetime.combine(day, close, tzinfo=schedule.tz)
+    for _ in range(max(days, 1)):
+        day += timedelta(days=1)
+        while not is_working_day(day, schedule):
+            day += timedelta(days=1)
+    return datetime.combine(day, close, tzinfo=schedule.tz)
+
+
+def reference_between(a, b, schedule):
+    a, b = a.astimezone(schedule.tz), b.astimezone(schedule.tz)
+    total, day = timedelta(), a.date()
+    while day <= b.date():
+        for period_start, period_end in office_periods(day, schedule):
+            total += max(timedelta(), min(b, period_end) - max(a, period_start))
+        day += timedelta(days=1)
+    return total / timedelta(hours=1)
+
+
+def _moments(rng, count, first=at(2025, 12, 1), days=430):
+    """Random moments, a third of them on a period's bounds (where the conventions matter)."""
+    bounds = [time(8, 30), time(12), time(14), time(17, 30), time(0)]
+    for _ in range(count):
+        moment = first + timedelta(minutes=rng.randint(0, days * 24 * 60), microseconds=rng.randint(0, 999_999))
+        if rng.random() < 0.35:
+            moment = datetime.combine(moment.date(), rng.choice(bounds), tzinfo=SH)
+        yield moment
+
+
+SCHEDULES = [S, Schedule(overrides={date(2026, 3, 14): True, date(2026, 3, 16): False, date(2027, 1, 1): False}),
+             Schedule(periods=(("08:00", "12:00"), ("15:00", "18:00")))]
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_index_and_functions_agree_with_the_reference(schedule):
+    import random
+
+    from wenming.core.worktime import WorkIndex
+
+    # 2025-12 .. 2027-02: the official calendar, its holidays and make-up days, then the fallback year
+    index = WorkIndex(schedule, date(2025, 11, 1), date(2027, 12, 31))
+    rng = random.Random(7)
+    for a in _moments(rng, 400):
+        b = a + timedelta(minutes=rng.randint(0, 25 * 24 * 60))
+        expected = reference_between(a, b, schedule)
+        assert index.working_hours_between(a, b) == expected == working_hours_between(a, b, schedule), (a, b)
+        assert index.working_hours_between(b, a) == 0.0 == working_hours_between(b, a, schedule)
+        days = rng.randint(0, 16)
+        expected = reference_add_days(a, days, schedule)
+        assert index.add_working_days(a, days) == expected == add_working_days(a, days, schedule), (a, days)
+        hours = rng.choice([0, 0.5, 3.5, 7, rng.uniform(0.01, 60), Decimal(rng.randint(1, 4000)) / 100])
+        expected = reference_add_hours(a, hours, schedule)
+        assert index.add_working_hours(a, hours) == expected == add_working_hours(a, hours, schedule), (a, hours)
+        assert index.next_office_moment(a) == reference_add_hours(a, 0, schedule) == next_office_moment(a, schedule)
+        assert index.is_working_day(a.date()) is is_working_day(a.date(), schedule)
+        # offsets are office time: the difference of two is the time between
+        assert (index.offset(b) - index.offset(a)) / 3_600_000_000 == reference_between(a, b, schedule)
+
+
+def test_index_positions_at_period_bounds():
+    from wenming.core.worktime import WorkIndex
+
+    index = WorkIndex(S, date(2026, 3, 9), date(2026, 3, 20))  # Monday .. Friday of the next week
+    monday, noon = at(2026, 3, 9, 8, 30), at(2026, 3, 9, 12)
+    assert index.offset(monday) == 0 and index.offset(at(2026, 3, 9, 6)) == 0
+    assert index.offset(noon) == index.offset(at(2026, 3, 9, 13)) == index.offset(at(2026, 3, 9, 14))
+    assert index.offset(noon) == 3.5 * 3_600_000_000
+    assert index.moment(index.offset(noon)) == at(2026, 3, 9, 14)              # the next period starts
+    assert index.moment(index.offset(noon), at_end=True) == noon               # a deadline stays at the end
+    friday_close = index.offset(at(2026, 3, 13, 17, 30))
+    assert friday_close == 5 * 7 * 3_600_000_000
+    assert index.moment(friday_close) == at(2026, 3, 16, 8, 30)
+    assert index.moment(friday_close, at_end=True) == at(2026, 3, 13, 17, 30)
+
+
+def test_index_refuses_what_leaves_its_range_and_the_functions_grow():
+    from wenming.core.worktime import OutOfRange, WorkIndex
+
+    index = WorkIndex(S, date(2026, 3, 9), date(2026, 3, 13))
+    with pytest.raises(OutOfRange):
+        index.offset(at(2026, 3, 14, 9))
+    with pytest.raises(OutOfRange):
+        index.add_working_days(at(2026, 3, 12, 9), 2)  # Monday 3-16 is past the range
+    with pytest.raises(OutOfRange):
+        index.add_working_hours(at(2026, 3, 13, 17), 1)
+    with pytest.raises(OutOfRange):
+        index.next_office_moment(at(2026, 3, 13, 18))
+    assert index.add_working_days(at(2026, 3, 12, 9), 1) == at(2026, 3, 13, 17, 30)
+    with pytest.raises(ValueError):
+        WorkIndex(S, date(2026, 3, 13), date(2026, 3, 9))
+    with pytest.raises(ValueError):
+        index.offset(datetime(2026, 3, 10, 9))  # naive
+    # the functions are not bounded by any range: far back, far ahead, long spans
+    assert add_working_days(at(1999, 12, 31, 9), 1, S) == at(2000, 1, 3, 17, 30)  # fallback, Monday
+    assert add_working_days(at(2080, 6, 6, 9), 1, S) == at(2080, 6, 7, 17, 30)    # a Thursday
+    far = add_working_hours(at(2026, 3, 10, 9), 20_000, S)
+    assert far == reference_add_hours(at(2026, 3, 10, 9), 20_000, S)
+    assert working_hours_between(at(2026, 3, 10, 9), far, S) == 20_000
+    assert working_hours_between(at(2004, 1, 1), at(2027, 1, 1), S) == reference_between(at(2004, 1, 1), at(2027, 1, 1), S)
+
+
+def test_working_days_follow_the_library_on_every_covered_day():
+    day = date(min(chinese_calendar.holidays).year, 1, 1)
+    last = date(max(chinese_calendar.holidays).year, 12, 31)
+    while day <= last:
+        assert is_working_day(day, S) is chinese_calendar.is_workday(day), day
+        day += timedelta(days=1)
