@@ -6,16 +6,33 @@ already exists updates that unit's name, population and contacts (its kind and p
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-
 from wenming.core import access, audit
-from wenming.core.sheets import ImportReport, RowError, csv_bytes, read_rows, workbook_bytes
+from wenming.core.importer import CellInvalid, Column, SheetSpec, read_sheet, write_all_or_nothing
+from wenming.core.sheets import ImportReport, csv_bytes, workbook_bytes
 
 from .models import Unit, UnitKind
 from .services import place_unit, validate_unit_fields
 
-COLUMNS = ["编码", "名称", "类型", "上级编码", "常住人口", "联系人", "联系电话", "主要负责人"]
-REQUIRED = ["编码", "名称", "类型", "上级编码"]
+
+def _population(text: str) -> int:
+    digits = text.replace(",", "").replace("，", "")
+    if not digits.isascii() or not digits.isdigit():
+        raise CellInvalid(f"“{text}”不是非负整数")
+    return int(digits)
+
+
+MAX_ROWS = 20_000
+SHEET = SheetSpec(columns=(
+    Column("编码", aliases=("单位编码", "单位代码", "代码", "行政区划代码", "区划代码"), required=True, max_length=18),
+    Column("名称", aliases=("单位名称",), required=True, max_length=100),
+    Column("类型", aliases=("单位类型", "层级"), required=True, max_length=16),
+    Column("上级编码", aliases=("上级单位编码", "上级代码", "上级区划代码"), required=True, max_length=18),
+    Column("常住人口", aliases=("人口", "人口数"), max_length=20, parse=_population, default=0),
+    Column("联系人", max_length=50),
+    Column("联系电话", aliases=("电话", "联系方式")),
+    Column("主要负责人", aliases=("负责人",), max_length=50),
+), max_rows=MAX_ROWS)
+COLUMNS = SHEET.headers
 FIELD_COLUMN = {"code": "编码", "name": "名称", "kind": "类型", "parent": "上级编码", "population": "常住人口",
                 "contact_name": "联系人", "contact_phone": "联系电话", "head_name": "主要负责人"}
 KIND_ALIASES = {label: value for value, label in UnitKind.choices}
@@ -27,39 +44,23 @@ KIND_ALIASES.update({"区": UnitKind.DISTRICT, "县": UnitKind.DISTRICT, "街道
 
 def import_units(*, actor, data: bytes, filename: str) -> ImportReport:
     access.require(actor, "org.edit_units")
-    header, body = read_rows(data, filename)
     report = ImportReport()
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        report.errors.append(RowError(1, "表头", f"缺少列：{'、'.join(missing)}（应为：{'、'.join(COLUMNS)}）"))
+    sheet = read_sheet(data, filename, SHEET, report.errors)
+    if sheet.refused:
         return report
-    if not body:
-        report.errors.append(RowError(2, "全部", "表中没有数据行"))
-        return report
-    position = {name: header.index(name) for name in COLUMNS if name in header}
-
-    def cell(row: list[str], column: str) -> str:
-        index = position.get(column)
-        return row[index] if index is not None and index < len(row) else ""
 
     scope = access.scope_for(actor)
     parsed: list[dict] = []
     seen_codes: dict[str, int] = {}
-    for number, row in body:
-        item = {"row": number, **{column: cell(row, column) for column in COLUMNS}}
+    for row in sheet.rows:
+        # a refused cell (reported already) reads as blank; what that causes below is not repeated
+        item = {"row": row.number, **{column: "" if value is None else value for column, value in row.values.items()}}
         code = item["编码"]
         if code in seen_codes:
-            report.errors.append(RowError(number, "编码", f"编码{code}与第{seen_codes[code]}行重复"))
-        seen_codes.setdefault(code, number)
+            sheet.error(row.number, "编码", f"编码{code}与第{seen_codes[code]}行重复")
+        seen_codes.setdefault(code, row.number)
         item["kind"] = KIND_ALIASES.get(item["类型"])
-        population_text = item["常住人口"].replace(",", "")
-        item["population"] = 0
-        if population_text:
-            if population_text.isdigit():
-                item["population"] = int(population_text)
-            else:
-                item["population"] = None
-                report.errors.append(RowError(number, "常住人口", f"“{item['常住人口']}”不是非负整数"))
+        item["population"] = row["常住人口"]
         parsed.append(item)
 
     codes = {i["编码"] for i in parsed} | {i["上级编码"] for i in parsed}
@@ -67,8 +68,7 @@ def import_units(*, actor, data: bytes, filename: str) -> ImportReport:
     sheet_codes = {item["编码"]: item for item in parsed}
 
     def add(item: dict, errors: dict[str, str]) -> None:
-        for field_name, message in errors.items():
-            report.errors.append(RowError(item["row"], FIELD_COLUMN.get(field_name, field_name), message))
+        sheet.errors_by_field(item["row"], errors, FIELD_COLUMN)
 
     for item in parsed:
         code, parent_code = item["编码"], item["上级编码"]
@@ -107,41 +107,35 @@ def import_units(*, actor, data: bytes, filename: str) -> ImportReport:
         add(item, validate_unit_fields(kind=item["kind"] or item["类型"], parent=parent,
                                        check_parent=parent is not None, check_unique=False, **fields))
 
-    report.errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else 99))
-    if report.errors:
-        return report
-
-    try:
-        _write(actor, filename, parsed, existing, sheet_codes, report)
-    except IntegrityError:  # someone created one of these codes meanwhile; nothing was written
-        report.created = report.updated = 0
-        report.errors.append(RowError(1, "编码", "导入过程中有编码已被其他单位使用（可能有人同时导入），未写入任何数据，请重新导入"))
+    sheet.sort_errors()
+    write_all_or_nothing(report, lambda: _write(actor, filename, parsed, existing, sheet_codes, report),
+                         conflict="导入过程中有编码已被其他单位使用（可能有人同时导入）", column="编码")
     return report
 
 
 def _write(actor, filename: str, parsed: list[dict], existing: dict, sheet_codes: dict, report: ImportReport) -> None:
-    with transaction.atomic():
-        created: dict[str, Unit] = {}
-        for item in _parents_first(parsed, sheet_codes):
-            current = existing.get(item["编码"])
-            if current is not None:
-                current.name, current.population = item["名称"], item["population"]
-                current.contact_name, current.contact_phone = item["联系人"], item["联系电话"]
-                current.head_name = item["主要负责人"]
-                current.save()
-                report.updated += 1
-                continue
-            parent = created.get(item["上级编码"]) or existing[item["上级编码"]]
-            unit = Unit.objects.create(parent=parent, name=item["名称"], kind=item["kind"], code=item["编码"],
-                                       population=item["population"], contact_name=item["联系人"],
-                                       contact_phone=item["联系电话"], head_name=item["主要负责人"])
-            unit.parent = parent
-            place_unit(unit)
-            created[unit.code] = unit
-            report.created += 1
-        audit.record("org.units_import", actor=actor, target=filename,
-                     detail={"created": report.created, "updated": report.updated, "rows": len(parsed),
-                             "codes": [item["编码"] for item in parsed][:2000]})
+    """Runs in :func:`write_all_or_nothing`'s transaction."""
+    created: dict[str, Unit] = {}
+    for item in _parents_first(parsed, sheet_codes):
+        current = existing.get(item["编码"])
+        if current is not None:
+            current.name, current.population = item["名称"], item["population"]
+            current.contact_name, current.contact_phone = item["联系人"], item["联系电话"]
+            current.head_name = item["主要负责人"]
+            current.save()
+            report.updated += 1
+            continue
+        parent = created.get(item["上级编码"]) or existing[item["上级编码"]]
+        unit = Unit.objects.create(parent=parent, name=item["名称"], kind=item["kind"], code=item["编码"],
+                                   population=item["population"], contact_name=item["联系人"],
+                                   contact_phone=item["联系电话"], head_name=item["主要负责人"])
+        unit.parent = parent
+        place_unit(unit)
+        created[unit.code] = unit
+        report.created += 1
+    audit.record("org.units_import", actor=actor, target=filename,
+                 detail={"created": report.created, "updated": report.updated, "rows": len(parsed),
+                         "codes": [item["编码"] for item in parsed][:2000]})
 
 
 def _cycle(item: dict, sheet_codes: dict[str, dict]) -> bool:
