@@ -269,15 +269,22 @@ class _Act:
         self.photos: list = []
 
 
+def require_may_act(actor, problem: Problem, action: str) -> None:
+    """404 unless the actor sees the problem; 403 unless his roles and where he stands toward it
+    (the transition's ``reach``) allow the action. Pages, the API and :func:`perform` ask this
+    before they look at anything the actor sent: a refused actor is not told what was missing."""
+    t = transition(action)
+    if not policy.may_view_problem(actor, problem):
+        access.refuse_not_found(actor, "problem", problem)
+    if t.reach not in policy.problem_reach(actor, problem) or not (access.scope_for(actor).roles & t.roles):
+        access.refuse_forbidden(actor, f"cases.{action}", problem, problem.unit or problem.area)
+
+
 def _act(actor, problem: Problem, action: str, effect, note: str = "") -> Problem:
     t = transition(action)
+    require_may_act(actor, problem, action)
     reach = policy.problem_reach(actor, problem)
-    visible = Problem.objects.filter(policy.problem_filter(actor), pk=problem.pk).exists()
-    if not visible:
-        access.refuse_not_found(actor, "problem", problem)
     scope = access.scope_for(actor)
-    if t.reach not in reach or not (scope.roles & t.roles):
-        access.refuse_forbidden(actor, f"cases.{action}", problem, problem.unit or problem.area)
     with transaction.atomic(), sla.read_once():  # the deadline, then when to warn: one read of the calendar
         locked = Problem.objects.select_for_update(of=("self",)).select_related("unit", "area", "category").get(pk=problem.pk)
         pending = pending_request(locked)
@@ -604,6 +611,7 @@ def perform(*, actor, problem: Problem, action: str, note: str = "", reason: str
     if action not in BY_ACTION:
         raise ServiceError(f"未知操作：{action}")
     t = BY_ACTION[action]
+    require_may_act(actor, problem, action)  # the permission first, then what is missing
     given = {"note": note, "reason": reason, "unit": unit, "deadline": deadline, "keep": keep, "photos": photos}
     labels = {"reason": "理由", "unit": "责任单位", "deadline": "期限", "keep": "保留的问题", "photos": "照片",
               "note": "说明"}

@@ -177,7 +177,8 @@ def detail(request, code: str):
 def act(request, code: str, action: str):
     problem = selectors.problem_get(request.user, code)
     if action not in BY_ACTION:
-        return redirect("cases:detail", code=code)
+        access.refuse_not_found(request.user, "cases.action", f"{code} {action}")
+    services.require_may_act(request.user, problem, action)  # before anything sent is looked at
     form = ActionForm(request.POST)
     if not form.is_valid():
         for name, errors in form.errors.items():
