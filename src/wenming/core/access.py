@@ -169,6 +169,13 @@ def refuse_forbidden(user, permission: str, target=None, unit=None):
     raise PermissionDenied("您没有执行此操作的权限。")
 
 
+def may_open_unit(user, unit: Unit | None) -> bool:
+    """Whether the unit's page answers the user (what ``org:unit`` requires): the unit lies in his
+    scope and he may view the organisation there. Pages link a unit only when this holds."""
+    scope = scope_for(user)
+    return unit is not None and scope.sees_unit(unit) and scope.has("org.view", unit)
+
+
 def require_visible(user, unit: Unit | None, what: str = "unit", target=None) -> None:
     """404 unless ``unit`` lies in the user's scope."""
     if unit is None or not scope_for(user).sees_unit(unit):

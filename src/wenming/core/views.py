@@ -12,6 +12,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from wenming.org import selectors as org_selectors
 from wenming.org import services as org_services
 
 from . import access, audit, selectors
@@ -49,13 +50,24 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 @require_GET
 def home(request):
-    return render(request, "core/home.html", selectors.home_summary(request.user))
+    context = selectors.home_summary(request.user)
+    # the teams the user's own unit is responsible in may belong to a unit he does not see (a city
+    # department's working group): links only where he may open them
+    teams = [team for own in context.get("own_units", []) for team in own["teams"]]
+    context["may"] = {"teams": org_selectors.team_ids_visible_to(request.user, teams)}
+    return render(request, "core/home.html", context)
 
 
 @login_required
 @require_GET
 def me(request):
-    return render(request, "core/me.html", selectors.my_profile(request.user))
+    context = selectors.my_profile(request.user)
+    # a team the user is a member of is a link only where he may open its page: a city inspector in
+    # a district's 督查组 sees the group's points, not the district's teams
+    posts = list(context["team_posts"])
+    context.update(team_posts=posts, may={"teams": org_selectors.team_ids_visible_to(
+        request.user, [tp.team for tp in posts])})
+    return render(request, "core/me.html", context)
 
 
 def _parse_date(text: str, end: bool = False):

@@ -86,15 +86,21 @@ def unit_children(request, pk: int):
 def unit_detail(request, pk: int):
     unit = selectors.unit_get(request.user, pk)
     access.require(request.user, "org.view", unit)
+    teams = list(selectors.unit_teams(unit))
+    given = list(selectors.unit_patronages_given(unit))
     return render(request, "org/unit_detail.html", {
         "unit": unit,
         "breadcrumbs": selectors.unit_breadcrumbs(request.user, unit),
         "children": selectors.unit_children(request.user, unit),
         "members": selectors.unit_members(unit),
-        "teams": selectors.unit_teams(unit),
+        "teams": teams,
         "patrons": selectors.unit_patrons(unit),
-        "patronages_given": selectors.unit_patronages_given(unit),
+        "patronages_given": given,
         "show_contacts": access.scope_for(request.user).has("org.view_contacts", unit),
+        # the unit's teams and the units it 包保 may lie outside the viewer's scope (a department's
+        # working group, a street of another district): links only where he may open them
+        "may": {"units": {p.target_unit_id for p in given if access.may_open_unit(request.user, p.target_unit)},
+                "teams": selectors.team_ids_visible_to(request.user, teams)},
     })
 
 
@@ -192,10 +198,16 @@ def teams(request):
 @require_GET
 def team_detail(request, pk: int):
     team = selectors.team_get(request.user, pk)
+    detail = selectors.team_detail(team)
+    # a team is seen from below its unit (a street sees the city's leading group): its unit and its
+    # responsible units are links only where the viewer may open them; the parent and the subteams
+    # belong to the same unit as the team (services.team_create), so they are always his to open
+    units = [team.unit, *(link.unit for link in detail["units"])]
     return render(request, "org/team_detail.html", {
-        "team": team, **selectors.team_detail(team),
+        "team": team, **detail,
         "member_form": TeamMemberForm(), "unit_form": TeamUnitForm(),
         "can_manage": access.scope_for(request.user).has("org.manage_teams", team.unit),
+        "may": {"units": {unit.pk for unit in units if access.may_open_unit(request.user, unit)}},
     })
 
 
