@@ -66,6 +66,17 @@ def may_view_problem(user, problem) -> bool:
     return Problem.objects.filter(problem_filter(user), pk=problem.pk).exists()
 
 
+def visible_problem_ids(user, ids) -> set[int]:
+    """Which of the problems ``ids`` the user sees: the links a list may show (one query, none
+    for no ids)."""
+    ids = {pk for pk in ids if pk}
+    if not ids:
+        return set()
+    from .models import Problem
+
+    return set(Problem.objects.filter(problem_filter(user), pk__in=ids).values_list("pk", flat=True))
+
+
 def problem_reach(user, problem) -> set[str]:
     """Where the user stands toward a problem: "office" (an office role covers its unit or area),
     "unit" (he is staff of the responsible unit), "verifier" (its verifier, or an office)."""

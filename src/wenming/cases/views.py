@@ -306,7 +306,11 @@ def todo(request):
 @require_GET
 def notifications(request):
     items = Paginator(request.user.notifications.select_related("problem"), 30).get_page(request.GET.get("page"))
-    return render(request, "cases/notifications.html", {"page": items, "params": request.GET})
+    # a message about a problem stays, its link only while the user still sees the problem (one
+    # given to another unit since is not his to open)
+    visible = policy.visible_problem_ids(request.user, {n.problem_id for n in items})
+    links = {n.pk for n in items if n.url and (n.problem_id is None or n.problem_id in visible)}
+    return render(request, "cases/notifications.html", {"page": items, "params": request.GET, "may": {"links": links}})
 
 
 @login_required

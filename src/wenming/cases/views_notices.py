@@ -41,6 +41,9 @@ def notice_list(request):
     return render(request, "cases/notices.html", {
         "page": page, "params": params, "errors": errors, "kinds": NoticeKind.choices,
         "years": selectors_notices.notice_years(request.user),
+        # a notice names its unit even after the problem was given to another one: the problem is a
+        # link only while the viewer still sees it
+        "may": {"problems": policy.visible_problem_ids(request.user, {n.problem_id for n in page})},
     })
 
 
@@ -51,7 +54,7 @@ def notice_detail(request, pk: int):
     layout = documents.notice_layout(notice)
     sig_right, date_right = documents.signature_indents(layout.signature, layout.date)
     return render(request, "cases/notice.html", {
-        "notice": notice, "doc": layout,
+        "notice": notice, "doc": layout, "may": {"problem": policy.may_view_problem(request.user, notice.problem)},
         # the signature block's right indents, in em of the 3号 body text (as in the .docx)
         "sig_right": f"{sig_right:g}", "date_right": f"{date_right:g}",
     })
