@@ -1,52 +1,158 @@
-"""JSON API of the rectification loop (for the H5/mini-program clients and integrations).
-Session authentication; answers and errors are JSON, messages in Chinese. The same services and
-transitions table as the pages."""
+"""The problem API (docs/api.md): the endpoints of the rectification loop for the H5/mini-program
+clients and other systems — typed schemas (django-ninja), mounted at ``/api/problems/`` by
+config/api.py. The same selectors, services and transitions table as the pages; authentication,
+errors and pagination come from core/api.py. Every endpoint checks the token permission it needs
+(core/tokens.py) before anything else; a session has them all (his roles decide)."""
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import Annotated
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from ninja import Field, Header, Path, Query, Router
+from pydantic import field_validator
 
-from wenming.core import access
-from wenming.core.errors import ServiceError
-from wenming.core.photos import PhotoError
+from wenming.core import access, tokens
+from wenming.core import api as core_api
+from wenming.core.api import ERRORS, ApiSchema, PageQuery, Text
+from wenming.core.errors import NotFound, ValidationFailed
+from wenming.core.parsing import parse_datetime
 from wenming.org.models import Unit
 
-from . import config, intake_sql, policy, selectors, services
+from . import config, intake_sql, policy, selectors, services, sla
 from .models import Severity, Source, State
 from .views import photo_transaction, processed_photos, report_with_photos, store_photos, verifier_named
-from .workflow import BY_ACTION
+from .workflow import BY_ACTION, TRANSITIONS
+
+router = Router(tags=["问题"])
+
+READ, REPORT = "problems.read", "problems.report"
+Code = Annotated[Text(40), Field(description="编码")]
+IdempotencyKey = Text(services.IDEMPOTENCY_KEY_MAX)
 
 
-def _error(status: int, message: str, errors: dict | None = None) -> JsonResponse:
-    return JsonResponse({"error": message, "errors": errors or {}}, status=status,
-                        json_dumps_params={"ensure_ascii": False})
+def register_token_permissions() -> None:
+    """The permissions an API token can be granted for this router (cases/apps.py)."""
+    tokens.register_permission(READ, "查看问题（列表、详情、附近的问题）")
+    tokens.register_permission(REPORT, "报告问题")
+    for t in TRANSITIONS:
+        tokens.register_permission(f"problems.{t.action}", f"办理：{t.label}")
 
 
-def api_view(view):
-    """401 for anonymous callers, and 403/404 as JSON."""
+# --- schemas ---------------------------------------------------------------------------------------
 
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return _error(401, "请先登录")
+class IntakeIn(ApiSchema):
+    title: Text(100) = Field(description="标题，如“人行道占道经营”（必填，不超过100字）")
+    category: Code = Field(description="问题类别编码，如 0201")
+    area: Code = Field(description="问题所在区域（单位）编码，须在您可以报告的范围内")
+    severity: Severity = Field(Severity.NORMAL, description="严重程度，默认 normal")
+    source: Source | None = Field(None, description="来源；不填按报告人的角色确定")
+    address: Text(200) = Field("", description="地址")
+    description: Text(5000) = Field("", description="描述")
+    latitude: Annotated[Decimal, Field(ge=-90, le=90)] | None = Field(None, description="纬度（-90 到 90）")
+    longitude: Annotated[Decimal, Field(ge=-180, le=180)] | None = Field(None, description="经度（-180 到 180）")
+    idempotency_key: IdempotencyKey | None = Field(
+        None, description=f"防重复提交的标识（不超过{services.IDEMPOTENCY_KEY_MAX}个字符），也可放在请求头 Idempotency-Key")
+
+    blank_is_none = ("severity", "source", "latitude", "longitude", "idempotency_key")
+
+
+class ActionIn(ApiSchema):
+    unit: Code | None = Field(None, description="责任单位编码（交办、改派）")
+    deadline: Text(40) | None = Field(None, description="期限，ISO 8601，如 2026-12-01T17:30:00+08:00")
+    verifier: Text(150) | None = Field(None, description="复核人的账号（交办时指定）")
+    keep: Code | None = Field(None, description="保留的问题编号（合并重复）")
+    note: Text(2000) = Field("", description="说明")
+    reason: Text(2000) = Field("", description="理由")
+
+    blank_is_none = ("unit", "deadline", "verifier", "keep")
+
+    @field_validator("deadline", mode="after")
+    @classmethod
+    def _deadline(cls, value):
+        if value is None:
+            return None
         try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            return _error(404, "未找到该对象，或您无权查看")
-        except PermissionDenied:
-            return _error(403, "您没有执行此操作的权限")
-
-    wrapped.__name__ = view.__name__
-    return wrapped
+            parse_datetime(value, label="期限")
+        except ValidationFailed as error:
+            raise ValueError(error.message) from None
+        return value
 
 
-def serialize(problem, *, user=None, full: bool = False) -> dict:
+class ListQuery(PageQuery):
+    state: State | None = Field(None, description="只列出这个状态的问题")
+
+    blank_is_none = ("state",)
+
+
+class NearbyQuery(ApiSchema):
+    category: Code = Field(description="问题类别编码")
+    area: Code = Field(description="区域（单位）编码")
+    latitude: Annotated[Decimal, Field(ge=-90, le=90)] | None = Field(None, description="纬度")
+    longitude: Annotated[Decimal, Field(ge=-180, le=180)] | None = Field(None, description="经度")
+    address: Text(200) = Field("", description="地址（没有经纬度时按地址比对）")
+
+    blank_is_none = ("latitude", "longitude")
+
+
+class ProblemOut(ApiSchema):
+    code: str
+    title: str
+    state: State
+    state_label: str
+    category: str
+    category_name: str
+    severity: Severity
+    source: Source
+    area: str
+    unit: str | None
+    address: str
+    latitude: str | None
+    longitude: str | None
+    deadline: str | None = Field(description="整改期限，ISO 8601")
+    is_overdue: bool
+    created_at: str = Field(description="报告时间，ISO 8601")
+
+
+class EventOut(ApiSchema):
+    action: str
+    from_: str = Field(alias="from")
+    to: str
+    at: str = Field(description="ISO 8601")
+    actor: str
+    role: str
+    note: str
+
+
+class ProblemDetailOut(ProblemOut):
+    description: str
+    pending_request: str | None
+    actions: list[str] = Field(description="当前账号此刻可以做的操作名")
+    timeline: list[EventOut]
+
+
+class ProblemPage(ApiSchema):
+    count: int = Field(description="符合条件的问题总数")
+    limit: int
+    offset: int
+    results: list[ProblemOut]
+
+
+class NearbyOut(ApiSchema):
+    code: str
+    title: str
+    state: State
+    state_label: str
+    address: str
+
+
+class NearbyList(ApiSchema):
+    results: list[NearbyOut] = Field(description="同一地点同类未办结的问题，至多10个")
+
+
+# --- answers ---------------------------------------------------------------------------------------
+
+def serialize(problem, *, request=None, full: bool = False) -> dict:
     data = {
         "code": problem.code, "title": problem.title, "state": problem.state,
         "state_label": problem.get_state_display(), "category": problem.category.code,
@@ -62,7 +168,8 @@ def serialize(problem, *, user=None, full: bool = False) -> dict:
         pending = selectors.problem_pending_request(problem)
         data["description"] = problem.description
         data["pending_request"] = pending.kind if pending else None
-        data["actions"] = [t.action for t in services.available_actions(user, problem, pending)]
+        data["actions"] = [t.action for t in services.available_actions(request.user, problem, pending)
+                           if tokens.allows(request, f"problems.{t.action}")]
         data["timeline"] = [
             {"action": e.action, "from": e.from_state, "to": e.to_state, "at": e.at.isoformat(),
              "actor": e.actor.display_name if e.actor_id else "系统", "role": e.actor_role, "note": e.note}
@@ -71,125 +178,116 @@ def serialize(problem, *, user=None, full: bool = False) -> dict:
     return data
 
 
-def _body(request) -> dict:
-    if request.content_type == "application/json":
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            raise ServiceError("请求体不是有效的JSON") from None
-        if not isinstance(body, dict):
-            raise ServiceError("请求体应为JSON对象")
-        return body
-    return request.POST.dict()
+# --- endpoints -------------------------------------------------------------------------------------
+
+@router.get("/", response={200: ProblemPage, **ERRORS}, url_name="api_problems",
+            summary="我能看到的问题（分页，最新的在前）")
+def problem_list(request, query: Query[ListQuery]):
+    tokens.require(request, READ)
+    qs = selectors.problems_visible_to(request.user).select_related("category", "unit", "area")
+    if query.state:
+        qs = qs.filter(state=query.state)
+    return core_api.page(qs.order_by("-id"), query, serialize)
 
 
-def _decimal(value, name: str, errors: dict):
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value)).quantize(Decimal("0.000001"))
-    except InvalidOperation:
-        errors[name] = "应为数字"
-        return None
+@router.post("/", response={200: ProblemOut, 201: ProblemOut, **ERRORS}, url_name="api_problems",
+             summary="报告一个问题（立案）",
+             openapi_extra=core_api.body_doc(IntakeIn, files={"photos": "现场照片（JPEG/PNG，至多9张）"}))
+def problem_report(request, idempotency_key: IdempotencyKey | None = Header(
+        None, alias="Idempotency-Key",
+        description=f"防重复提交的标识（不超过{services.IDEMPOTENCY_KEY_MAX}个字符）")):
+    tokens.require(request, REPORT)
+    if not policy.may_report(request.user):  # as the report page: no role that reports
+        access.refuse_forbidden(request.user, "cases.report")
+    payload = core_api.read_body(request, IntakeIn)
+    intake = parse_intake(request.user, payload)
+    key = idempotency_key or payload.idempotency_key or None
+    processed = processed_photos(request, "photos")
+    if processed:  # one transaction for the photos and the problem
+        problem, created = report_with_photos(request, intake, processed, key)
+    else:
+        problem, created = services.problem_report(actor=request.user, intake=intake, idempotency_key=key)
+    return core_api.json_response(serialize(problem), status=201 if created else 200)
 
 
-def parse_intake(user, body: dict) -> tuple[services.Intake | None, dict]:
+def parse_intake(user, payload: IntakeIn) -> services.Intake:
+    """The codes looked up (the fast path's plain SQL, docs/performance.md); all the fields'
+    errors at once."""
     errors: dict[str, str] = {}
-    category = config.active_category(str(body.get("category", "")))
+    category = config.active_category(payload.category)
     if category is None:
         errors["category"] = "类别编码无效"
-    area = intake_sql.active_unit(str(body.get("area", "")))
+    area = intake_sql.active_unit(payload.area)
     if area is None or policy.may_report_in(user, area) is None:
         errors["area"] = "区域编码无效，或不在您可以报告的范围内"
-    severity = str(body.get("severity") or Severity.NORMAL)
-    if severity not in Severity.values:
-        errors["severity"] = "严重程度无效"
-    source = str(body.get("source") or "")
-    if source and source not in Source.values:
-        errors["source"] = "来源无效"
-    title = body.get("title")
-    if not isinstance(title, str) or not title.strip():
+    if not payload.title.strip():
         errors["title"] = "标题不能为空"
-    latitude = _decimal(body.get("latitude"), "latitude", errors)
-    longitude = _decimal(body.get("longitude"), "longitude", errors)
     if errors:
-        return None, errors
-    return services.Intake(title=title, category=category, area=area, description=str(body.get("description", "")),
-                           severity=severity, source=source, address=str(body.get("address", "")),
-                           latitude=latitude, longitude=longitude), {}
+        raise ValidationFailed(errors=errors)
+    quantum = Decimal("0.000001")
+    return services.Intake(
+        title=payload.title, category=category, area=area, description=payload.description,
+        severity=payload.severity, source=payload.source or "", address=payload.address,
+        latitude=payload.latitude.quantize(quantum) if payload.latitude is not None else None,
+        longitude=payload.longitude.quantize(quantum) if payload.longitude is not None else None)
 
 
-@require_http_methods(["GET", "POST"])
-@api_view
-def problems(request):
-    if request.method == "GET":
-        qs = selectors.problems_visible_to(request.user).select_related("category", "unit", "area")
-        state = request.GET.get("state", "")
-        if state:
-            if state not in State.values:
-                return _error(400, "状态无效", {"state": "状态无效"})
-            qs = qs.filter(state=state)
-        items = list(qs.order_by("-id")[:50])
-        return JsonResponse({"results": [serialize(p) for p in items]}, json_dumps_params={"ensure_ascii": False})
-    try:
-        body = _body(request)
-    except ServiceError as error:
-        return _error(400, error.message)
-    intake, errors = parse_intake(request.user, body)
+@router.get("/nearby/", response={200: NearbyList, **ERRORS}, url_name="api_problems_nearby",
+            summary="同一地点同类未办结的问题（报告前查重）")
+def problem_nearby(request, query: Query[NearbyQuery]):
+    tokens.require(request, READ)
+    category = config.active_category(query.category)
+    area = intake_sql.active_unit(query.area)
+    errors = {}
+    if category is None:
+        errors["category"] = "类别编码无效"
+    if area is None or policy.may_report_in(request.user, area) is None:
+        errors["area"] = "区域编码无效，或不在您可以报告的范围内"
+    if (query.latitude is None) != (query.longitude is None):
+        errors["latitude"] = "经纬度须同时填写"
     if errors:
-        return _error(400, "提交的内容有误", errors)
-    key = request.headers.get("Idempotency-Key") or body.get("idempotency_key") or None
-    try:
-        processed = processed_photos(request, "photos")
-        if processed:  # one transaction for the photos and the problem
-            problem, created = report_with_photos(request, intake, processed, key)
-        else:
-            problem, created = services.problem_report(actor=request.user, intake=intake, idempotency_key=key)
-    except (ServiceError, PhotoError) as error:
-        return _error(400, error.message, {error.field or "photos": error.message})
-    return JsonResponse(serialize(problem), status=201 if created else 200, json_dumps_params={"ensure_ascii": False})
+        raise ValidationFailed(errors=errors)
+    found = services.open_problems_near(category=category, area=area, latitude=query.latitude,
+                                        longitude=query.longitude, address=query.address,
+                                        radius_m=sla.case_settings().duplicate_radius_m)
+    return {"results": [{"code": p.code, "title": p.title, "state": p.state, "state_label": p.get_state_display(),
+                         "address": p.address} for p in found]}
 
 
-@require_GET
-@api_view
-def problem(request, code: str):
+@router.get("/{code}/", response={200: ProblemDetailOut, **ERRORS}, url_name="api_problem",
+            summary="一个问题的详情：当前可做的操作、办理记录")
+def problem_detail(request, code: Path[Code]):
+    tokens.require(request, READ)
     found = selectors.problem_get(request.user, code)
-    return JsonResponse(serialize(found, user=request.user, full=True), json_dumps_params={"ensure_ascii": False})
+    return serialize(found, request=request, full=True)
 
 
-@require_POST
-@api_view
-def problem_action(request, code: str, action: str):
-    found = selectors.problem_get(request.user, code)
+@router.post("/{code}/actions/{action}/", response={200: ProblemDetailOut, **ERRORS}, url_name="api_action",
+             summary="办理：签收、整改完成、复核等（操作名见流程表）",
+             openapi_extra=core_api.body_doc(ActionIn, files={"photos": "整改后照片（整改完成时必传）"}, required=False))
+def problem_action(request, code: Path[Code], action: Path[Text(40)]):
     if action not in BY_ACTION:
-        return _error(404, f"未知操作：{action}")
-    try:
-        body = _body(request)
-        unit = None
-        if body.get("unit"):
-            unit = Unit.objects.filter(code=str(body["unit"])).first()
-            if unit is None or not access.scope_for(request.user).sees_unit(unit):
-                raise ServiceError("责任单位编码无效，或不在您的范围内", field="unit")
-        keep = None
-        if body.get("keep"):
-            keep = selectors.problems_visible_to(request.user).filter(code=str(body["keep"])).first()
-            if keep is None:
-                raise ServiceError("保留的问题编号无效", field="keep")
-        verifier = verifier_named(body["verifier"], found) if body.get("verifier") else None
-        deadline = None
-        if body.get("deadline"):
-            deadline = parse_datetime(str(body["deadline"]))
-            if deadline is None:
-                raise ServiceError("期限格式应为 ISO 8601，如 2026-12-01T17:30:00+08:00", field="deadline")
-            if timezone.is_naive(deadline):
-                deadline = timezone.make_aware(deadline)
-        processed = processed_photos(request, "photos")
-        with photo_transaction() as stored:
-            photos = store_photos(request, processed, found.unit or found.area, stored)
-            result = services.perform(actor=request.user, problem=found, action=action,
-                                      note=str(body.get("note", "")), reason=str(body.get("reason", "")),
-                                      unit=unit, deadline=deadline, keep=keep, verifier=verifier, photos=photos)
-    except (ServiceError, PhotoError) as error:
-        return _error(409 if "可能已有他人处理" in error.message else 400, error.message,
-                      {error.field: error.message} if error.field else {})
-    return JsonResponse(serialize(result, user=request.user, full=True), json_dumps_params={"ensure_ascii": False})
+        raise NotFound(f"未知操作：{action}")
+    tokens.require(request, f"problems.{action}")
+    found = selectors.problem_get(request.user, code)
+    payload = core_api.read_body(request, ActionIn)
+    unit = None
+    if payload.unit:
+        unit = Unit.objects.filter(code=payload.unit, is_active=True).first()
+        if unit is None or not access.scope_for(request.user).sees_unit(unit):
+            raise ValidationFailed("责任单位编码无效，或不在您的范围内", field="unit")
+    keep = None
+    if payload.keep:
+        keep = selectors.problems_visible_to(request.user).filter(code=payload.keep).first()
+        if keep is None:
+            raise ValidationFailed("保留的问题编号无效", field="keep")
+    verifier = verifier_named(payload.verifier, found) if payload.verifier else None
+    deadline = parse_datetime(payload.deadline, field="deadline", label="期限") if payload.deadline else None
+    processed = processed_photos(request, "photos")
+    with photo_transaction() as stored:
+        photos = store_photos(request, processed, found.unit or found.area, stored)
+        result = services.perform(actor=request.user, problem=found, action=action, note=payload.note,
+                                  reason=payload.reason, unit=unit, deadline=deadline, keep=keep, verifier=verifier,
+                                  photos=photos)
+    return serialize(result, request=request, full=True)
+

@@ -12,6 +12,9 @@ class CasesConfig(AppConfig):
         from . import config  # noqa: F401  (connects the receivers that keep its cache valid)
         from . import policy, selectors
 
+        from .api import register_token_permissions
+
+        register_token_permissions()
         extensions.register_photo_viewer(selectors.photo_visible)
         extensions.register_home_attention(selectors.home_attention)
         for order, url_name, label, may in [

@@ -15,7 +15,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from wenming.core import access
-from wenming.core.errors import ServiceError
+from wenming.core.errors import Conflict, ServiceError, ValidationFailed
 from wenming.core.services_photos import photos_publish
 from wenming.org.models import Role, Unit
 
@@ -176,8 +176,17 @@ def problem_report(*, actor, intake: Intake, photos=(), idempotency_key: str | N
     return problem, True
 
 
+# the longest idempotency key a client may send; stored as "<user id>:<key>" in 80 characters
+IDEMPOTENCY_KEY_MAX = 64
+
+
 def _key(actor, key: str) -> str:
-    return f"{actor.pk}:{key}"[:80]
+    """Never cut: two long keys sharing a prefix would otherwise answer the second report with
+    the first problem."""
+    if len(key) > IDEMPOTENCY_KEY_MAX or "\x00" in key:
+        raise ValidationFailed(f"防重复提交标识（idempotency_key）不能超过{IDEMPOTENCY_KEY_MAX}个字符，且不能含空字符",
+                               field="idempotency_key")
+    return f"{actor.pk}:{key}"
 
 
 def _reported_with(key: str | None) -> Problem | None:
@@ -289,9 +298,9 @@ def _act(actor, problem: Problem, action: str, effect, note: str = "") -> Proble
         locked = Problem.objects.select_for_update(of=("self",)).select_related("unit", "area", "category").get(pk=problem.pk)
         pending = pending_request(locked)
         if locked.state not in t.sources:
-            raise ServiceError(f"该问题当前状态为“{locked.get_state_display()}”，不能{t.label}。可能已有他人处理，请刷新后查看。")
+            raise Conflict(f"该问题当前状态为“{locked.get_state_display()}”，不能{t.label}。可能已有他人处理，请刷新后查看。")
         if t.answers and (pending is None or pending.kind != t.answers):
-            raise ServiceError("没有待审核的相应申请，可能已有他人处理，请刷新后查看。")
+            raise Conflict("没有待审核的相应申请，可能已有他人处理，请刷新后查看。")
         if pending is not None and action in BLOCKED_BY_REQUEST:
             raise ServiceError(f"该问题有待审核的{pending.get_kind_display()}，请等待创建办答复。")
         role = next(iter(scope.roles & t.roles)) if len(scope.roles & t.roles) == 1 else _best_role(scope, t, reach)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import api, views
+from . import views
 
 app_name = "cases"
 
@@ -22,8 +22,4 @@ urlpatterns = [
     path("<str:code>/act/<str:action>/", views.act, name="act"),
 ]
 
-api_urlpatterns = [
-    path("problems/", api.problems, name="api_problems"),
-    path("problems/<str:code>/", api.problem, name="api_problem"),
-    path("problems/<str:code>/actions/<str:action>/", api.problem_action, name="api_action"),
-]
+# the API's endpoints are in cases/api.py, mounted by config/api.py

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # the API layer (config/api.py); its Swagger UI files are served locally
     "wenming.core",
     "wenming.org",
     "wenming.cases",
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wenming.core.api.ApiErrorMiddleware",  # every error under /api/ answered as JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "wenming.core.middleware.SessionIdleMiddleware",

@@ -1,7 +1,9 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from wenming.cases import urls as cases_urls
 from wenming.cases import views as cases_views
+from wenming.core.api import not_found_view
+
+from .api import api
 
 urlpatterns = [
     path("", include("wenming.core.urls")),
@@ -11,7 +13,9 @@ urlpatterns = [
     path("inspections/", include("wenming.inspections.urls")),
     path("points/", include("wenming.places.urls")),
     path("public/closed/", cases_views.public_closed, name="public_closed"),
-    path("api/", include((cases_urls.api_urlpatterns, "api"))),
+    path("api-tokens/", include("wenming.core.urls_tokens")),
+    path("api/", api.urls),
+    re_path(r"^api/", not_found_view),  # JSON, not the 404 page, for an address no endpoint has
 ]
 
 handler403 = "wenming.core.views.permission_denied"

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from . import access, extensions
+from . import access, extensions, tokens
 
 # the base layer's own entries; each app registers its own in AppConfig.ready() (core/extensions.py)
 BASE_NAV = [
@@ -9,6 +9,7 @@ BASE_NAV = [
     extensions.NavEntry(140, "org:teams", "领导小组与工作组", lambda user: access.scope_for(user).has("org.view")),
     extensions.NavEntry(160, "org:accounts", "账号管理", lambda user: access.scope_for(user).has("org.manage_accounts")),
     extensions.NavEntry(170, "audit_log", "审计日志", lambda user: access.scope_for(user).has("audit.view")),
+    extensions.NavEntry(175, "api_tokens", "接口令牌", tokens.may_manage),
     extensions.NavEntry(190, "me", "个人中心", lambda user: True),
 ]
 

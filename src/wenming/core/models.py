@@ -268,3 +268,6 @@ class OutboundMessage(models.Model):
     @property
     def retrying(self) -> bool:
         return self.status == OutboundStatus.QUEUED and self.attempts > 0
+
+
+from .models_tokens import ApiToken  # noqa: E402,F401  (API tokens, core/tokens.py)

@@ -54,18 +54,35 @@ def test_user_guide_names_the_evaluation_vocabulary(what):
 
 
 def test_api_doc_names_every_endpoint_value_and_field():
-    """docs/api.md is the integrators' reference: every API address, every code value the API
-    takes or returns, and every field an action takes are in it."""
+    """docs/api.md is the integrators' reference: every API operation (method and address, as
+    the OpenAPI schema has them), every code value the API takes or returns, and every field an
+    action takes are in it."""
     from wenming.cases.docs import NEEDS
     from wenming.cases.models import RequestKind, Severity, Source, State
-    from wenming.cases.urls import api_urlpatterns
+    from wenming.config.api import api
 
     text = (DOCS / "api.md").read_text(encoding="utf-8")
-    addresses = ["/api/" + str(pattern.pattern).replace("<str:code>", "<编号>").replace("<str:action>", "<操作名>")
-                 for pattern in api_urlpatterns]
+    operations = [f"{method.upper()} {path.replace('{code}', '<编号>').replace('{action}', '<操作名>')}"
+                  for path, methods in api.get_openapi_schema()["paths"].items() for method in methods]
+    assert len(operations) >= 5
     values = [f"`{value}`" for kind in (Severity, Source, State, RequestKind) for value in kind.values]
     fields = [f"`{name}`" for name in NEEDS] + [f"`{name}`" for name in (
         "title", "category", "area", "severity", "source", "address", "description", "latitude", "longitude",
-        "idempotency_key", "Idempotency-Key", "X-CSRFToken")]
-    missing = [word for word in addresses + values + fields if word not in text]
+        "idempotency_key", "Idempotency-Key", "X-CSRFToken", "Authorization", "limit", "offset", "count",
+        "results", "/api/openapi.json", "/api/docs")]
+    missing = [word for word in operations + values + fields if word not in text]
     assert not missing, f"missing from docs/api.md: {missing}"
+
+
+def test_api_doc_lists_every_error_code_with_its_status():
+    """The error code table of docs/api.md is the error tree (core/errors.py): each code once, with
+    the HTTP status its class answers with, and no code the tree does not have."""
+    import re
+
+    import wenming.core.photos  # noqa: F401  (its error class joins the tree)
+    from wenming.core.errors import all_codes
+
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    table = text[text.index("## 错误代码"):]
+    rows = dict(re.findall(r"^\| `([a-z_]+)` \| (\d{3}) \|", table, flags=re.M))
+    assert {code: int(status) for code, status in rows.items()} == all_codes()

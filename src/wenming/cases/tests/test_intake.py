@@ -113,7 +113,7 @@ def test_category_cache_is_invalidated_by_a_change_in_any_process(login, persona
     # … a process that still caches the old categories sees the new token and reloads them
     config._categories = stale
     response = post_problem(client, body)
-    assert response.status_code == 400 and response.json()["errors"] == {"category": "类别编码无效"}
+    assert response.status_code == 400 and response.json()["errors"] == {"category": ["类别编码无效"]}
     # a new category is usable at once
     services_settings.category_save(actor=personas["office_city"], code="0299", name="新类别",
                                     parent=category.parent)

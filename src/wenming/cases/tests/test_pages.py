@@ -146,10 +146,11 @@ def test_api_intake_idempotent_and_errors(login, org, category):
     bad = client.post(reverse("api:api_problems"), json.dumps({"title": "", "category": "zz", "area": "1"}),
                       content_type="application/json")
     assert bad.status_code == 400
-    assert bad.json()["errors"] == {"category": "类别编码无效", "area": "区域编码无效，或不在您可以报告的范围内",
-                                    "title": "标题不能为空"}
-    assert client.post(reverse("api:api_problems"), "{not json", content_type="application/json").json()["error"] == \
-        "请求体不是有效的JSON"
+    assert bad.json()["code"] == "validation_failed"
+    assert bad.json()["errors"] == {"category": ["类别编码无效"], "area": ["区域编码无效，或不在您可以报告的范围内"],
+                                    "title": ["标题不能为空"]}
+    assert client.post(reverse("api:api_problems"), "{not json", content_type="application/json").json()["code"] == \
+        "malformed_request"
     assert Client().post(reverse("api:api_problems"), json.dumps(body), content_type="application/json").status_code == 401
     assert Problem.objects.count() == 1
 
@@ -163,7 +164,7 @@ def test_api_actions(login, problem):
     assert response.status_code == 200 and response.json()["state"] == "rectifying"
     assert "submit" in response.json()["actions"]
     again = login("handler_street_a1").post(url)
-    assert again.status_code == 409 and "可能已有他人处理" in again.json()["error"]
+    assert again.status_code == 409 and "可能已有他人处理" in again.json()["message"]
     detail = login("office_district_a").get(reverse("api:api_problem", args=[problem.code])).json()
     assert [e["action"] for e in detail["timeline"]] == ["report", "assign", "sign"]
 
@@ -290,7 +291,7 @@ def test_api_assigns_with_a_verifier_and_refuses_an_unknown_one(login, personas,
     url = reverse("api:api_action", args=[found.code, "assign"])
     bad = office.post(url, json.dumps({"unit": org["street_a1"].code, "verifier": "nobody"}),
                       content_type="application/json")
-    assert bad.status_code == 400 and bad.json()["errors"] == {"verifier": policy.VERIFIER_REFUSED}
+    assert bad.status_code == 400 and bad.json()["errors"] == {"verifier": [policy.VERIFIER_REFUSED]}
     found.refresh_from_db()
     assert found.state == State.REPORTED and found.verifier_id is None
     done = office.post(url, json.dumps({"unit": org["street_a1"].code, "verifier": "inspector"}),

@@ -1,5 +1,7 @@
 """Every page, every persona: allowed (200), refused inside scope (403) or not revealed (404)."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -72,7 +74,48 @@ CASES = [
      expect(_=404, office_city=200)),
     ("job download of office_city", lambda o: reverse("job_download", args=[_job_of("office_city").pk]),
      expect(_=404, office_city=302)),
+    # the API tokens: the city's office only (core/tokens.py)
+    ("api tokens", lambda o: reverse("api_tokens"), expect(_=403, office_city=200)),
+    # the JSON API (docs/api.md): the schema and its page for anyone; lists and reads by scope — a
+    # problem in street A1 (reported by the inspector, assigned by district A's office)
+    ("api schema", lambda o: "/api/openapi.json", expect(_=200)),
+    ("api docs page", lambda o: "/api/docs", expect(_=200)),
+    ("api problems", lambda o: "/api/problems/", expect(_=200)),
+    ("api problem", lambda o: f"/api/problems/{_api_problem(o)}/",
+     expect(_=404, office_city=200, office_district_a=200, handler_street_a1=200, inspector=200, leader=200,
+            admin=200)),
+    # reporting there needs a role in or above community A1 (not the grid below it): else 400 on "area"
+    ("api nearby problems", lambda o: f"/api/problems/nearby/?category=0201&area={o['community_a1'].code}",
+     expect(_=400, office_city=200, office_district_a=200, handler_street_a1=200, inspector=200, leader=200,
+            citizen=200)),
 ]
+
+
+def _api_problem(o) -> str:
+    """A problem made through the API (the base layer's tests do not import the cases app):
+    reported in community A1 by the inspector, assigned to street A1 by district A's office."""
+    import json
+
+    from django.test import Client
+
+    from wenming.org.models import User
+
+    if "_problem" not in o:
+        def as_user(username):
+            client = Client()
+            client.force_login(User.objects.get(username=username))
+            return client
+
+        made = as_user("inspector").post("/api/problems/", json.dumps({
+            "title": "公益广告破损", "category": "0201", "area": o["community_a1"].code, "address": "甲一社区东门"}),
+            content_type="application/json")
+        assert made.status_code == 201, made.content
+        code = made.json()["code"]
+        assigned = as_user("office_district_a").post(f"/api/problems/{code}/actions/assign/", json.dumps(
+            {"unit": o["street_a1"].code}), content_type="application/json")
+        assert assigned.status_code == 200, assigned.content
+        o["_problem"] = code
+    return o["_problem"]
 
 
 def _job_of(username: str):
@@ -207,3 +250,57 @@ def test_writes_refused_to_every_wrong_persona(login, org, personas, label, url,
 def test_htmx_request_after_session_end_moves_the_whole_page(client, org):
     response = client.get(reverse("org:unit_children", args=[org["city"].pk]), HTTP_HX_REQUEST="true")
     assert response.status_code == 204 and response["HX-Redirect"].startswith("/login/")
+
+API_WRITES = [
+    # (label, url builder, JSON body, expected status per persona) — every persona in turn, in ALL's order
+    ("api report in community A1", lambda o, p: "/api/problems/",
+     lambda o: {"title": "公益广告破损", "category": "0201", "area": o["community_a1"].code, "address": "甲一社区东门"},
+     expect(_=400, office_city=201, office_district_a=201, handler_street_a1=201, inspector=201, leader=201,
+            citizen=201, admin=403, outsider=403)),  # no role that reports: refused, as on the report page
+    # signing is the responsible unit's: others who see the problem 403, the rest 404
+    ("api sign", lambda o, p: f"/api/problems/{_api_problem(o)}/actions/sign/", lambda o: {},
+     expect(_=404, office_city=403, office_district_a=403, handler_street_a1=200, inspector=403, leader=403,
+            admin=403)),
+    ("api token create", lambda o, p: reverse("api_tokens"),
+     lambda o: {"name": "12345热线", "unit": o["street_a1"].code, "role": "handler", "permissions": "problems.read",
+                "days": 30},
+     expect(_=403, office_city=200)),
+    ("api token revoke", lambda o, p: reverse("api_token_revoke", args=[_token(p).pk]), lambda o: {},
+     expect(_=403, office_city=302)),
+]
+
+
+def _token(personas):
+    from wenming.core import services_tokens
+    from wenming.core.models import ApiToken
+
+    token = ApiToken.objects.filter(revoked_at__isnull=True).first()
+    if token is None:
+        token, _ = services_tokens.token_create(
+            actor=personas["office_city"], name="网格平台", unit=personas["office_district_a"].memberships.get().unit,
+            role="office", permissions=["problems.read"])
+    return token
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label,url,data,expected", API_WRITES, ids=[w[0] for w in API_WRITES])
+def test_api_writes_per_persona(login, org, personas, label, url, data, expected):
+    """The API's writes and the token pages' forms: each persona's status (JSON or form)."""
+    got = {}
+    for persona in ALL:
+        client = login(persona)
+        target = url(org, personas)
+        if target.startswith("/api/"):
+            got[persona] = client.post(target, json.dumps(data(org)), content_type="application/json").status_code
+        else:
+            got[persona] = client.post(target, data(org)).status_code
+    assert got == expected, label
+
+
+@pytest.mark.django_db
+def test_api_answers_anonymous_callers_401_json(client, org):
+    for url in ["/api/problems/", "/api/problems/nearby/?category=0201&area=1", "/api/problems/WT2026-000001/"]:
+        response = client.get(url)
+        assert response.status_code == 401 and response.json()["code"] == "unauthenticated", url
+    assert client.post("/api/problems/", "{}", content_type="application/json").status_code == 401
+    assert client.get(reverse("api_tokens")).status_code == 302  # the token page: to the login page
