@@ -1,0 +1,454 @@
+"""Every route × every persona (DESIGN.md §4): the status each persona of src/wenming/conftest.py,
+and an anonymous caller, gets from every URL of the URLconf.
+
+The rules the expectations are written from:
+
+* an object outside the persona's scope answers 404, whether it exists or not;
+* inside the scope, an act the persona's roles do not allow answers 403 — before any check of
+  what was sent;
+* a page for which the persona has no role at all (a citizen's 组织体系) answers 403;
+* an anonymous caller is sent to the login page (302), or told 401 in JSON by the API.
+
+``test_every_route_is_declared`` fails for a URL without a row here, naming it. Each case runs every
+persona's request in a savepoint that is rolled back, so a write that one persona may do changes
+nothing for the next. The data is the small city of ``world.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+
+OC, OD, H1, H2 = "office_city", "office_district_a", "handler_street_a1", "handler_street_a2"
+IN, LD, GW, CZ, AD, OU = "inspector", "leader", "grid_worker", "citizen", "admin", "outsider"
+ALL = [OC, OD, H1, H2, IN, LD, GW, CZ, AD, OU]
+STAFF = [OC, OD, H1, H2, IN, LD, GW, AD]        # org.view: every role of the organisation
+OFFICES = [OC, OD]
+SEES_A1 = [OC, OD, H1, LD, AD]                  # street A1 and what it is responsible for
+SEES_B = [OC, AD]                               # district B (the leader's 包保 is street B1 only)
+ANONYMOUS = "anonymous"
+
+
+def expect(default: int, *groups: tuple[int, list[str]], **single: int) -> dict[str, int]:
+    """The status of every persona: ``default`` unless a group or a single entry says otherwise."""
+    codes = dict.fromkeys(ALL, default)
+    for status, names in groups:
+        codes.update(dict.fromkeys(names, status))
+    codes.update(single)
+    assert set(codes) == set(ALL), set(codes) - set(ALL)
+    return codes
+
+
+def staff_only(status: int = 200) -> dict[str, int]:
+    return expect(403, (status, STAFF))
+
+
+def only(status: int, names: list[str], otherwise: int = 403) -> dict[str, int]:
+    return expect(otherwise, (status, names))
+
+
+def seen_by(names: list[str], status: int = 200) -> dict[str, int]:
+    return expect(404, (status, names))
+
+
+def acting(allowed: list[str], seers: list[str], status: int = 302) -> dict[str, int]:
+    """An act on an object: ``allowed`` may (``status``), the others who see it 403, the rest 404."""
+    assert set(allowed) <= set(seers), set(allowed) - set(seers)
+    return expect(404, (403, seers), (status, allowed))
+
+
+@dataclass
+class Case:
+    route: str
+    label: str
+    url: Callable
+    expected: dict[str, int]
+    method: str = "GET"
+    data: Callable | None = None
+    anonymous: int | None = None  # default: 401 under /api/, else 302 to the login page
+    json: bool = field(default=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.route} {self.label}".strip()
+
+
+CASES: list[Case] = []
+
+
+def case(route: str, label: str, url, expected, **extra) -> None:
+    CASES.append(Case(route, label, url if callable(url) else (lambda w, u=url: u), expected, **extra))
+
+
+def post(route: str, label: str, url, expected, data=None, **extra) -> None:
+    case(route, label, url, expected, method="POST", data=data or (lambda w: {}), **extra)
+
+
+def api_post(route: str, label: str, url, expected, data=None, **extra) -> None:
+    case(route, label, url, expected, method="POST", data=data or (lambda w: {}), json=True, **extra)
+
+
+# --- core: home, login, personal pages, audit, photos, jobs ---------------------------------------------
+
+case("home", "", "/", expect(200))
+case("login", "(signed in: sent home)", "/login/", expect(302), anonymous=200)
+post("logout", "", "/logout/", expect(302))
+case("me", "", "/me/", expect(200))
+case("password_change", "", "/me/password/", expect(200))
+case("audit_log", "", "/audit/", only(200, [OC, OD, AD]))
+# a photo: whoever sees its unit or the problem it belongs to; a public one (结单公示) anyone, signed in or not;
+# a private photo is not found for an anonymous caller either (it is an image, not a page)
+case("photo", "of street A1's problem", lambda w: f"/photos/{w.photo_a1.pk}/", seen_by(SEES_A1), anonymous=404)
+case("photo", "of district B's problem", lambda w: f"/photos/{w.photo_b.pk}/", seen_by(SEES_B), anonymous=404)
+case("photo", "public (closed problem)", lambda w: f"/photos/{w.photo_public.pk}/", expect(200), anonymous=200)
+case("photo", "missing", "/photos/999999/", expect(404), anonymous=404)
+case("photo_thumb", "of street A1's problem", lambda w: f"/photos/{w.photo_a1.pk}/thumb/", seen_by(SEES_A1),
+     anonymous=404)
+case("photo_thumb", "public", lambda w: f"/photos/{w.photo_public.pk}/thumb/", expect(200), anonymous=200)
+case("jobs", "", "/me/exports/", expect(200))
+# a job is its owner's alone; a queued one has no file yet (the owner is sent back to its page)
+case("job", "of office_city", lambda w: f"/jobs/{w.job.pk}/", seen_by([OC]))
+case("job_status", "of office_city", lambda w: f"/jobs/{w.job.pk}/status/", seen_by([OC]))
+case("job_download", "of office_city (queued)", lambda w: f"/jobs/{w.job.pk}/download/", seen_by([OC], 302))
+case("outbound", "", "/outbound/", only(200, [OC, AD]))
+
+# --- org -----------------------------------------------------------------------------------------------
+
+case("org:tree", "", "/org/", staff_only())
+case("org:unit", "street A1", lambda w: f"/org/units/{w.org['street_a1'].pk}/", seen_by(SEES_A1))
+case("org:unit", "street B1 (the leader's 包保)", lambda w: f"/org/units/{w.org['street_b1'].pk}/",
+     seen_by([OC, LD, AD]))
+case("org:unit", "district B", lambda w: f"/org/units/{w.org['district_b'].pk}/", seen_by(SEES_B))
+case("org:unit", "the grid", lambda w: f"/org/units/{w.org['grid_a1'].pk}/", seen_by([OC, OD, LD, AD, GW]))
+case("org:unit", "the city", lambda w: f"/org/units/{w.org['city'].pk}/", seen_by([OC, IN, AD]))
+case("org:unit", "missing", "/org/units/999999/", expect(404))
+case("org:unit_children", "street A1", lambda w: f"/org/units/{w.org['street_a1'].pk}/children/", seen_by(SEES_A1))
+case("org:unit_children", "district B", lambda w: f"/org/units/{w.org['district_b'].pk}/children/",
+     seen_by(SEES_B))
+case("org:unit_create", "under street A1", lambda w: f"/org/units/{w.org['street_a1'].pk}/new/",
+     acting(OFFICES, SEES_A1, 200))
+case("org:unit_create", "under district B", lambda w: f"/org/units/{w.org['district_b'].pk}/new/",
+     acting([OC], SEES_B, 200))
+case("org:unit_edit", "street A1", lambda w: f"/org/units/{w.org['street_a1'].pk}/edit/",
+     acting(OFFICES, SEES_A1, 200))
+case("org:unit_edit", "district B", lambda w: f"/org/units/{w.org['district_b'].pk}/edit/",
+     acting([OC], SEES_B, 200))
+case("org:patronage_create", "for street A1", lambda w: f"/org/units/{w.org['street_a1'].pk}/patrons/new/",
+     acting(OFFICES, SEES_A1, 200))
+post("org:patronage_end", "the leader's 包保 of street B1", lambda w: f"/org/patronages/{w.patronage.pk}/end/",
+     acting([OC], [OC, LD, AD]))
+case("org:import", "", "/org/import/", only(200, OFFICES))
+case("org:export", "", "/org/export/", only(200, [OC, OD, LD, AD]))
+case("org:import_template", "", "/org/import/template.xlsx", only(200, OFFICES))
+case("org:teams", "", "/org/teams/", staff_only())
+case("org:team_create", "", "/org/teams/new/", only(200, OFFICES))
+# a team: those who see its unit, and the staff of the units below it
+case("org:team", "the city's leading group", lambda w: f"/org/teams/{w.team_city.pk}/", seen_by(STAFF))
+case("org:team", "district A's 督查组", lambda w: f"/org/teams/{w.team_a.pk}/", seen_by([OC, OD, H1, H2, LD, GW, AD]))
+case("org:team", "district B's office", lambda w: f"/org/teams/{w.team_b.pk}/", seen_by(SEES_B))
+case("org:team", "the city department's working group (street A1 responsible in it)",
+     lambda w: f"/org/teams/{w.team_dept.pk}/", seen_by(SEES_B))
+post("org:team_member_add", "to the city's group", lambda w: f"/org/teams/{w.team_city.pk}/members/",
+     acting([OC], STAFF))
+post("org:team_member_add", "to district B's office", lambda w: f"/org/teams/{w.team_b.pk}/members/",
+     acting([OC], SEES_B))
+post("org:team_member_remove", "from the city's group",
+     lambda w: f"/org/teams/{w.team_city.pk}/members/{w.team_city.members.get().pk}/remove/", acting([OC], STAFF))
+post("org:team_unit_add", "to the city's group", lambda w: f"/org/teams/{w.team_city.pk}/units/",
+     acting([OC], STAFF))
+post("org:team_unit_add", "to district B's office", lambda w: f"/org/teams/{w.team_b.pk}/units/",
+     acting([OC], SEES_B))
+case("org:accounts", "", "/org/accounts/", only(200, OFFICES))
+case("org:account_create", "", "/org/accounts/new/", only(200, OFFICES))
+# accounts: managed by the offices above every role they hold; others have no account pages at all (403)
+case("org:account", "the grid worker's", lambda w: f"/org/accounts/{w.personas[GW].pk}/", only(200, OFFICES))
+case("org:account", "the leader's (包保 outside district A)", lambda w: f"/org/accounts/{w.personas[LD].pk}/",
+     expect(403, (200, [OC]), (404, [OD])))
+post("org:account_toggle", "the grid worker's", lambda w: f"/org/accounts/{w.personas[GW].pk}/toggle/",
+     only(302, OFFICES))
+post("org:account_toggle", "the leader's", lambda w: f"/org/accounts/{w.personas[LD].pk}/toggle/",
+     expect(403, (302, [OC]), (404, [OD])))
+post("org:account_reset", "the grid worker's", lambda w: f"/org/accounts/{w.personas[GW].pk}/reset-password/",
+     only(200, OFFICES))
+post("org:account_grant", "the grid worker's (empty form)", lambda w: f"/org/accounts/{w.personas[GW].pk}/roles/",
+     only(302, OFFICES))
+post("org:account_revoke", "the grid worker's role",
+     lambda w: f"/org/accounts/{w.personas[GW].pk}/roles/{w.personas[GW].memberships.get().pk}/revoke/",
+     only(302, OFFICES))
+
+# --- cases: lists, intake, notices, transfer, metrics, settings --------------------------------------------
+
+case("cases:ledger", "", "/problems/", staff_only())
+case("cases:report", "", "/problems/new/", only(200, [OC, OD, H1, H2, IN, LD, GW, CZ]))
+case("cases:nearby", "(a fragment of the report form; empty for who may not report there)",
+     lambda w: f"/problems/new/nearby/?category={w.p_reported.category_id}&area={w.org['community_a1'].code}",
+     expect(200))
+case("cases:mine", "", "/problems/mine/", only(200, [H1, H2, GW]))
+case("cases:verify", "", "/problems/verify/", only(200, [OC, OD, IN]))
+case("cases:todo", "", "/problems/todo/", only(200, OFFICES))
+case("cases:notifications", "", "/problems/notifications/", expect(200))
+post("cases:notifications_read", "", "/problems/notifications/read/", expect(302))
+# supervision documents: offices, leaders and admins over the problem, and the unit named (DESIGN.md §4)
+case("cases:notices", "", "/problems/notices/", only(200, [OC, OD, H1, H2, LD, AD]))
+case("cases:notice", "district A's 督办单 to street A1", lambda w: f"/problems/notices/{w.notice.pk}/",
+     seen_by(SEES_A1))
+case("cases:notice", "street A1's 督办单 of a problem given since to street A2",
+     lambda w: f"/problems/notices/{w.notice_moved.pk}/", seen_by(SEES_A1))
+case("cases:notice", "the city's 督办单 to district B", lambda w: f"/problems/notices/{w.notice_b.pk}/", seen_by(SEES_B))
+case("cases:notice", "missing", "/problems/notices/999999/", expect(404))
+case("cases:notice_docx", "district A's 督办单 to street A1", lambda w: f"/problems/notices/{w.notice.pk}/docx/",
+     seen_by(SEES_A1))
+case("cases:notice_docx", "the city's 督办单 to district B", lambda w: f"/problems/notices/{w.notice_b.pk}/docx/",
+     seen_by(SEES_B))
+post("cases:export", "the ledger", "/problems/export/", staff_only(302))
+case("cases:import", "", "/problems/import/", only(200, OFFICES))
+case("cases:import_template", "", "/problems/import/template.xlsx", only(200, OFFICES))
+case("cases:metrics", "", "/problems/metrics/", only(200, [OC, OD, LD, AD]))
+case("cases:metrics", "of district B", lambda w: f"/problems/metrics/?unit={w.org['district_b'].code}",
+     expect(403, (200, SEES_B), (404, [OD, LD])))
+case("cases:settings", "", "/problems/settings/", only(200, [OC]))
+post("cases:settings_save", "SLA (empty form)", "/problems/settings/sla/", only(302, [OC]))
+post("cases:settings_delete", "an SLA rule", lambda w: f"/problems/settings/sla/{w.sla_rule.pk}/delete/",
+     only(302, [OC]))
+post("cases:settings_delete", "a routing rule", lambda w: f"/problems/settings/routing/{w.routing_rule.pk}/delete/",
+     only(302, [OC]))
+post("cases:settings_delete", "a calendar day",
+     lambda w: f"/problems/settings/calendar/{w.calendar_override.pk}/delete/", only(302, [OC]))
+case("public_closed", "结单公示 (no login)", "/public/closed/", expect(200), anonymous=200)
+
+# --- cases: one problem ---------------------------------------------------------------------------------
+
+# who sees each problem of the world (cases.policy.problem_filter): subtree roles by unit or area, the
+# responsible unit's staff, the grid's worker by area, the reporter and the named 复核人
+PROBLEM_SEERS = {
+    "p_reported": [OC, OD, LD, AD, CZ],       # a citizen's, in community A1, not yet assigned
+    "p_pending": [OC, OD, LD, AD],
+    "p_assigned": SEES_A1,
+    "p_rectifying": SEES_A1,
+    "p_submitted": SEES_A1 + [IN],            # the inspector is its 复核人
+    "p_closed": SEES_A1 + [IN],
+    "p_rejected": [OC, OD, LD, AD, CZ],
+    "p_merged": [OC, OD, LD, AD, CZ],
+    "p_grid": [OC, OD, LD, AD, GW],           # reported by the grid worker in his grid
+    "p_moved": [OC, OD, LD, AD, H2],          # assigned to street A1, then reassigned to street A2
+    "p_recurred": SEES_A1 + [IN],             # 反弹 of the closed one, reported by the inspector
+    "p_b": SEES_B,
+    "p_raised": SEES_A1 + [IN],               # raised by the inspector's failed item in round A
+}
+for key, seers in PROBLEM_SEERS.items():
+    case("cases:detail", key, lambda w, k=key: f"/problems/{w[k].code}/", seen_by(seers))
+case("cases:detail", "missing", "/problems/WT2000-999999/", expect(404))
+
+# each workflow action on a problem in a state it starts from: who may act is sent back to the page
+# (done, or told what is missing), the others who see the problem are refused (403), the rest 404
+ACT_CASES = [
+    # (action, problem, who may)
+    ("accept", "p_reported", OFFICES),
+    ("assign", "p_pending", OFFICES),
+    ("reject", "p_reported", OFFICES),
+    ("merge", "p_reported", OFFICES),
+    ("sign", "p_raised", [H1]),
+    ("request_return", "p_raised", [H1]),
+    ("approve_return", "p_assigned", OFFICES),
+    ("refuse_return", "p_assigned", OFFICES),
+    ("request_coordination", "p_rectifying", [H1]),
+    ("reassign", "p_rectifying", OFFICES),
+    ("escalate", "p_rectifying", OFFICES),
+    ("refuse_coordination", "p_rectifying", OFFICES),
+    ("request_extension", "p_rectifying", [H1]),
+    ("approve_extension", "p_rectifying", OFFICES),
+    ("refuse_extension", "p_rectifying", OFFICES),
+    ("submit", "p_rectifying", [H1]),
+    ("verify_pass", "p_submitted", OFFICES + [IN]),
+    ("verify_fail", "p_submitted", OFFICES + [IN]),
+    ("recur", "p_closed", OFFICES + [IN]),
+    ("reassign", "p_b", [OC]),
+    ("sign", "p_b", []),
+]
+for action, key, allowed in ACT_CASES:
+    post("cases:act", f"{action} {key}", lambda w, k=key, a=action: f"/problems/{w[k].code}/act/{a}/",
+         acting(allowed, PROBLEM_SEERS[key]))
+post("cases:act", "unknown action", lambda w: f"/problems/{w.p_rectifying.code}/act/fly/", expect(404))
+
+# --- standards -------------------------------------------------------------------------------------------
+
+case("standards:list", "", "/standards/", staff_only())
+case("standards:import", "", "/standards/import/", only(200, [OC]))
+post("standards:builtin", "", "/standards/builtin/", only(302, [OC]))
+case("standards:template", "", "/standards/import/template.xlsx", only(200, [OC]))
+case("standards:point_types", "", "/standards/point-types/", staff_only())
+# a system is the city's: staff read the active ones, only the city office its drafts (others: not found)
+case("standards:system", "active", lambda w: f"/standards/{w.system.pk}/", staff_only())
+case("standards:system", "draft", lambda w: f"/standards/{w.draft.pk}/", expect(403, (404, STAFF), (200, [OC])))
+case("standards:export_xlsx", "active", lambda w: f"/standards/{w.system.pk}/export.xlsx", staff_only())
+case("standards:export_xlsx", "draft", lambda w: f"/standards/{w.draft.pk}/export.xlsx",
+     expect(403, (404, STAFF), (200, [OC])))
+case("standards:export_yaml", "active", lambda w: f"/standards/{w.system.pk}/export.yaml", staff_only())
+case("standards:replace", "draft", lambda w: f"/standards/{w.draft.pk}/replace/", only(200, [OC]))
+case("standards:replace", "active (sent back: only drafts change)", lambda w: f"/standards/{w.system.pk}/replace/",
+     only(302, [OC]))
+post("standards:copy", "active (empty form)", lambda w: f"/standards/{w.system.pk}/copy/", only(302, [OC]))
+post("standards:status", "draft (no status)", lambda w: f"/standards/{w.draft.pk}/status/", only(302, [OC]))
+
+# --- inspections -----------------------------------------------------------------------------------------
+
+case("inspections:list", "", "/inspections/", staff_only())
+case("inspections:new", "", "/inspections/new/", only(200, [OC, OD, H1, H2]))
+case("inspections:mine", "", "/inspections/mine/", expect(200))
+# round A (district A's, published): its owner's side, its inspector, and the units whose points it holds
+ROUND_A = [OC, OD, LD, AD, IN, H1, GW]
+ROUND_B = [OC, AD, IN]                          # district B's, open
+ROUND_DRAFT = [OC, AD]                          # the city's, a draft: its managers and the admin above
+# district A's 暗访, open: not shown to the inspected units yet; the inspector sees it through his 督查组
+ROUND_SECRET = [OC, OD, LD, AD, IN]
+case("inspections:round", "district A's (published)", lambda w: f"/inspections/{w.round_a.pk}/", seen_by(ROUND_A))
+case("inspections:round", "district B's (open)", lambda w: f"/inspections/{w.round_b.pk}/", seen_by(ROUND_B))
+case("inspections:round", "the city's draft", lambda w: f"/inspections/{w.round_draft.pk}/", seen_by(ROUND_DRAFT))
+case("inspections:round", "district A's 暗访 (open, by its 督查组)", lambda w: f"/inspections/{w.round_secret.pk}/",
+     seen_by(ROUND_SECRET))
+case("inspections:round", "missing", "/inspections/999999/", expect(404))
+for action, key, managers, seers in [
+    ("sample", "round_draft", [OC], ROUND_DRAFT),
+    ("assign", "round_draft", [OC], ROUND_DRAFT),
+    ("open", "round_draft", [OC], ROUND_DRAFT),
+    ("reassign", "round_b", [OC], ROUND_B),
+    ("close", "round_b", [OC], ROUND_B),
+    ("publish", "round_a", OFFICES, ROUND_A),
+]:
+    post("inspections:action", f"{action} {key}", lambda w, k=key, a=action: f"/inspections/{w[k].pk}/{a}/",
+         acting(managers, seers))
+post("inspections:action", "unknown action", lambda w: f"/inspections/{w.round_a.pk}/fly/", expect(404))
+# the phone form: the point's inspector only; those who see the point in the round are refused
+case("inspections:inspect", "district B's open point", lambda w: f"/inspections/do/{w.rp_b.pk}/",
+     acting([IN], ROUND_B, 200))
+case("inspections:inspect", "round A's done point (to its result)", lambda w: f"/inspections/do/{w.rp_a1.pk}/",
+     acting([IN], [OC, OD, LD, AD, IN, H1], 302))
+case("inspections:inspect", "the 暗访's done point (its 督查组 member, to the result)",
+     lambda w: f"/inspections/do/{w.rp_secret.pk}/", acting([IN], ROUND_SECRET, 302))
+case("inspections:result", "the 暗访's point (before publication)", lambda w: f"/inspections/result/{w.rp_secret.pk}/",
+     seen_by(ROUND_SECRET))
+case("inspections:result", "round A's point of street A1", lambda w: f"/inspections/result/{w.rp_a1.pk}/",
+     seen_by([OC, OD, LD, AD, IN, H1]))
+case("inspections:result", "round A's point in the grid", lambda w: f"/inspections/result/{w.rp_grid.pk}/",
+     seen_by([OC, OD, LD, AD, IN, GW]))
+case("inspections:result", "district B's point (not yet published)", lambda w: f"/inspections/result/{w.rp_b.pk}/",
+     seen_by(ROUND_B))
+
+# --- places ----------------------------------------------------------------------------------------------
+
+POINT_A1 = [OC, OD, H1, IN, LD, AD]             # street A1's, lying in community A1
+POINT_GRID = [OC, OD, IN, LD, AD, GW]           # community A1's, lying in the grid
+POINT_B = [OC, IN, AD]
+case("places:list", "", "/points/", staff_only())
+case("places:scatter", "", "/points/scatter.json", staff_only())
+case("places:create", "", "/points/new/", only(200, OFFICES))
+case("places:import", "", "/points/import/", only(200, OFFICES))
+case("places:import_template", "", "/points/import/template.xlsx", only(200, OFFICES))
+case("places:export", "", "/points/export/", staff_only())
+case("places:qr_sheet", "", "/points/qr-sheet/", staff_only())
+case("places:qr", "street A1's point (to its page)", lambda w: f"/points/q/{w.point_a1.qr_token}/",
+     seen_by(POINT_A1, 302))
+case("places:qr", "unknown code", "/points/q/nothing/", expect(404))
+case("places:detail", "street A1's", lambda w: f"/points/{w.point_a1.code}/", seen_by(POINT_A1))
+case("places:detail", "in the grid", lambda w: f"/points/{w.point_grid.code}/", seen_by(POINT_GRID))
+case("places:detail", "district B's", lambda w: f"/points/{w.point_b.code}/", seen_by(POINT_B))
+case("places:edit", "street A1's", lambda w: f"/points/{w.point_a1.code}/edit/", acting(OFFICES, POINT_A1, 200))
+case("places:edit", "district B's", lambda w: f"/points/{w.point_b.code}/edit/", acting([OC], POINT_B, 200))
+post("places:photo", "street A1's (no file)", lambda w: f"/points/{w.point_a1.code}/photo/",
+     acting(OFFICES, POINT_A1))
+for action in ["regenerate-qr", "deactivate", "activate"]:
+    post("places:action", f"{action} street A1's", lambda w, a=action: f"/points/{w.point_a1.code}/{a}/",
+         acting(OFFICES, POINT_A1))
+post("places:action", "deactivate district B's", lambda w: f"/points/{w.point_b.code}/deactivate/",
+     acting([OC], POINT_B))
+post("places:action", "unknown action", lambda w: f"/points/{w.point_a1.code}/fly/", expect(404))
+
+# --- API tokens (the city office) ----------------------------------------------------------------------------
+
+case("api_tokens", "", "/api-tokens/", only(200, [OC]))
+post("api_token_revoke", "", lambda w: f"/api-tokens/{w.api_token().pk}/revoke/", only(302, [OC]))
+
+# --- the JSON API ----------------------------------------------------------------------------------------------
+
+case("api:openapi-json", "(public)", "/api/openapi.json", expect(200), anonymous=200)
+case("api:openapi-view", "(public)", "/api/docs", expect(200), anonymous=200)
+case("api:api-root", "(no endpoint)", "/api/", expect(404), anonymous=404)
+case("^api/", "no endpoint", "/api/nothing/", expect(404), anonymous=404)
+case("api:api_problems", "list", "/api/problems/", expect(200))
+# reporting: only roles that report (not the admin, not an outsider: 403); a reporter may report where one of
+# his units is, or below — community A1 is below street A1 and district A, above the grid (400 on "area")
+api_post("api:api_problems", "report in community A1", "/api/problems/",
+         expect(400, (201, [OC, OD, H1, IN, LD, CZ]), (403, [AD, OU])),
+         data=lambda w: {"title": "公益广告破损", "category": "0201", "area": w.org["community_a1"].code,
+                         "address": "甲一社区东门"})
+case("api:api_problems_nearby", "in community A1",
+     lambda w: f"/api/problems/nearby/?category=0201&area={w.org['community_a1'].code}",
+     expect(400, (200, [OC, OD, H1, IN, LD, CZ])))
+case("api:api_problem", "street A1's", lambda w: f"/api/problems/{w.p_rectifying.code}/", seen_by(SEES_A1))
+case("api:api_problem", "district B's", lambda w: f"/api/problems/{w.p_b.code}/", seen_by(SEES_B))
+case("api:api_problem", "missing", "/api/problems/WT2000-999999/", expect(404))
+api_post("api:api_action", "sign street A1's", lambda w: f"/api/problems/{w.p_raised.code}/actions/sign/",
+         acting([H1], PROBLEM_SEERS["p_raised"], 200))
+api_post("api:api_action", "accept the citizen's (nothing sent)",
+         lambda w: f"/api/problems/{w.p_reported.code}/actions/accept/", acting(OFFICES, PROBLEM_SEERS["p_reported"], 200))
+api_post("api:api_action", "reject the citizen's (no reason: 400 for who may)",
+         lambda w: f"/api/problems/{w.p_reported.code}/actions/reject/", acting(OFFICES, PROBLEM_SEERS["p_reported"], 400))
+api_post("api:api_action", "unknown action", lambda w: f"/api/problems/{w.p_reported.code}/actions/fly/", expect(404))
+
+
+# --- the tests ---------------------------------------------------------------------------------------------------
+
+def _routes(resolver=None, namespace: str = "") -> set[str]:
+    """Every URL pattern: ``namespace:name``, or its regex when it has no name."""
+    found: set[str] = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found |= _routes(entry, inner)
+        elif isinstance(entry, URLPattern):
+            found.add(f"{namespace}{entry.name}" if entry.name else str(entry.pattern.regex.pattern))
+    return found
+
+
+def test_every_route_is_declared():
+    urlconf, declared = _routes(), {c.route for c in CASES}
+    missing, stale = sorted(urlconf - declared), sorted(declared - urlconf)
+    assert not missing, f"routes without a row in test_route_matrix.CASES: {missing}"
+    assert not stale, f"rows for routes the URLconf no longer has: {stale}"
+
+
+def _request(client, c: Case, url: str, data):
+    if c.method == "GET":
+        return client.get(url)
+    if c.json:
+        return client.post(url, json.dumps(data), content_type="application/json")
+    return client.post(url, data)
+
+
+@pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
+def test_route_matrix(city, client_for, c: Case):
+    got, expected = {}, dict(c.expected)
+    anonymous = c.anonymous if c.anonymous is not None else (401 if c.url(city).startswith("/api/") else 302)
+    expected[ANONYMOUS] = anonymous
+    for persona in ALL + [None]:
+        name = persona or ANONYMOUS
+        try:
+            with transaction.atomic():  # what one persona may write is undone before the next asks
+                url, data = c.url(city), c.data(city) if c.data else None
+                response = _request(client_for(persona), c, url, data)
+                transaction.set_rollback(True)
+        except Exception as error:  # a 500, reported with the persona who met it
+            got[name] = f"{type(error).__name__}: {error}"
+            continue
+        got[name] = response.status_code
+        if persona is None and response.status_code == 302 and anonymous == 302:
+            assert response["Location"].startswith("/login/"), f"{c.id}: anonymous sent to {response['Location']}"
+        if persona is None and response.status_code == 401:
+            assert response.json()["code"] == "unauthenticated", c.id
+    wrong = {name: f"expected {expected[name]}, got {got[name]}" for name in expected if got[name] != expected[name]}
+    assert not wrong, f"{c.id} ({c.method} {c.url(city)}): {wrong}"
