@@ -109,6 +109,11 @@ class Row:
     def __getitem__(self, header: str) -> Any:
         return self.values[header]
 
+    def text(self, header: str) -> str:
+        """A text column's value, "" for a refused cell (its error is reported already)."""
+        value = self.values[header]
+        return "" if value is None else value
+
 
 @dataclass
 class Sheet:

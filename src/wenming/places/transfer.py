@@ -11,24 +11,45 @@ road in its district)."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from wenming.core import access, audit
-from wenming.core.sheets import ImportReport, RowError, csv_bytes, read_rows, workbook_bytes
+from wenming.core.importer import CellInvalid, Column, SheetSpec, read_sheet, write_all_or_nothing
+from wenming.core.sheets import ImportReport, csv_bytes, workbook_bytes
 from wenming.org.models import Membership, Role, Unit, User
 from wenming.standards.models import PointType
 
 from . import selectors, services
 from .models import Point
 
-COLUMNS = ["点位编码", "名称", "点位类型", "责任单位编码", "所在区域编码", "地址", "纬度", "经度", "包保领导账号"]
-REQUIRED = ["点位编码", "名称", "点位类型", "责任单位编码", "所在区域编码"]
+
+
+def _coordinate(label: str):
+    def parse(text: str):
+        value, message = services.parse_coordinate(text, label)
+        if message:
+            raise CellInvalid(message)
+        return services.round_coordinate(value)
+    return parse
+
+
+MAX_ROWS = 20_000
+SHEET = SheetSpec(columns=(
+    Column("点位编码", aliases=("编码", "点位编号", "编号"), required=True, blank=False, max_length=30),
+    Column("名称", aliases=("点位名称",), required=True, blank=False, max_length=100),
+    Column("点位类型", aliases=("类型",), required=True, blank=False, max_length=40),
+    Column("责任单位编码", aliases=("责任单位代码",), required=True, blank=False, max_length=18),
+    Column("所在区域编码", aliases=("区域编码", "所在区域代码"), required=True, blank=False, max_length=18),
+    Column("地址", aliases=("详细地址", "点位地址"), max_length=200),
+    Column("纬度", parse=_coordinate("纬度"), default=None),
+    Column("经度", parse=_coordinate("经度"), default=None),
+    Column("包保领导账号", aliases=("包保领导用户名",), max_length=150),
+), max_rows=MAX_ROWS)
+COLUMNS = SHEET.headers
 FIELD_COLUMN = {"code": "点位编码", "name": "名称", "point_type": "点位类型", "unit": "责任单位编码",
                 "area": "所在区域编码", "address": "地址", "latitude": "纬度", "longitude": "经度",
                 "patron": "包保领导账号"}
 WIDTHS = [16, 28, 18, 22, 18, 36, 12, 12, 16]
-MAX_ROWS = 20_000
 CHUNK = 900  # values per IN (…) lookup: under SQLite's variable limit
 WRITE_FIELDS = ["name", "point_type", "unit", "area", "unit_path", "area_path", "patron", "address", "latitude",
                 "longitude", "updated_at"]
@@ -58,88 +79,60 @@ def _chunked(values, fetch) -> list:
 
 def import_points(*, actor, data: bytes, filename: str) -> ImportReport:
     services.require_manage(actor)
-    header, body = read_rows(data, filename)
     report = ImportReport()
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        report.errors.append(RowError(1, "表头", f"缺少列：{'、'.join(missing)}（应为：{'、'.join(COLUMNS)}）"))
+    sheet = read_sheet(data, filename, SHEET, report.errors)
+    if sheet.refused:
         return report
-    if not body:
-        report.errors.append(RowError(2, "全部", "表中没有数据行"))
-        return report
-    if len(body) > MAX_ROWS:
-        report.errors.append(RowError(MAX_ROWS + 2, "全部", f"表中有{len(body)}行数据，每次最多导入{MAX_ROWS}行，请拆分后分批导入"))
-        return report
-    position = {name: header.index(name) for name in COLUMNS if name in header}
-
-    def cell(row: list[str], column: str) -> str:
-        index = position.get(column)
-        return row[index].strip() if index is not None and index < len(row) else ""
-
-    rows = [{"row": number, **{column: cell(row, column) for column in COLUMNS}} for number, row in body]
+    rows = sheet.rows
 
     # everything the rows refer to, in a few queries
     aliases = type_aliases()
-    unit_codes = {r["责任单位编码"] for r in rows} | {r["所在区域编码"] for r in rows}
+    unit_codes = {r.text("责任单位编码") for r in rows} | {r.text("所在区域编码") for r in rows}
     units = {u.code: u for u in _chunked(unit_codes - {""}, lambda part: Unit.objects.filter(code__in=part))}
     above_ids = {i for u in units.values() if not u.is_administrative for i in u.ancestor_ids()}
     ancestors = {u.pk: u for u in _chunked(above_ids, lambda part: Unit.objects.filter(pk__in=part))}
-    usernames = {r["包保领导账号"] for r in rows} - {""}
+    usernames = {r.text("包保领导账号") for r in rows} - {""}
     users = {u.username: u for u in _chunked(usernames, lambda part: User.objects.filter(username__in=part))}
     paths: dict[int, list[str]] = {}
     for user_id, path in _chunked([u.pk for u in users.values()], lambda part: Membership.objects.filter(
             user_id__in=part, role=Role.LEADER, is_active=True, unit__is_active=True).values_list("user_id", "unit__path")):
         paths.setdefault(user_id, []).append(path)
-    codes = {r["点位编码"] for r in rows} - {""}
+    codes = {r.text("点位编码") for r in rows} - {""}
     existing = {p.code: p for p in _chunked(codes, lambda part: Point.objects.filter(code__in=part)
                                             .select_related("unit", "area"))}
     visible = set(_chunked(existing, lambda part: selectors.points(actor).filter(code__in=part)
                            .values_list("code", flat=True)))
     territories: dict[int, str] = {}
 
-    def add(number: int, errors: dict[str, str]) -> None:
-        for field_name, message in errors.items():
-            report.errors.append(RowError(number, FIELD_COLUMN.get(field_name, field_name), message))
-
     seen: dict[str, int] = {}
     parsed: list[tuple[services.PointInput, Point | None]] = []
     for r in rows:
-        number, code = r["row"], r["点位编码"]
+        # blank, over-long and unparsed cells are the sheet's errors already; here what they refer to
+        number, code = r.number, r.text("点位编码")
         found: dict[str, str] = {}
         if code and code in seen:
             found["code"] = f"点位编码{code}与第{seen[code]}行重复"
         seen.setdefault(code, number)
-        point_type = aliases.get(r["点位类型"]) or aliases.get(r["点位类型"].upper())
-        if not r["点位类型"]:
-            found["point_type"] = "点位类型不能为空"
-        elif point_type is None:
-            found["point_type"] = f"找不到点位类型“{r['点位类型']}”（可填类型名称或编码，如：社区 或 SQ）"
-        unit = units.get(r["责任单位编码"])
-        if not r["责任单位编码"]:
-            found["unit"] = "责任单位编码不能为空"
-        elif unit is None:
-            found["unit"] = f"找不到编码为{r['责任单位编码']}的单位，或该单位不在您的管理范围内"
-        area = units.get(r["所在区域编码"])
-        if not r["所在区域编码"]:
-            found["area"] = "所在区域编码不能为空"
-        elif area is None:
-            found["area"] = f"找不到编码为{r['所在区域编码']}的区域，或该区域不在您的范围内"
+        type_text, unit_code, area_code, patron_name = (r.text("点位类型"), r.text("责任单位编码"),
+                                                        r.text("所在区域编码"), r.text("包保领导账号"))
+        point_type = aliases.get(type_text) or aliases.get(type_text.upper())
+        if type_text and point_type is None:
+            found["point_type"] = f"找不到点位类型“{type_text}”（可填类型名称或编码，如：社区 或 SQ）"
+        unit = units.get(unit_code)
+        if unit_code and unit is None:
+            found["unit"] = f"找不到编码为{unit_code}的单位，或该单位不在您的管理范围内"
+        area = units.get(area_code)
+        if area_code and area is None:
+            found["area"] = f"找不到编码为{area_code}的区域，或该区域不在您的范围内"
         patron = None
-        if r["包保领导账号"]:
-            patron = users.get(r["包保领导账号"])
+        if patron_name:
+            patron = users.get(patron_name)
             if patron is None:
-                found["patron"] = services.patron_error(r["包保领导账号"])
-        latitude, message = services.parse_coordinate(r["纬度"], "纬度")
-        if message:
-            found["latitude"] = message
-        longitude, message = services.parse_coordinate(r["经度"], "经度")
-        if message:
-            found["longitude"] = message
+                found["patron"] = services.patron_error(patron_name)
         current = existing.get(code)
-        item = services.PointInput(code=code, name=r["名称"], point_type=point_type, unit=unit, area=area,
-                                   patron=patron, address=r["地址"], latitude=services.round_coordinate(latitude),
-                                   longitude=services.round_coordinate(longitude))
-        if current is not None and not found and code in visible and not _changed(current, item):
+        item = services.PointInput(code=code, name=r.text("名称"), point_type=point_type, unit=unit, area=area,
+                                   patron=patron, address=r.text("地址"), latitude=r["纬度"], longitude=r["经度"])
+        if current is not None and not found and not r.refused and code in visible and not _changed(current, item):
             # a visible point left as it is (an export imported again): nothing to check or write,
             # even where the actor may not change it
             parsed.append((item, current))
@@ -153,23 +146,17 @@ def import_points(*, actor, data: bytes, filename: str) -> ImportReport:
             territory = territories[unit.pk]
         checked = services.check_point(actor, item, territory=territory,
                                        patron_paths=paths.get(patron.pk, []) if patron is not None else None,
-                                       patron_label=r["包保领导账号"])
-        if "latitude" in found or "longitude" in found:  # unparsed numbers: no range or pairing messages
+                                       patron_label=patron_name)
+        if r.refused & {"纬度", "经度"}:  # unparsed numbers: no range or pairing messages
             checked.pop("latitude", None)
             checked.pop("longitude", None)
         checked.update(found)
-        add(number, checked)
+        sheet.errors_by_field(number, checked, FIELD_COLUMN)
         parsed.append((item, current))
 
-    order = {name: index for index, name in enumerate(COLUMNS)}
-    report.errors.sort(key=lambda e: (e.row, order.get(e.column, 99)))
-    if report.errors:
-        return report
-    try:
-        _write(actor, filename, parsed, report)
-    except IntegrityError:  # someone created one of these codes meanwhile; nothing was written
-        report.created = report.updated = 0
-        report.errors.append(RowError(1, "点位编码", "导入过程中有点位编码已被使用（可能有人同时导入），未写入任何数据，请重新导入"))
+    sheet.sort_errors()
+    write_all_or_nothing(report, lambda: _write(actor, filename, parsed, report),
+                         conflict="导入过程中有点位编码已被使用（可能有人同时导入）", column="点位编码")
     return report
 
 
@@ -190,6 +177,7 @@ def _changed(point: Point, item: services.PointInput) -> bool:
 
 
 def _write(actor, filename: str, parsed: list, report: ImportReport) -> None:
+    """Runs in :func:`write_all_or_nothing`'s transaction."""
     now = timezone.now()
     new: list[Point] = []
     changed: list[Point] = []
@@ -206,13 +194,12 @@ def _write(actor, filename: str, parsed: list, report: ImportReport) -> None:
                 setattr(current, name, getattr(item, name))
         current.unit_path, current.area_path, current.updated_at = item.unit.path, item.area.path, now
         changed.append(current)
-    with transaction.atomic():
-        Point.objects.bulk_create(new, batch_size=1000)
-        Point.objects.bulk_update(changed, WRITE_FIELDS, batch_size=500)
-        report.created, report.updated = len(new), len(changed)
-        audit.record("places.points_import", actor=actor, target=filename,
-                     detail={"created": report.created, "updated": report.updated, "rows": len(parsed),
-                             "codes": [item.code for item, _ in parsed][:2000]})
+    Point.objects.bulk_create(new, batch_size=1000)
+    Point.objects.bulk_update(changed, WRITE_FIELDS, batch_size=500)
+    report.created, report.updated = len(new), len(changed)
+    audit.record("places.points_import", actor=actor, target=filename,
+                 detail={"created": report.created, "updated": report.updated, "rows": len(parsed),
+                         "codes": [item.code for item, _ in parsed][:2000]})
 
 
 def export_points(*, actor, filters: selectors.PointFilters, fmt: str = "xlsx") -> tuple[bytes, str]:

@@ -215,10 +215,27 @@ def test_empty_sheet_and_wrong_files(personas, pts):
 
 @pytest.mark.django_db
 def test_too_many_rows_are_refused_before_any_check(personas, pts, monkeypatch):
-    monkeypatch.setattr(transfer, "MAX_ROWS", 2)
+    monkeypatch.setattr(transfer.SHEET, "max_rows", 2)
     report = run(personas["office_city"], xlsx(GOOD[:3]))
-    assert errors(report) == [(4, "全部", "表中有3行数据，每次最多导入2行，请拆分后分批导入")]
+    # reading stops at the first row past the cap: the sheet's size is not known, only that it is too big
+    assert errors(report) == [(4, "全部", "表中数据超过2行，一次最多导入2行，请拆分后分批导入")]
     assert not Point.objects.filter(code="GD-A1-01").exists()
+
+
+@pytest.mark.django_db
+def test_office_headers_nul_and_over_long_cells(personas, org, pts):
+    header = ["序号", "点位编号", "点位名称", "类型", "责任单位编码", "区域编码", "详细地址"]      # 序号 is ignored
+    rows = [[1, "GD-A1-01", "甲一工地", "建筑工地", STREET_A1, GRID_A1, "幸福路1号"],
+            [2, "GD-A1-02", "甲一\x00工地", "建筑工地", STREET_A1, GRID_A1, "路" * 201],
+            [3, "GD-A1-03" * 4, "甲一工地", "建筑工地", STREET_A1, GRID_A1, ""]]
+    before = state()
+    report = run(personas["office_district_a"], csv_text(rows, header).encode(), "点位.csv")
+    assert errors(report) == [(3, "名称", "含有空字符（\\0），请删除后重试"),
+                              (3, "地址", "地址不能超过200个字（现有201个字）"),
+                              (4, "点位编码", "点位编码不能超过30个字（现有32个字）")]
+    assert state() == before
+    report = run(personas["office_district_a"], csv_text(rows[:1], header).encode(), "点位.csv")
+    assert (report.ok, report.created) == (True, 1) and Point.objects.get(code="GD-A1-01").address == "幸福路1号"
 
 
 @pytest.mark.django_db
