@@ -5,9 +5,11 @@
     wenming worker [db_worker options]      (runs queued background jobs: exports …)
     wenming demo [--scale small|city] [--seed N] [--reset] [--if-empty]
     wenming init-city --code 370200 --name 某某市 --office-username admin_office
-    wenming audit-verify
+    wenming audit-verify [--anchor PATH]    (the audit log's and the timeline's hash chains, and the last anchor)
+    wenming audit-anchor [--file PATH]      (append the chains' length and last hash to an anchor file)
     wenming sweep [--loop]                  (deadlines: warnings, 督办单, 督办函, 通报批评)
     wenming manage <any django command> …   (e.g. wenming manage check --deploy)
+    wenming fuzz-api [--examples N] [--db sqlite|postgres|both]   (schemathesis on the whole API; a checkout)
     wenming createsuperuser
 """
 
@@ -170,9 +172,11 @@ COMMANDS = {
     "createsuperuser": lambda argv: manage(["createsuperuser", *argv]),
     "init-city": lambda argv: manage(["init_city", *argv]),
     "audit-verify": lambda argv: manage(["audit_verify", *argv]),
+    "audit-anchor": lambda argv: manage(["audit_anchor", *argv]),
     "sweep": lambda argv: manage(["sweep", *argv]),
     "worker": lambda argv: manage(["db_worker", *argv]),
     "bench": lambda argv: __import__("wenming.bench.runner", fromlist=["main"]).main(argv),
+    "fuzz-api": lambda argv: __import__("wenming.devtools.fuzz", fromlist=["main"]).main(argv),
 }
 
 

@@ -25,6 +25,26 @@ PASSWORD = "Persona2026pass"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_lifts_append_only_guards():
+    """A transactional test ends with Django's flush (DELETE on SQLite, TRUNCATE on PostgreSQL),
+    which the append-only tables refuse (core.appendonly): in the test database only, the flush
+    lifts their guards for its own transaction."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from wenming.core import appendonly
+
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with appendonly.lifted(using=self.connection.alias):
+            original(self, sql_list)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original
+
+
 def make_unit(name: str, kind: str, code: str, parent: Unit | None = None, population: int = 0) -> Unit:
     unit = Unit.objects.create(name=name, kind=kind, code=code, parent=parent, population=population,
                                contact_name="联系人", contact_phone="13912345678")

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wenming.core import access, audit, outbound
+from wenming.core.masking import mask_name
 from wenming.core.sheets import ImportReport, RowError, read_rows, safe_cell
 from wenming.org.models import Membership, Role, Unit, User
 
@@ -57,14 +58,6 @@ SEVERITY_LABELS = dict(Severity.choices)
 SOURCE_LABELS = dict(Source.choices)
 STATE_LABELS = dict(State.choices)
 YES_NO = {True: "是", False: "否", None: ""}
-
-
-def mask_name(name: str) -> str:
-    """王小明 → 王**: the surname stays, every other character is a star."""
-    name = (name or "").strip()
-    if not name:
-        return ""
-    return name[0] + "*" * max(len(name) - 1, 1)
 
 
 def _local_text(value, zone) -> str:

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from wenming.core import access
+from wenming.core import access, audit
 
 from . import documents, policy, selectors_notices
 from .models import NoticeKind
@@ -71,6 +71,8 @@ def attachment_header(filename: str, fallback: str) -> str:
 def notice_docx(request, pk: int):
     notice = selectors_notices.notice_get(request.user, pk)
     response = HttpResponse(documents.notice_docx(notice), content_type=DOCX_CONTENT_TYPE)
+    audit.download(actor=request.user, what="督办文书", rows=1, target=notice, unit=notice.unit, format="docx",
+                   number=notice.number, problem=notice.problem.code)
     response["Content-Disposition"] = attachment_header(f"{notice.number}.docx", f"notice-{notice.pk}.docx")
     response["Cache-Control"] = "private, no-store"
     return response

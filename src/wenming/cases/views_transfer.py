@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wenming.core import access
+from wenming.core import access, audit
 from wenming.core.sheets import MAX_IMPORT_BYTES, SheetError
 from wenming.org.models import Role
 
@@ -77,5 +77,6 @@ def problem_import(request):
 def import_template(request):
     _require_office(request, "cases.problem_import")
     response = HttpResponse(transfer.import_template(), content_type=transfer.XLSX_CONTENT_TYPE)
+    audit.download(actor=request.user, what="问题导入模板", rows=len(transfer.TEMPLATE_EXAMPLES))
     response["Content-Disposition"] = content_disposition_header(True, "问题导入模板.xlsx")
     return response

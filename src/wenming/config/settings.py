@@ -15,6 +15,9 @@ WENMING_LOCKOUT_MINUTES       lockout duration (default 15)
 WENMING_TASKS_BACKEND         task queue backend for background jobs (default: the database,
                               django_tasks_db.DatabaseBackend; see docs/operations.md)
 WENMING_JOB_RETENTION_HOURS   how long a finished export stays downloadable (default 72)
+WENMING_AUDIT_ANCHOR_FILE     where `wenming audit-anchor` appends the audit chain's anchors and
+                              `wenming audit-verify` checks them (default: audit-anchors.jsonl in
+                              the data dir; keep it on another machine, see docs/operations.md)
 WENMING_OUTBOUND              SMS/e-mail transports: record (default), sms-http, email; comma-separated
 WENMING_SMS_URL               the SMS gateway's URL (sms-http); WENMING_SMS_TIMEOUT seconds (default 5)
 WENMING_OUTBOUND_MAX_ATTEMPTS attempts per message before it is marked failed (default 5)
@@ -155,6 +158,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": os.environ.get("WENMING_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
                      "QUEUES": ["default"]}}
 JOB_RETENTION_HOURS = int(os.environ.get("WENMING_JOB_RETENTION_HOURS", "72"))
+AUDIT_ANCHOR_FILE = Path(os.environ.get("WENMING_AUDIT_ANCHOR_FILE") or DATA_DIR / "audit-anchors.jsonl")
 
 # --- auth and sessions --------------------------------------------------------------------------
 AUTH_USER_MODEL = "org.User"

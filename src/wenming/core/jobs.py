@@ -196,7 +196,7 @@ def _fail(job: Job, message: str) -> None:
 
 def download_opened(*, actor, job: Job) -> None:
     """Audit a download (the file may hold personal data, masked or not)."""
-    audit.record("job.download", actor=actor, target=job, detail={"kind": job.kind, "rows": job.progress_done})
+    audit.download(actor=actor, what=job.title, rows=job.progress_done, target=job, kind=job.kind)
 
 
 # --- housekeeping (wenming sweep) --------------------------------------------------------------

@@ -44,6 +44,8 @@ AUDIT_ACTION_LABELS = {
     "job.enqueue": "提交后台任务",
     "job.fail": "后台任务失败",
     "job.download": "下载导出文件",
+    "export.download": "导出/下载文件",
+    "cases.timeline_purge": "清空问题时间线（重建演示数据）",
     "cases.ledger_export": "导出问题台账",
 }
 

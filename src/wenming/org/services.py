@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from wenming.core import access, audit
 from wenming.core.errors import ServiceError
+from wenming.core.masking import mask_phone
 
 from .codes import code_error
 from .models import (
@@ -125,6 +126,8 @@ def unit_update(*, actor: User, unit: Unit, name: str, population: int, contact_
         locked.save()
         after = {field: getattr(locked, field) for field in fields}
         changed = {field: [before[field], after[field]] for field in fields if before[field] != after[field]}
+        if "contact_phone" in changed:  # the audit log is kept for good: no phone in clear
+            changed["contact_phone"] = [mask_phone(value) for value in changed["contact_phone"]]
         audit.record("org.unit_update", actor=actor, target=locked, unit=locked, detail={"changed": changed})
     return locked
 
@@ -228,6 +231,8 @@ def account_update(*, actor: User, user: User, full_name: str, phone: str, post:
         locked.full_name, locked.phone, locked.post = full_name.strip(), phone, post
         locked.save(update_fields=["full_name", "phone", "post"])
         changed = {k: [v, getattr(locked, k)] for k, v in before.items() if v != getattr(locked, k)}
+        if "phone" in changed:  # the audit log is kept for good: no phone in clear
+            changed["phone"] = [mask_phone(value) for value in changed["phone"]]
         audit.record("org.account_update", actor=actor, target=locked, unit=_first_unit(locked),
                      detail={"changed": changed})
     return locked

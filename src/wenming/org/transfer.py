@@ -168,13 +168,26 @@ def export_units(*, actor, root: Unit | None = None, fmt: str = "xlsx") -> tuple
     qs = units_visible_to(actor).select_related("parent").order_by("path")
     if root is not None:
         qs = qs.filter(path__startswith=root.path)
-    rows = ([u.code, u.name, u.get_kind_display(), u.parent.code if u.parent else "", u.population,
-             u.contact_name, u.contact_phone, u.head_name] for u in qs.iterator(chunk_size=2000))
-    audit.record("org.units_export", actor=actor, target=root or "全部", unit=root, detail={"format": fmt})
+    written = 0
+
+    def rows():
+        nonlocal written
+        for u in qs.iterator(chunk_size=2000):
+            written += 1
+            yield [u.code, u.name, u.get_kind_display(), u.parent.code if u.parent else "", u.population,
+                   u.contact_name, u.contact_phone, u.head_name]
+
     if fmt == "csv":
-        return csv_bytes(COLUMNS, rows), "text/csv; charset=utf-8"
-    return (workbook_bytes("单位", COLUMNS, rows, widths=[18, 24, 10, 18, 10, 10, 14, 10]),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        data, content_type = csv_bytes(COLUMNS, rows()), "text/csv; charset=utf-8"
+    else:
+        data = workbook_bytes("单位", COLUMNS, rows(), widths=[18, 24, 10, 18, 10, 10, 14, 10])
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    audit.download(actor=actor, what="单位", rows=written, target=root or "全部", unit=root, format=fmt,
+                   root=root.code if root else None)
+    return data, content_type
+
+
+TEMPLATE_ROWS = 2  # the example rows of template_sheet()
 
 
 def template_sheet() -> bytes:

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wenming.core import access
+from wenming.core import access, audit
 from wenming.core.errors import ServiceError
 from wenming.core.selectors import locked_usernames
 from wenming.core.sheets import SheetError
@@ -179,6 +179,7 @@ def unit_export(request):
 @require_GET
 def unit_template(request):
     access.require(request.user, "org.edit_units")
+    audit.download(actor=request.user, what="单位导入模板", rows=transfer.TEMPLATE_ROWS)
     response = HttpResponse(transfer.template_sheet(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="unit-template.xlsx"'

@@ -207,13 +207,26 @@ def export_points(*, actor, filters: selectors.PointFilters, fmt: str = "xlsx") 
     if not access.scope_for(actor).has("org.view"):
         access.refuse_forbidden(actor, "places.view")
     qs = selectors.for_table(selectors.filtered(actor, filters))
-    rows = ([p.code, p.name, p.point_type.name, p.unit.code, p.area.code, p.address,
-             None if p.latitude is None else float(p.latitude), None if p.longitude is None else float(p.longitude),
-             p.patron.username if p.patron_id else ""] for p in qs.iterator(chunk_size=2000))
-    audit.record("places.points_export", actor=actor, target="点位", detail={"format": fmt, **filters.params()})
+    written = 0
+
+    def rows():
+        nonlocal written
+        for p in qs.iterator(chunk_size=2000):
+            written += 1
+            yield [p.code, p.name, p.point_type.name, p.unit.code, p.area.code, p.address,
+                   None if p.latitude is None else float(p.latitude),
+                   None if p.longitude is None else float(p.longitude), p.patron.username if p.patron_id else ""]
+
     if fmt == "csv":
-        return csv_bytes(COLUMNS, ([("" if v is None else v) for v in row] for row in rows)), "text/csv; charset=utf-8"
-    return workbook_bytes("点位", COLUMNS, rows, widths=WIDTHS), XLSX
+        data = csv_bytes(COLUMNS, ([("" if v is None else v) for v in row] for row in rows()))
+        content_type = "text/csv; charset=utf-8"
+    else:
+        data, content_type = workbook_bytes("点位", COLUMNS, rows(), widths=WIDTHS), XLSX
+    audit.download(actor=actor, what="点位", rows=written, format=fmt, **filters.params())
+    return data, content_type
+
+
+TEMPLATE_ROWS = 2  # the example rows of template_sheet()
 
 
 def template_sheet() -> bytes:

@@ -11,7 +11,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wenming.core import access
+from wenming.core import access, audit
 from wenming.core.photos import PhotoError, read_upload
 from wenming.core.sheets import SheetError
 from wenming.inspections import selectors as inspection_selectors
@@ -266,5 +266,6 @@ def point_export(request):
 def point_template(request):
     services.require_manage(request.user)
     response = HttpResponse(transfer.template_sheet(), content_type=transfer.XLSX)
+    audit.download(actor=request.user, what="点位导入模板", rows=transfer.TEMPLATE_ROWS)
     response["Content-Disposition"] = 'attachment; filename="point-template.xlsx"'
     return response

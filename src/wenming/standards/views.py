@@ -69,7 +69,7 @@ def system_detail(request, pk: int):
 def system_export(request, pk: int, fmt: str):
     _require_view(request)
     system = selectors.system_for(request.user, pk)
-    audit.record("standards.export", actor=request.user, target=system, detail={"format": fmt})
+    audit.download(actor=request.user, what="测评体系", rows=system.items.count(), target=system, format=fmt)
     stem = f"{system.name}（{system.version}）"
     if fmt == "yaml":
         return _download(formats.to_yaml(system), f"{stem}.yaml", "application/yaml; charset=utf-8")
@@ -95,6 +95,7 @@ def template(request):
          "按满足条件数评等级。", "材料审核", "社区", 4, "等级",
          "依据=条件；A=100%≥3；B=80%≥2；C=60%≥1；C#=0%≥0；合格=C", "有专人负责\n有管理制度\n有活动文字图片资料", ""],
     ]
+    audit.download(actor=request.user, what="测评体系导入模板", rows=len(examples))
     return _download(formats.workbook(examples, types), "测评体系导入模板.xlsx", XLSX)
 
 

@@ -151,7 +151,7 @@ def test_export_contents_masking_and_audit(login, ledger_problems, export):
     assert event.detail["rows"] == 2 and event.actor_username == "office_city"
     job.refresh_from_db()
     assert (job.progress_done, job.progress_total, job.message) == (2, 2, "共导出 2 行")
-    assert AuditEvent.objects.filter(action="job.download", actor_username="office_city").count() == 1
+    assert AuditEvent.objects.filter(action="export.download", actor_username="office_city").count() == 1
 
 
 @pytest.mark.django_db
@@ -206,7 +206,7 @@ def test_only_the_owner_sees_the_export(login, ledger_problems, export, persona)
         assert client.get(reverse(name, args=[job.pk])).status_code == 200
     assert AuditEvent.objects.filter(action="access.refused", actor_username=persona,
                                      target=f"core.job:{job.pk}").count() == 3
-    assert AuditEvent.objects.filter(action="job.download").count() == 1
+    assert AuditEvent.objects.filter(action="export.download").count() == 1
 
 
 @pytest.mark.django_db

@@ -1,28 +1,10 @@
 from django import template
 
+from wenming.core.masking import mask_name, mask_phone  # the one implementation, as filters
+
 register = template.Library()
-
-
-@register.filter
-def mask_phone(value: str) -> str:
-    """138****5678 for mobiles; keeps the area code and last 2 digits of landlines."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    digits = value.replace("-", "")
-    if len(digits) == 11 and digits.isdigit():
-        return f"{digits[:3]}****{digits[-4:]}"
-    if len(value) > 4:
-        return value[: max(len(value) - 6, 0)] + "****" + value[-2:]
-    return "****"
-
-
-@register.filter
-def mask_name(value: str) -> str:
-    value = (value or "").strip()
-    if len(value) <= 1:
-        return value
-    return value[0] + "*" * (len(value) - 1)
+register.filter("mask_phone", mask_phone)
+register.filter("mask_name", mask_name)
 
 
 @register.simple_tag(takes_context=True)

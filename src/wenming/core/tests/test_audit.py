@@ -6,16 +6,17 @@ from django.db import connection
 
 from wenming.core import audit
 from wenming.core.models import AuditEvent
+from wenming.core.tests.helpers import tamper
 
 
-def _tamper(sql: str, params=()):
-    """What a DBA with full rights could do: lift the append-only trigger and change rows."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_update")
-        else:
-            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER core_auditevent_no_change")
-        cursor.execute(sql, params)
+def _tamper(sql: str, params=None):
+    """What a DBA with full rights could do: lift the append-only triggers and change rows."""
+    tamper("core_auditevent", sql, params)
+
+
+@pytest.fixture(autouse=True)
+def _no_anchor_file(settings, tmp_path):
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "anchors.jsonl"
 
 
 @pytest.fixture
@@ -53,6 +54,34 @@ def test_database_refuses_update(events):
     with pytest.raises(DatabaseError), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("UPDATE core_auditevent SET action = 'x' WHERE id = 1")
+
+
+def test_database_refuses_delete(events):
+    from django.db import DatabaseError, transaction
+
+    for sql in ("DELETE FROM core_auditevent WHERE id = 5", "DELETE FROM core_auditevent"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+    assert AuditEvent.objects.count() == 5
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="TRUNCATE is PostgreSQL's")
+def test_database_refuses_truncate(events):
+    from django.db import DatabaseError, transaction
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE core_auditevent")
+    assert AuditEvent.objects.count() == 5
+
+
+def test_truncated_log_is_detected(events):
+    _tamper("TRUNCATE core_auditevent" if connection.vendor == "postgresql" else "DELETE FROM core_auditevent")
+    report = audit.verify_chain()
+    assert not report.ok and report.checked == 0 and "末尾" in report.reason and "5 条" in report.reason
+    with pytest.raises(CommandError, match="审计日志校验失败"):
+        call_command("audit_verify")
 
 
 def test_tampered_row_is_detected(events):

@@ -189,7 +189,7 @@ def test_owner_downloads_as_attachment_and_it_is_audited(personas, login):
     assert response["Content-Disposition"].startswith("attachment;") and "filename*=utf-8''" in response[
         "Content-Disposition"]
     assert b"".join(response.streaming_content).decode() == "你好"
-    assert AuditEvent.objects.get(action="job.download").actor_username == "office_city"
+    assert AuditEvent.objects.get(action="export.download").actor_username == "office_city"
 
 
 @pytest.mark.django_db

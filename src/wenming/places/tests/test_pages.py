@@ -610,8 +610,8 @@ def test_export_xlsx_has_the_visible_points_in_the_import_columns(login, persona
     filtered = _xlsx_rows(login("office_city").get("/points/export/?type=NM").content)
     assert filtered[1:] == [["NM-B1", "乙一农贸市场", "农贸市场/集贸市场", "330103001", "330103001", "乙一农贸市场门口",
                              28.68, 115.86, ""]]
-    event = AuditEvent.objects.filter(action="places.points_export").order_by("-id").first()
-    assert event.detail == {"format": "xlsx", "type": "NM"}
+    event = AuditEvent.objects.filter(action="export.download").order_by("-id").first()
+    assert event.detail == {"what": "点位", "rows": 1, "format": "xlsx", "type": "NM"}
 
 
 @pytest.mark.django_db

@@ -141,7 +141,7 @@ def test_exports_are_readable_and_audited(login, systems):
     response = login("inspector").get(f"/standards/{systems['active'].pk}/export.xlsx")
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert len(rows) == 5 and rows[1][6] == "WHZ05"
-    assert AuditEvent.objects.filter(action="standards.export", actor_username="inspector").count() == 2
+    assert AuditEvent.objects.filter(action="export.download", actor_username="inspector").count() == 2
 
 
 @pytest.mark.django_db
