@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Expression, F, Q, Subquery
-from django.http import Http404
 
 from wenming.org.models import SUBTREE_ROLES, Membership, Patronage, Role, Unit
 
 from . import audit
+from .errors import Forbidden, NotFound  # also Django's Http404 and PermissionDenied
 from .models import AuditResult
 
 # permission -> roles that hold it (at the unit of their membership, or below for subtree roles)
@@ -160,13 +159,13 @@ def forget_scope(user) -> None:
 def refuse_not_found(user, what: str, target=None):
     audit.record("access.refused", actor=user, target=target if target is not None else what,
                  result=AuditResult.DENIED, detail={"status": 404, "what": what})
-    raise Http404("未找到该对象，或您无权查看。")
+    raise NotFound("未找到该对象，或您无权查看。")
 
 
 def refuse_forbidden(user, permission: str, target=None, unit=None):
     audit.record("access.refused", actor=user, target=target if target is not None else permission,
                  unit=unit, result=AuditResult.DENIED, detail={"status": 403, "permission": permission})
-    raise PermissionDenied("您没有执行此操作的权限。")
+    raise Forbidden("您没有执行此操作的权限。")
 
 
 def may_open_unit(user, unit: Unit | None) -> bool:

@@ -41,6 +41,19 @@ def test_refusals_are_also_djangos_exceptions(cls, django):
     assert isinstance(error, django) and isinstance(error, errors.WenmingError) and "\u4e00" <= error.message[0] <= "\u9fff"
 
 
+@pytest.mark.django_db
+def test_access_refusals_raise_the_trees_classes(personas):
+    """core.access refuses with the tree's NotFound and Forbidden: the pages' 404/403 handlers and
+    the API's JSON errors answer the same exception."""
+    from wenming.core import access
+
+    with pytest.raises(errors.NotFound) as hidden:
+        access.refuse_not_found(personas["citizen"], "unit")
+    with pytest.raises(errors.Forbidden) as refused:
+        access.refuse_forbidden(personas["citizen"], "org.view")
+    assert (hidden.value.status, refused.value.status) == (404, 403)
+
+
 def test_bare_statuses_map_to_the_general_class():
     assert [errors.for_status(s).code for s in (400, 401, 403, 404, 405, 409, 413, 429, 500, 503)] == [
         "malformed_request", "unauthenticated", "forbidden", "not_found", "method_not_allowed", "conflict",
