@@ -270,6 +270,7 @@ def problem_action(request, code: Path[Code], action: Path[Text(40)]):
         raise NotFound(f"未知操作：{action}")
     tokens.require(request, f"problems.{action}")
     found = selectors.problem_get(request.user, code)
+    services.require_may_act(request.user, found, action)  # before anything sent is looked at
     payload = core_api.read_body(request, ActionIn)
     unit = None
     if payload.unit:
