@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from wenming.core import access, audit, outbound
 from wenming.core.masking import mask_name
-from wenming.core.sheets import ImportReport, RowError, read_rows, safe_cell
+from wenming.core.importer import CellInvalid, Column, SheetSpec, read_sheet, write_all_or_nothing
+from wenming.core.sheets import ImportReport, safe_cell
 from wenming.org.models import Membership, Role, Unit, User
 
 from . import policy, services, sla
@@ -117,8 +117,6 @@ def export_ledger(*, actor, qs, fileobj, filters: dict | None = None, progress=N
 
 # --- import ------------------------------------------------------------------------------------
 
-IMPORT_COLUMNS = ["标题", "类别编码", "区域编码", "地址", "问题描述", "严重程度", "来源", "纬度", "经度", "责任单位编码"]
-REQUIRED = ["标题", "类别编码", "区域编码", "地址"]
 MAX_ROWS = 10_000
 MAX_DESCRIPTION = 2000
 BATCH_SIZE = 500
@@ -133,6 +131,45 @@ SOURCE_ALIASES.update({"上级反馈": Source.SUPERIOR, "上级交办": Source.S
                        "摸排": Source.CENSUS, "督查": Source.INSPECTION, "热线": Source.HOTLINE,
                        "12345": Source.HOTLINE, "随手拍": Source.CITIZEN, "媒体": Source.MEDIA,
                        "网格": Source.GRID})
+
+
+def _coordinate(low: int, high: int, column: str):
+    """The coordinate as a 6-place Decimal."""
+    def parse(text: str) -> Decimal:
+        try:
+            value = Decimal(text.replace("，", "").replace(",", ""))
+        except InvalidOperation:
+            raise CellInvalid(f"“{text}”不是数字") from None
+        if not value.is_finite():
+            raise CellInvalid(f"“{text}”不是数字")
+        if not low <= value <= high:
+            raise CellInvalid(f"{column}应在{low}到{high}之间，“{text}”超出范围")
+        return value.quantize(Decimal("0.000001"))
+    return parse
+
+
+def _choice(column: str, aliases: dict[str, str], labels: dict[str, str]):
+    def parse(text: str) -> str:
+        if text not in aliases:
+            raise CellInvalid(f"{column}“{text}”无效，应为：{'、'.join(labels.values())}")
+        return aliases[text]
+    return parse
+
+
+SHEET = SheetSpec(columns=(
+    Column("标题", aliases=("问题标题",), required=True, blank=False, max_length=100),
+    Column("类别编码", aliases=("问题类别编码",), required=True, blank=False, max_length=20),
+    Column("区域编码", aliases=("所在区域编码",), required=True, blank=False, max_length=18),
+    Column("地址", aliases=("问题地址", "详细地址"), required=True, max_length=200),
+    Column("问题描述", aliases=("描述", "问题详情"), max_length=MAX_DESCRIPTION),
+    Column("严重程度", parse=_choice("严重程度", SEVERITY_ALIASES, SEVERITY_LABELS), default=Severity.NORMAL),
+    Column("来源", aliases=("问题来源",), parse=_choice("来源", SOURCE_ALIASES, SOURCE_LABELS),
+           default=Source.SUPERIOR),
+    Column("纬度", parse=_coordinate(-90, 90, "纬度"), default=None),
+    Column("经度", parse=_coordinate(-180, 180, "经度"), default=None),
+    Column("责任单位编码", aliases=("交办单位编码",), max_length=18),
+), max_rows=MAX_ROWS)
+IMPORT_COLUMNS = SHEET.headers
 
 
 @dataclass
@@ -156,24 +193,6 @@ class _Row:
     unit: Unit | None
 
 
-def _coordinate(text: str, low: int, high: int, column: str, number: int, errors: list[RowError]):
-    """The coordinate as a 6-place Decimal, or None (blank or bad; a bad one is reported)."""
-    if not text:
-        return None
-    try:
-        value = Decimal(text.replace("，", "").replace(",", ""))
-    except InvalidOperation:
-        errors.append(RowError(number, column, f"“{text}”不是数字"))
-        return None
-    if not value.is_finite():
-        errors.append(RowError(number, column, f"“{text}”不是数字"))
-        return None
-    if not low <= value <= high:
-        errors.append(RowError(number, column, f"{column}应在{low}到{high}之间，“{text}”超出范围"))
-        return None
-    return value.quantize(Decimal("0.000001"))
-
-
 def _category_lookup(code: str, categories: dict[str, Category]) -> Category | None:
     if code in categories:
         return categories[code]
@@ -187,109 +206,69 @@ def import_problems(*, actor, data: bytes, filename: str) -> ProblemImportReport
     scope = access.scope_for(actor)
     if Role.OFFICE not in scope.roles:
         access.refuse_forbidden(actor, "cases.problem_import")
-    header, body = read_rows(data, filename)
-    header = [name.strip().rstrip("*＊").strip() for name in header]
     report = ProblemImportReport()
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        report.errors.append(RowError(1, "表头", f"缺少列：{'、'.join(missing)}（应为：{'、'.join(IMPORT_COLUMNS)}）"))
+    sheet = read_sheet(data, filename, SHEET, report.errors)
+    if sheet.refused:
         return report
-    if not body:
-        report.errors.append(RowError(2, "全部", "表中没有数据行"))
-        return report
-    if len(body) > MAX_ROWS:
-        report.errors.append(RowError(1, "全部", f"一次最多导入{MAX_ROWS}行，本表有{len(body)}行，请拆分后分批导入"))
-        return report
-    position = {name: header.index(name) for name in IMPORT_COLUMNS if name in header}
-
-    def cell(row: list[str], column: str) -> str:
-        index = position.get(column)
-        return row[index].strip() if index is not None and index < len(row) else ""
-
-    texts = [(number, {column: cell(row, column) for column in IMPORT_COLUMNS}) for number, row in body]
-    category_codes = {t["类别编码"] for _, t in texts}
+    category_codes = {r.text("类别编码") for r in sheet.rows}
     category_codes |= {"0" + c for c in category_codes if c.isdigit() and len(c) % 2}
     categories = {c.code: c for c in Category.objects.filter(code__in=category_codes).select_related("parent")}
-    unit_codes = {t["区域编码"] for _, t in texts} | {t["责任单位编码"] for _, t in texts}
+    unit_codes = {r.text("区域编码") for r in sheet.rows} | {r.text("责任单位编码") for r in sheet.rows}
     units = {u.code: u for u in Unit.objects.filter(code__in=unit_codes - {""})}
 
+    # blank, over-long and unparsed cells are the sheet's errors already; here what they refer to
     errors = report.errors
     rows: list[_Row] = []
-    for number, t in texts:
-        count = len(errors)
-        title = t["标题"]
-        if not title:
-            errors.append(RowError(number, "标题", "标题不能为空"))
-        elif len(title) > 100:
-            errors.append(RowError(number, "标题", f"标题不能超过100个字（现有{len(title)}个字）"))
-
+    for row in sheet.rows:
+        number, count = row.number, len(errors)
         category = None
-        if not t["类别编码"]:
-            errors.append(RowError(number, "类别编码", "类别编码不能为空"))
-        else:
-            category = _category_lookup(t["类别编码"], categories)
+        code = row.text("类别编码")
+        if code:
+            category = _category_lookup(code, categories)
             if category is None:
-                errors.append(RowError(number, "类别编码", f"找不到编码为{t['类别编码']}的问题类别"))
+                sheet.error(number, "类别编码", f"找不到编码为{code}的问题类别")
             elif category.parent_id is None:
-                errors.append(RowError(number, "类别编码",
-                                       f"{t['类别编码']}（{category.name}）是一级类别，请填写具体的二级类别编码"))
+                sheet.error(number, "类别编码", f"{code}（{category.name}）是一级类别，请填写具体的二级类别编码")
             elif not category.is_active:
-                errors.append(RowError(number, "类别编码", f"类别{category.code}（{category.name}）已停用"))
+                sheet.error(number, "类别编码", f"类别{category.code}（{category.name}）已停用")
 
         area, role = None, None
-        if not t["区域编码"]:
-            errors.append(RowError(number, "区域编码", "区域编码不能为空"))
-        else:
-            area = units.get(t["区域编码"])
+        if row.text("区域编码"):
+            area = units.get(row.text("区域编码"))
             role = policy.may_report_in(actor, area) if area is not None and area.is_active else None
             if role is None:
-                errors.append(RowError(number, "区域编码",
-                                       f"找不到编码为{t['区域编码']}的区域，或不在您可以报告的范围内"))
+                sheet.error(number, "区域编码", f"找不到编码为{row.text('区域编码')}的区域，或不在您可以报告的范围内")
 
-        latitude = _coordinate(t["纬度"], -90, 90, "纬度", number, errors)
-        longitude = _coordinate(t["经度"], -180, 180, "经度", number, errors)
-        location_error = len(errors) > count and any(e.column in {"纬度", "经度"} for e in errors[count:])
+        latitude, longitude = row["纬度"], row["经度"]
+        location_error = bool(row.refused & {"纬度", "经度"})
         if not location_error and (latitude is None) != (longitude is None):
-            errors.append(RowError(number, "经度" if longitude is None else "纬度", "经纬度须同时填写"))
+            sheet.error(number, "经度" if longitude is None else "纬度", "经纬度须同时填写")
             location_error = True
-        address = t["地址"]
-        if len(address) > 200:
-            errors.append(RowError(number, "地址", f"地址不能超过200个字（现有{len(address)}个字）"))
-        elif not address and latitude is None and not location_error:
-            errors.append(RowError(number, "地址", "请填写地址或经纬度"))
-
-        description = t["问题描述"]
-        if len(description) > MAX_DESCRIPTION:
-            errors.append(RowError(number, "问题描述", f"问题描述不能超过{MAX_DESCRIPTION}个字（现有{len(description)}个字）"))
-
-        severity = SEVERITY_ALIASES.get(t["严重程度"]) if t["严重程度"] else Severity.NORMAL
-        if severity is None:
-            errors.append(RowError(number, "严重程度", f"严重程度“{t['严重程度']}”无效，应为："
-                                   f"{'、'.join(SEVERITY_LABELS.values())}"))
-        source = SOURCE_ALIASES.get(t["来源"]) if t["来源"] else Source.SUPERIOR
-        if source is None:
-            errors.append(RowError(number, "来源", f"来源“{t['来源']}”无效，应为：{'、'.join(SOURCE_LABELS.values())}"))
+        address = row.text("地址")
+        if "地址" not in row.refused and not address and latitude is None and not location_error:
+            sheet.error(number, "地址", "请填写地址或经纬度")
 
         unit = None
-        if t["责任单位编码"]:
-            unit = units.get(t["责任单位编码"])
+        if row.text("责任单位编码"):
+            unit = units.get(row.text("责任单位编码"))
             if unit is None or not unit.is_active or Role.OFFICE not in scope.roles_at(unit):
-                errors.append(RowError(number, "责任单位编码",
-                                       f"找不到编码为{t['责任单位编码']}的责任单位，或该单位不在您的交办范围内"))
+                sheet.error(number, "责任单位编码",
+                            f"找不到编码为{row.text('责任单位编码')}的责任单位，或该单位不在您的交办范围内")
                 unit = None
 
-        if len(errors) == count:
-            rows.append(_Row(number, title, category, area, role, address, description, severity, source,
-                             latitude, longitude, unit))
+        if not row.refused and len(errors) == count:
+            rows.append(_Row(number, row["标题"], category, area, role, address, row["问题描述"], row["严重程度"],
+                             row["来源"], latitude, longitude, unit))
 
-    errors.sort(key=lambda e: (e.row, IMPORT_COLUMNS.index(e.column) if e.column in IMPORT_COLUMNS else 99))
-    if errors:
+    sheet.sort_errors()
+    if not report.ok:
         return report
-    try:
-        _write(actor, filename, rows, report)
-    except IntegrityError:  # nothing was written
-        report.created = report.assigned = 0
-        report.errors.append(RowError(1, "全部", "导入过程中问题编号冲突（可能有人同时导入），未写入任何数据，请重新导入"))
+    recurrences = _recurrences(rows)
+    texts = write_all_or_nothing(report, lambda: _write(actor, filename, rows, recurrences, report),
+                                 conflict="导入过程中问题编号冲突（可能有人同时导入）")
+    # text messages leave only once the problems are there, and not while the code counter is locked
+    for phone, text in texts or ():
+        outbound.send_sms(phone, text)
     return report
 
 
@@ -324,62 +303,60 @@ def _recurrences(rows: list[_Row]) -> dict[int, tuple[int, str]]:
     return found
 
 
-def _write(actor, filename: str, rows: list[_Row], report: ProblemImportReport) -> None:
-    recurrences = _recurrences(rows)
-    with transaction.atomic():
-        now = timezone.now()
-        codes = services.reserve_codes(timezone.localtime(now).year, len(rows))
-        schedule = sla.work_schedule()
-        timing: dict[tuple, tuple] = {}  # (category, severity) → (deadline, next_due_at): same start for all
-        reporter_name = actor.display_name
-        problems = []
-        for row, code in zip(rows, codes):
-            previous = recurrences.get(row.number)
-            problem = Problem(
-                code=code, title=row.title, description=row.description, category=row.category,
-                severity=row.severity, source=row.source, area=row.area, area_path=row.area.path,
-                address=row.address, latitude=row.latitude, longitude=row.longitude, reporter=actor,
-                reporter_name=reporter_name, created_by=actor, recurrence_of_id=previous[0] if previous else None,
-                state=State.REPORTED, created_at=now)
-            if row.unit is not None:
-                problem.unit, problem.unit_path = row.unit, row.unit.path
-                problem.state, problem.assigned_at = State.ASSIGNED, now
-                key = (row.category.pk, row.severity)
-                if key not in timing:
-                    problem.deadline = sla.deadline_for(row.category, row.severity, now, schedule)
-                    sla.schedule(problem)
-                    timing[key] = (problem.deadline, problem.next_due_at)
-                problem.deadline, problem.next_due_at = timing[key]
-            problems.append(problem)
-        Problem.objects.bulk_create(problems, batch_size=BATCH_SIZE)
+def _write(actor, filename: str, rows: list[_Row], recurrences: dict[int, tuple[int, str]],
+           report: ProblemImportReport) -> list[tuple[str, str]]:
+    """Runs in :func:`write_all_or_nothing`'s transaction; returns the text messages to send after it."""
+    now = timezone.now()
+    codes = services.reserve_codes(timezone.localtime(now).year, len(rows))
+    schedule = sla.work_schedule()
+    timing: dict[tuple, tuple] = {}  # (category, severity) → (deadline, next_due_at): same start for all
+    reporter_name = actor.display_name
+    problems = []
+    for row, code in zip(rows, codes):
+        previous = recurrences.get(row.number)
+        problem = Problem(
+            code=code, title=row.title, description=row.description, category=row.category,
+            severity=row.severity, source=row.source, area=row.area, area_path=row.area.path,
+            address=row.address, latitude=row.latitude, longitude=row.longitude, reporter=actor,
+            reporter_name=reporter_name, created_by=actor, recurrence_of_id=previous[0] if previous else None,
+            state=State.REPORTED, created_at=now)
+        if row.unit is not None:
+            problem.unit, problem.unit_path = row.unit, row.unit.path
+            problem.state, problem.assigned_at = State.ASSIGNED, now
+            key = (row.category.pk, row.severity)
+            if key not in timing:
+                problem.deadline = sla.deadline_for(row.category, row.severity, now, schedule)
+                sla.schedule(problem)
+                timing[key] = (problem.deadline, problem.next_due_at)
+            problem.deadline, problem.next_due_at = timing[key]
+        problems.append(problem)
+    Problem.objects.bulk_create(problems, batch_size=BATCH_SIZE)
 
-        events = []
-        for row, problem in zip(rows, problems):
-            data = {"source": problem.source, "import": filename[:100]}
-            events.append(ProblemEvent(problem=problem, action="report", actor=actor, actor_role=row.role, at=now,
-                                       from_state="", to_state=State.REPORTED, note=row.description, data=data))
-            previous = recurrences.get(row.number)
-            if previous is not None:
-                events.append(ProblemEvent(problem_id=previous[0], action="recurred", actor=actor,
-                                           actor_role=row.role, at=now, from_state=State.CLOSED,
-                                           to_state=State.CLOSED, note=f"同一处同类问题再次出现：{problem.code}",
-                                           data={"recurrence": problem.code}))
-            if row.unit is not None:
-                events.append(ProblemEvent(problem=problem, action="assign", actor=actor, actor_role=Role.OFFICE,
-                                           at=now, from_state=State.REPORTED, to_state=State.ASSIGNED,
-                                           data={"unit": row.unit.name, "unit_code": row.unit.code,
-                                                 "deadline": problem.deadline.isoformat()}))
-        ProblemEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+    events = []
+    for row, problem in zip(rows, problems):
+        data = {"source": problem.source, "import": filename[:100]}
+        events.append(ProblemEvent(problem=problem, action="report", actor=actor, actor_role=row.role, at=now,
+                                   from_state="", to_state=State.REPORTED, note=row.description, data=data))
+        previous = recurrences.get(row.number)
+        if previous is not None:
+            events.append(ProblemEvent(problem_id=previous[0], action="recurred", actor=actor,
+                                       actor_role=row.role, at=now, from_state=State.CLOSED,
+                                       to_state=State.CLOSED, note=f"同一处同类问题再次出现：{problem.code}",
+                                       data={"recurrence": problem.code}))
+        if row.unit is not None:
+            events.append(ProblemEvent(problem=problem, action="assign", actor=actor, actor_role=Role.OFFICE,
+                                       at=now, from_state=State.REPORTED, to_state=State.ASSIGNED,
+                                       data={"unit": row.unit.name, "unit_code": row.unit.code,
+                                             "deadline": problem.deadline.isoformat()}))
+    ProblemEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
 
-        report.created = len(problems)
-        report.assigned = sum(1 for p in problems if p.unit_id)
-        texts = _notify(actor, problems)
-        audit.record("cases.problem_import", actor=actor, target=filename[:200],
-                     detail={"rows": report.created, "assigned": report.assigned,
-                             "first": codes[0], "last": codes[-1], "recurrences": len(recurrences)})
-    # text messages leave only once the problems are there, and not while the code counter is locked
-    for phone, text in texts:
-        outbound.send_sms(phone, text)
+    report.created = len(problems)
+    report.assigned = sum(1 for p in problems if p.unit_id)
+    texts = _notify(actor, problems)
+    audit.record("cases.problem_import", actor=actor, target=filename[:200],
+                 detail={"rows": report.created, "assigned": report.assigned,
+                         "first": codes[0], "last": codes[-1], "recurrences": len(recurrences)})
+    return texts
 
 
 def _notify(actor, problems: list[Problem]) -> list[tuple[str, str]]:
@@ -465,7 +442,7 @@ def import_template() -> bytes:
     codes.append(["类别编码", "一级类别", "二级类别"])
     for category in (Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
                      .order_by("parent__sort", "parent__code", "sort", "code")):
-        codes.append([category.code, category.parent.name, category.name])
+        codes.append([safe_cell(category.code), safe_cell(category.parent.name), safe_cell(category.name)])
     codes.column_dimensions["A"].width, codes.column_dimensions["B"].width = 10, 14
     codes.column_dimensions["C"].width = 22
 
