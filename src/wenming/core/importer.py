@@ -124,12 +124,12 @@ class Sheet:
     errors: list[RowError]
     rows: list[Row] = field(default_factory=list)
     refused: bool = False
-    _cells: set[tuple[int | None, str]] = field(default_factory=set)
+    refused_cells: set[tuple[int | None, str]] = field(default_factory=set)
 
     def error(self, row: int | None, column: str, message: str) -> None:
         """Add an app rule's error — unless the cell was already refused by the sheet checks,
         whose message says the more basic thing (too long, not a number, NUL)."""
-        if (row, column) not in self._cells:
+        if (row, column) not in self.refused_cells:
             self.errors.append(RowError(row, column, message))
 
     def errors_by_field(self, row: int, errors: dict[str, str], columns: dict[str, str]) -> None:
@@ -144,7 +144,7 @@ class Sheet:
         self.errors.sort(key=lambda e: (e.row or 0, order.get(e.column, len(order))))
 
     def _refuse_cell(self, row: int, column: str, message: str) -> None:
-        self._cells.add((row, column))
+        self.refused_cells.add((row, column))
         self.errors.append(RowError(row, column, message))
 
 

@@ -26,7 +26,9 @@ import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from wenming.core.sheets import RowError, SheetError, read_rows, safe_cell
+from wenming.core import importer
+from wenming.core.importer import NUL_MESSAGE
+from wenming.core.sheets import RowError, SheetError, safe_cell
 
 from . import rules
 from .models import IndexSystem, Indicator, Method, PointType
@@ -59,7 +61,6 @@ NAME_MAX = IndexSystem._meta.get_field("name").max_length
 VERSION_MAX = IndexSystem._meta.get_field("version").max_length
 INDICATOR_NAME_MAX = Indicator._meta.get_field("name").max_length
 POINT_TYPE_NAME_MAX = PointType._meta.get_field("name").max_length
-NUL_MESSAGE = "含有空字符（\\0），请删除后重试"
 
 
 def too_long(what: str, text: str, limit: int) -> str | None:
@@ -110,11 +111,13 @@ class Checker:
         self.types = dict(known_types)
         self.categories = known_categories
         self.errors: list[RowError] = []
+        self.refused_cells: set[tuple[int | None, str]] = set()   # a sheet's cells refused as such: no more on them
         self.indicators: dict[str, IndicatorData] = {}
         self.item_codes: set[str] = set()
 
     def error(self, row: int | None, column: str, message: str) -> None:
-        self.errors.append(RowError(row=row, column=column, message=message))
+        if (row, column) not in self.refused_cells:
+            self.errors.append(RowError(row=row, column=column, message=message))
 
     def code(self, row, column: str, value: str, what: str) -> str | None:
         value = (value or "").strip()
@@ -212,28 +215,24 @@ def _split_types(text: str) -> list[str]:
 
 # --- Excel ---------------------------------------------------------------------------------------
 
-def read_sheet(data: bytes, filename: str, checker: Checker) -> SystemData:
-    """Read the sheet; errors land in ``checker.errors`` (SheetError for an unreadable file)."""
-    header, body = read_rows(data, filename, max_rows=MAX_ITEMS)
-    index = {name: position for position, name in enumerate(header) if name}
-    missing = [name for name in REQUIRED if name not in index]
-    if missing:
-        raise SheetError("表头缺少必填列：" + "、".join(missing) + "（请使用下载的模板）")
-    if not body:
-        raise SheetError("表格中没有检查项")
-    if len(body) > MAX_ITEMS:
-        raise SheetError(f"一次最多导入{MAX_ITEMS}个检查项")
-    system = SystemData()
-    for row_number, row in body:
-        def cell(name: str) -> str:
-            position = index.get(name)
-            return row[position].strip() if position is not None and position < len(row) else ""
+ALIASES = {"检查项编码": ("检查项目编码",), "测评方法": ("检查方法",), "适用点位类型": ("点位类型",), "分值": ("分数",)}
+SHEET = importer.SheetSpec(
+    columns=tuple(importer.Column(name, aliases=ALIASES.get(name, ()), required=name in REQUIRED) for name in COLUMNS),
+    max_rows=MAX_ITEMS, too_many="一次最多导入{max}个检查项")
 
-        parent, deepest, ok = None, None, True
-        for name in COLUMNS:                  # PostgreSQL keeps no NUL in text
-            if "\x00" in cell(name):
-                checker.error(row_number, name, NUL_MESSAGE)
-                ok = False
+
+def read_sheet(data: bytes, filename: str, checker: Checker) -> SystemData:
+    """Read the sheet; errors land in ``checker.errors`` (SheetError for an unreadable file, and
+    for one refused as a whole: its header, no rows, more than :data:`MAX_ITEMS`)."""
+    sheet = importer.read_sheet(data, filename, SHEET)
+    if sheet.refused:
+        raise SheetError("；".join(error.message for error in sheet.errors))
+    checker.errors.extend(sheet.errors)               # NUL characters, by row and column
+    checker.refused_cells |= sheet.refused_cells
+    system = SystemData()
+    for row in sheet.rows:
+        row_number, cell = row.number, row.text
+        parent, deepest, ok = None, None, not row.refused
         for level, prefix in enumerate(("一级", "二级", "三级"), start=1):
             column = f"{prefix}指标编码"
             value = cell(column)
@@ -348,7 +347,7 @@ def workbook(rows: list[list], point_types: list[tuple[str, str]], title: str = 
     for cell in types[1]:
         cell.font = bold
     for code, name in point_types:
-        types.append([code, name])
+        types.append([safe_cell(code), safe_cell(name)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

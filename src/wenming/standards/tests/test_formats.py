@@ -245,3 +245,37 @@ def test_point_type_codes_follow_the_rule_their_message_states(personas):
     report, system = import_yaml(office, bad, version="2099版")
     assert system is None and f"点位类型编码「TOO-LONG-CODE」{rule}" in [error.message for error in report.errors]
     assert not PointType.objects.filter(name="太长").exists()
+
+
+def test_the_exported_workbook_is_formula_safe():
+    data = formats.workbook([row(**{"检查内容": "=1+1", "判定规则": "-1分"})], [("EVIL", '=HYPERLINK("x")')])
+    book = load_workbook(io.BytesIO(data))
+    content, rule = book["检查项"]["H2"], book["检查项"]["I2"]
+    assert (content.value, content.data_type, rule.value) == ("'=1+1", "s", "'-1分")
+    name = book["点位类型"]["B2"]
+    assert (name.value, name.data_type) == ("'=HYPERLINK(\"x\")", "s")
+
+
+@pytest.mark.django_db
+def test_sheet_headers_as_offices_write_them_and_sheet_level_refusals(personas):
+    office = personas["office_city"]
+    header = [f" {name} " if name != "分值" else "分数*" for name in formats.COLUMNS] + ["备注"]
+    report, system = services.system_import(actor=office, data=sheet_with(header, [row() + ["随便写"]]),
+                                            filename="a.xlsx", name="体系", version="1")
+    assert report.ok, [str(e) for e in report.errors]
+    assert system.items.get().score == 2
+    with pytest.raises(services.SheetError, match="^缺少列：分值（应为：一级指标编码、"):
+        services.system_import(actor=office, data=sheet_with([c for c in formats.COLUMNS if c != "分值"], []),
+                               filename="a.xlsx", name="体系", version="2")
+    with pytest.raises(services.SheetError, match="^表中没有数据行$"):
+        services.system_import(actor=office, data=sheet([]), filename="a.xlsx", name="体系", version="2")
+
+
+def sheet_with(header, rows) -> bytes:
+    book = Workbook()
+    book.active.append(header)
+    for values in rows:
+        book.active.append(values)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
