@@ -1,22 +1,26 @@
-"""Deadlines: the SLA table and the office's working calendar, on top of core.worktime."""
+"""Deadlines: the SLA table and the office's working calendar, on top of core.worktime; the
+office's 督办 ladder (``EscalationStep``) and a problem's place on it, for ``cases.escalation``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
+from functools import partial
 
 from django.utils import timezone
 
 from wenming.core import worktime
 
+from . import escalation
 from .models import (
     RUNNING_STATES,
     CalendarOverride,
     CaseSettings,
     Category,
     Escalation,
+    EscalationStep,
     Problem,
     SlaRule,
     SlaUnit,
@@ -105,29 +109,50 @@ def working_hours_between(a: datetime, b: datetime, schedule=None) -> float:
 
 
 def warn_at(problem: Problem, schedule=None) -> datetime | None:
-    """When ``warn_hours`` of office time remain before the deadline."""
+    """When ``warn_hours`` of office time remain before the deadline (``escalation.warn_time``)."""
     if not problem.deadline or not problem.assigned_at:
         return None
     schedule = schedule or work_schedule()
-    total = worktime.working_hours_between(problem.assigned_at, problem.deadline, schedule)
-    lead = warn_hours_for(problem.category, problem.severity)
-    if total <= lead:
+    return escalation.warn_time(problem.assigned_at, problem.deadline,
+                                warn_hours_for(problem.category, problem.severity),
+                                hours_between=partial(worktime.working_hours_between, schedule=schedule),
+                                add_hours=partial(worktime.add_working_hours, schedule=schedule))
+
+
+def ladder_rules(schedule=None, *, add_working_days: Callable[[datetime, int], datetime] | None = None
+                 ) -> escalation.LadderRules:
+    """The office's 督办 ladder, its deadlines counted on the working calendar (or ``add_working_days``)."""
+    if add_working_days is None:
+        add_working_days = partial(worktime.add_working_days, schedule=schedule or work_schedule())
+    return escalation.LadderRules.from_steps(EscalationStep.objects.all(), add_working_days)
+
+
+def _notice_deadline(problem: Problem) -> datetime | None:
+    """The deadline of the problem's latest 督办单/督办函 — read only while one sets the pace."""
+    if problem.escalation not in (Escalation.NOTICE, Escalation.LETTER) or not problem.pk:
         return None
-    return worktime.add_working_hours(problem.assigned_at, total - lead, schedule)
+    return problem.notices.order_by("-issued_at", "-id").values_list("deadline", flat=True).first()
+
+
+def ladder_state(problem: Problem, schedule=None, *, paused: bool = False) -> escalation.LadderState:
+    """The problem's place on the 督办 ladder (the warning time only while nothing has happened yet)."""
+    warning = warn_at(problem, schedule) if problem.escalation == Escalation.NONE else None
+    return escalation.LadderState(running=problem.state in RUNNING_STATES, deadline=problem.deadline,
+                                  escalation=problem.escalation, warn_at=warning,
+                                  notice_deadline=_notice_deadline(problem), paused=paused)
 
 
 def stage_deadline(problem: Problem) -> datetime | None:
     """The deadline now running: the latest 督办单/督办函's, else the problem's own."""
-    if problem.escalation in (Escalation.NOTICE, Escalation.LETTER):
-        notice = problem.notices.order_by("-issued_at", "-id").first()
-        if notice is not None:
-            return notice.deadline
-    return problem.deadline
+    return escalation.LadderState(running=problem.state in RUNNING_STATES, deadline=problem.deadline,
+                                  escalation=problem.escalation,
+                                  notice_deadline=_notice_deadline(problem)).stage_deadline
 
 
 def schedule(problem: Problem) -> None:
-    """Set ``next_due_at``: when the sweeper must next look at the problem. Only problems whose
-    clock runs (交办 or 整改中) are watched; submitting stops the clock, 退回重改 restarts it."""
+    """Set ``next_due_at``: when the sweeper must next look at the problem (``escalation.next_due``).
+    Only problems whose clock runs (交办 or 整改中) are watched; submitting stops the clock, 退回重改
+    restarts it."""
     if problem.state not in RUNNING_STATES or not problem.deadline:
         problem.next_due_at = None
         return
@@ -135,13 +160,4 @@ def schedule(problem: Problem) -> None:
         # the unit says the problem is not its duty: its clock waits for the office's answer
         problem.next_due_at = None
         return
-    if problem.escalation == Escalation.BULLETIN:
-        problem.next_due_at = None
-    elif problem.escalation == Escalation.NONE:
-        warning = warn_at(problem)
-        now = timezone.now()
-        problem.next_due_at = warning if warning and warning > now else problem.deadline
-        if warning and warning <= now < problem.deadline:
-            problem.next_due_at = now  # the warning is due already
-    else:
-        problem.next_due_at = stage_deadline(problem)
+    problem.next_due_at = escalation.next_due(ladder_state(problem), timezone.now())
