@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from wenming.cases.models import Category
 from wenming.core import access, audit
+from wenming.core.importer import write_all_or_nothing
 from wenming.core.sheets import ImportReport, RowError, SheetError  # noqa: F401 — SheetError: what read_file raises
 
 from . import formats
@@ -94,13 +95,13 @@ def system_import(*, actor, data: bytes, filename: str, name: str = "", version:
         raise StandardsError("只有草稿状态的测评体系可以修改；请先复制为新版本")
     if not report.ok:
         return report, None
-    try:
-        system = _import_write(actor, system_data, into, filename)
+    try:                        # an IntegrityError: a point type of the file added at the same moment
+        system = write_all_or_nothing(report, lambda: _import_write(actor, system_data, into, filename),
+                                      conflict="导入时点位类型被同时修改", row=None, column="文件")
     except _VersionTaken:
         report.errors.insert(0, _version_taken(system_data))
         return report, None
-    except IntegrityError:      # a point type of the file added at the same moment by another request
-        report.errors.insert(0, RowError(None, "文件", "导入时点位类型被同时修改，请重新导入"))
+    if system is None:
         return report, None
     report.created = len(system_data.items)
     return report, system
@@ -115,27 +116,27 @@ def _version_taken(data: formats.SystemData) -> RowError:
 
 
 def _import_write(actor, system_data: formats.SystemData, into: IndexSystem | None, filename: str) -> IndexSystem:
-    with transaction.atomic():
-        if into is None:
-            try:
-                with transaction.atomic():       # (name, version) is the table's one unique constraint
-                    system = IndexSystem.objects.create(name=system_data.name, version=system_data.version,
-                                                        description=system_data.description, created_by=actor)
-            except IntegrityError:
-                raise _VersionTaken from None
-        else:
-            system = IndexSystem.objects.select_for_update().get(pk=into.pk)
-            if not system.editable:
-                raise StandardsError("只有草稿状态的测评体系可以修改；请先复制为新版本")
-            system.items.all().delete()
-            system.indicators.all().delete()
-            if system_data.description:
-                system.description = system_data.description
-                system.save(update_fields=["description", "updated_at"])
-        _write_content(system, system_data)
-        audit.record("standards.import", actor=actor, target=system,
-                     detail={"file": filename[:100], "items": len(system_data.items),
-                             "indicators": len(system_data.indicators), "replaced": into is not None})
+    """Runs in :func:`write_all_or_nothing`'s transaction."""
+    if into is None:
+        try:
+            with transaction.atomic():       # (name, version) is the table's one unique constraint
+                system = IndexSystem.objects.create(name=system_data.name, version=system_data.version,
+                                                    description=system_data.description, created_by=actor)
+        except IntegrityError:
+            raise _VersionTaken from None
+    else:
+        system = IndexSystem.objects.select_for_update().get(pk=into.pk)
+        if not system.editable:
+            raise StandardsError("只有草稿状态的测评体系可以修改；请先复制为新版本")
+        system.items.all().delete()
+        system.indicators.all().delete()
+        if system_data.description:
+            system.description = system_data.description
+            system.save(update_fields=["description", "updated_at"])
+    _write_content(system, system_data)
+    audit.record("standards.import", actor=actor, target=system,
+                 detail={"file": filename[:100], "items": len(system_data.items),
+                         "indicators": len(system_data.indicators), "replaced": into is not None})
     return system
 
 

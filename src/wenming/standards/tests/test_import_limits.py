@@ -122,7 +122,7 @@ def test_a_point_type_added_meanwhile_is_a_refusal_not_a_500(personas, monkeypat
     monkeypatch.setattr(services, "read_file", read_then_another_request)
     report, system = import_yaml(personas["office_city"])
     assert system is None
-    assert errors(report) == {(None, "文件", "导入时点位类型被同时修改，请重新导入")}
+    assert errors(report) == {(None, "文件", "导入时点位类型被同时修改，未写入任何数据，请重新导入")}
     assert nothing_written() and not PointType.objects.filter(code="TST").exists()
 
 
