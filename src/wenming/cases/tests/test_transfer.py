@@ -23,7 +23,7 @@ from wenming.cases.models import Category, Notification, Problem, ProblemCounter
 from wenming.conftest import PERSONAS
 from wenming.core import jobs as jobs_core
 from wenming.core.models import AuditEvent, Job, JobStatus, OutboundMessage
-from wenming.core.sheets import SheetError
+from wenming.core.sheets import SheetError, csv_bytes
 from wenming.core.tests.helpers import run_pending_tasks
 
 ALL = list(PERSONAS)
@@ -525,27 +525,19 @@ def test_template_writes_category_names_formula_safe(login):
     assert (row[2].value, row[2].data_type) == ("'=HYPERLINK(\"http://x\",\"点我\")", "s")
 
 
-def csv_data(rows, header=HEADER) -> bytes:
-    import csv
-
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([header, *rows])
-    return buffer.getvalue().encode("utf-8")
-
-
 @pytest.mark.django_db
 def test_office_headers_nul_and_the_row_cap(personas, org, monkeypatch):
     office = personas["office_district_a"]
     header = ["序号", "问题标题", "问题类别编码", "所在区域编码", "问题地址", "描述"]     # 序号 is ignored
     rows = [[1, "人民路占道经营", "0201", "330102001", "人民路88号", "水果摊占道"],
             [2, "东门\x00垃圾", "0101", "330102001", "幸福小区东门", ""]]
-    report = transfer.import_problems(actor=office, data=csv_data(rows, header), filename="a.csv")
+    report = transfer.import_problems(actor=office, data=csv_bytes(header, rows), filename="a.csv")
     assert [(e.row, e.column, e.message) for e in report.errors] == [(3, "标题", "含有空字符（\\0），请删除后重试")]
     assert Problem.objects.count() == 0
-    report = transfer.import_problems(actor=office, data=csv_data(rows[:1], header), filename="a.csv")
+    report = transfer.import_problems(actor=office, data=csv_bytes(header, rows[:1]), filename="a.csv")
     assert report.ok and Problem.objects.get().description == "水果摊占道"
     monkeypatch.setattr(transfer.SHEET, "max_rows", 1)
-    report = transfer.import_problems(actor=office, data=csv_data(rows, header), filename="a.csv")
+    report = transfer.import_problems(actor=office, data=csv_bytes(header, rows), filename="a.csv")
     assert [(e.row, e.column, e.message) for e in report.errors] == [
         (3, "全部", "表中数据超过1行，一次最多导入1行，请拆分后分批导入")]
     assert Problem.objects.count() == 1

@@ -2,11 +2,10 @@
 refusals (missing column, no rows, the row cap), cell checks (NUL, length, blank, type) named by
 row and column, all-or-nothing writing, and formula-safe export."""
 
-import csv
 import io
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from wenming.core import importer
 from wenming.core.importer import CellInvalid, Column, SheetSpec, read_sheet, write_all_or_nothing
@@ -28,59 +27,40 @@ SPEC = SheetSpec(columns=(
 ), max_rows=5)
 
 
-def as_csv(header, rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def as_xlsx(header, rows) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def found(sheet):
     return [(e.row, e.column, e.message) for e in sheet.errors]
 
 
 def test_headers_by_alias_with_spaces_marks_and_any_order():
     header = ["  人口 ", "单位　名称", "编码*", "序号"]         # full-width space inside, a required-mark
-    sheet = read_sheet(as_xlsx(header, [["1,2", "甲", "A1", 1], ["", "乙", "A2", 2]]), "u.xlsx", SPEC)
+    sheet = read_sheet(workbook_bytes("单位", header, [["1,2", "甲", "A1", 1], ["", "乙", "A2", 2]]), "u.xlsx", SPEC)
     assert found(sheet) == [(2, "人口", "“1,2”不是非负整数")]
     assert not sheet.refused
     assert [(r.number, r.values) for r in sheet.rows] == [
         (2, {"编码": "A1", "名称": "甲", "人口": None, "备注说明": ""}),
         (3, {"编码": "A2", "名称": "乙", "人口": 0, "备注说明": ""})]
     assert sheet.rows[0].refused == {"人口"} and sheet.rows[1].refused == set()
-    sheet = read_sheet(as_csv(["代码", "单位名称（必填）", "常住人口"], [["B1", "丙", "300"]]), "u.csv", SPEC)
+    sheet = read_sheet(csv_bytes(["代码", "单位名称（必填）", "常住人口"], [["B1", "丙", "300"]]), "u.csv", SPEC)
     assert found(sheet) == [] and sheet.rows[0].values == {"编码": "B1", "名称": "丙", "人口": 300, "备注说明": ""}
 
 
 def test_missing_column_is_named_with_the_expected_header():
-    sheet = read_sheet(as_csv(["名称", "人口"], [["甲", "1"]]), "u.csv", SPEC)
+    sheet = read_sheet(csv_bytes(["名称", "人口"], [["甲", "1"]]), "u.csv", SPEC)
     assert sheet.refused and sheet.rows == []
     assert found(sheet) == [(1, "表头", "缺少列：编码（应为：编码、名称、人口、备注说明）")]
 
 
 def test_a_column_given_twice_and_unknown_columns():
-    sheet = read_sheet(as_csv(["编码", "名称", "单位编码", "序号"], [["A", "甲", "B", "1"]]), "u.csv", SPEC)
+    sheet = read_sheet(csv_bytes(["编码", "名称", "单位编码", "序号"], [["A", "甲", "B", "1"]]), "u.csv", SPEC)
     assert found(sheet) == [(1, "表头", "“编码”列出现了不止一次，请只保留一列")]
     strict = SheetSpec(columns=SPEC.columns, max_rows=5, unknown="report")
-    sheet = read_sheet(as_csv(["编码", "名称", "序号", "负责人"], [["A", "甲", "1", "王"]]), "u.csv", strict)
+    sheet = read_sheet(csv_bytes(["编码", "名称", "序号", "负责人"], [["A", "甲", "1", "王"]]), "u.csv", strict)
     assert sheet.refused
     assert found(sheet) == [(1, "表头", "无法识别的列：序号、负责人（应为：编码、名称、人口、备注说明）")]
 
 
 def test_empty_sheet_and_unreadable_files():
-    sheet = read_sheet(as_csv(["编码", "名称"], [["", ""], []]), "u.csv", SPEC)
+    sheet = read_sheet(csv_bytes(["编码", "名称"], [["", ""], []]), "u.csv", SPEC)
     assert sheet.refused and found(sheet) == [(2, "全部", "表中没有数据行")]
     with pytest.raises(SheetError, match="文件是空的"):
         read_sheet(b"", "u.csv", SPEC)
@@ -98,19 +78,19 @@ def test_row_cap_refuses_the_sheet_before_any_row_is_checked():
     spec = SheetSpec(columns=(Column("编码", required=True, parse=counting),), max_rows=3)
     rows = [[f"A{n}"] for n in range(1000)]
     rows.insert(2, [""])                                      # a blank row does not count, its number does
-    sheet = read_sheet(as_csv(["编码"], rows), "u.csv", spec)
+    sheet = read_sheet(csv_bytes(["编码"], rows), "u.csv", spec)
     assert sheet.refused and sheet.rows == [] and parsed == []
     assert found(sheet) == [(6, "全部", "表中数据超过3行，一次最多导入3行，请拆分后分批导入")]
-    sheet = read_sheet(as_csv(["编码"], rows[:4]), "u.csv", spec)   # three rows and the blank one: fine
+    sheet = read_sheet(csv_bytes(["编码"], rows[:4]), "u.csv", spec)   # three rows and the blank one: fine
     assert found(sheet) == [] and [r.number for r in sheet.rows] == [2, 3, 5]
     own = SheetSpec(columns=spec.columns, max_rows=3, too_many="一次最多导入{max}个检查项")
-    assert found(read_sheet(as_csv(["编码"], rows), "u.csv", own)) == [(6, "全部", "一次最多导入3个检查项")]
+    assert found(read_sheet(csv_bytes(["编码"], rows), "u.csv", own)) == [(6, "全部", "一次最多导入3个检查项")]
 
 
 def test_nul_over_long_and_blank_cells_are_refused_by_row_and_column_never_cut():
     rows = [["A\x001", "甲", "", ""], ["A2", "名" * 11, "7", "说\x00明"], ["", "丙", "x", ""],
             ["A" * 13, "丁", "", ""]]
-    sheet = read_sheet(as_csv(["编码", "名称", "人口", "备注说明"], rows), "u.csv", SPEC)
+    sheet = read_sheet(csv_bytes(["编码", "名称", "人口", "备注说明"], rows), "u.csv", SPEC)
     assert found(sheet) == [
         (2, "编码", "含有空字符（\\0），请删除后重试"),
         (3, "名称", "名称不能超过10个字（现有11个字）"),
@@ -126,7 +106,7 @@ def test_nul_over_long_and_blank_cells_are_refused_by_row_and_column_never_cut()
 
 def test_app_errors_keep_one_message_per_refused_cell_and_sort_by_row_and_column():
     errors: list[RowError] = []
-    sheet = read_sheet(as_csv(["编码", "名称"], [["A1", "名" * 11], ["", "乙"]]), "u.csv", SPEC, errors)
+    sheet = read_sheet(csv_bytes(["编码", "名称"], [["A1", "名" * 11], ["", "乙"]]), "u.csv", SPEC, errors)
     assert sheet.errors is errors
     sheet.error(3, "名称", "名称已被使用")
     sheet.error(2, "名称", "名称不能超过100个字")                 # the sheet's message stands

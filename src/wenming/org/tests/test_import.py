@@ -1,6 +1,5 @@
 """Unit tree import (all or nothing, rows and columns named) and export."""
 
-import csv
 import io
 
 import pytest
@@ -9,6 +8,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from wenming.core.models import AuditEvent
+from wenming.core.sheets import csv_bytes
 from wenming.org import transfer
 from wenming.org.models import Unit
 
@@ -175,12 +175,6 @@ def test_every_problem_of_a_row_is_reported(personas, org):
     assert messages[(5, "上级编码")] == "已有单位330102001001的上级编码为330102001，导入不能移动单位"
 
 
-def csv_data(rows, header) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([header, *rows])
-    return buffer.getvalue().encode("utf-8")
-
-
 @pytest.mark.django_db
 def test_office_headers_nul_and_long_cells_and_the_row_cap(personas, org, monkeypatch):
     header = ["序号", "单位编码", "单位名称 ", "单位类型", "上级单位编码", "人口"]     # 序号 is ignored
@@ -188,7 +182,7 @@ def test_office_headers_nul_and_long_cells_and_the_row_cap(personas, org, monkey
             [2, "330102002002", "乙\x00社区", "社区", "330102002", ""],
             [3, "330102002003", "丙" * 101, "社区", "330102002", "²"]]
     office, before = personas["office_district_a"], Unit.objects.count()
-    report = transfer.import_units(actor=office, data=csv_data(rows, header), filename="u.csv")
+    report = transfer.import_units(actor=office, data=csv_bytes(header, rows), filename="u.csv")
     assert [(e.row, e.column, e.message) for e in report.errors] == [
         (3, "名称", "含有空字符（\\0），请删除后重试"),
         (4, "名称", "名称不能超过100个字（现有101个字）"),
@@ -197,7 +191,7 @@ def test_office_headers_nul_and_long_cells_and_the_row_cap(personas, org, monkey
     report = transfer.import_units(actor=office, data=xlsx(rows[:1], header=header), filename="u.xlsx")
     assert report.ok and Unit.objects.get(code="330102002001").population == 7600
     monkeypatch.setattr(transfer.SHEET, "max_rows", 1)
-    report = transfer.import_units(actor=office, data=csv_data(rows[1:], header), filename="u.csv")
+    report = transfer.import_units(actor=office, data=csv_bytes(header, rows[1:]), filename="u.csv")
     assert [(e.row, e.column, e.message) for e in report.errors] == [
         (3, "全部", "表中数据超过1行，一次最多导入1行，请拆分后分批导入")]
     assert Unit.objects.count() == before + 1

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from wenming.core.models import AuditEvent
+from wenming.core.sheets import workbook_bytes
 from wenming.standards import formats, services
 from wenming.standards.models import CheckItem, Indicator, IndexSystem, PointType, SystemStatus
 
@@ -260,22 +261,12 @@ def test_the_exported_workbook_is_formula_safe():
 def test_sheet_headers_as_offices_write_them_and_sheet_level_refusals(personas):
     office = personas["office_city"]
     header = [f" {name} " if name != "分值" else "分数*" for name in formats.COLUMNS] + ["备注"]
-    report, system = services.system_import(actor=office, data=sheet_with(header, [row() + ["随便写"]]),
+    report, system = services.system_import(actor=office, data=workbook_bytes("检查项", header, [row() + ["随便写"]]),
                                             filename="a.xlsx", name="体系", version="1")
     assert report.ok, [str(e) for e in report.errors]
     assert system.items.get().score == 2
     with pytest.raises(services.SheetError, match="^缺少列：分值（应为：一级指标编码、"):
-        services.system_import(actor=office, data=sheet_with([c for c in formats.COLUMNS if c != "分值"], []),
+        services.system_import(actor=office, data=workbook_bytes("检查项", [c for c in formats.COLUMNS if c != "分值"], []),
                                filename="a.xlsx", name="体系", version="2")
     with pytest.raises(services.SheetError, match="^表中没有数据行$"):
         services.system_import(actor=office, data=sheet([]), filename="a.xlsx", name="体系", version="2")
-
-
-def sheet_with(header, rows) -> bytes:
-    book = Workbook()
-    book.active.append(header)
-    for values in rows:
-        book.active.append(values)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
