@@ -111,14 +111,3 @@ def test_missing_or_unreadable_anchor_file(events, anchor_file, capsys):
         call_command("audit_verify", "--anchor", str(anchor_file))
     with pytest.raises(CommandError, match="未写入锚点：.*第 2 行格式不正确"):
         call_command("audit_anchor", "--file", str(anchor_file))
-
-
-def test_the_wenming_command_offers_both(monkeypatch):
-    from wenming import cli
-
-    called = []
-    monkeypatch.setattr(cli, "manage", lambda argv: called.append(argv) or 0)
-    assert cli.main(["audit-anchor", "--file", "a.jsonl"]) == 0
-    assert cli.main(["audit-verify", "--anchor", "a.jsonl"]) == 0
-    assert called == [["audit_anchor", "--file", "a.jsonl"], ["audit_verify", "--anchor", "a.jsonl"]]
-    assert "audit-anchor [--file PATH]" in cli.__doc__
