@@ -10,6 +10,7 @@ class CasesConfig(AppConfig):
         from wenming.core import extensions
 
         from . import config  # noqa: F401  (connects the receivers that keep its cache valid)
+        from . import timeline  # noqa: F401  (registers the timeline's hash chain with core.chain)
         from . import policy, selectors
 
         from .api import register_token_permissions

@@ -90,7 +90,8 @@ def active_unit(code: str) -> Unit | None:
     return None if row is None else _instance(Unit, row)
 
 
-# models whose save() override was checked: it only refuses to update a row
+# models whose save() override was checked: it refuses to update a row and links an unlinked
+# event into the timeline's chain — callers of insert() link first (services._event)
 _INSERT_SAFE_SAVE = {"cases.ProblemEvent"}
 _plain: dict[tuple, tuple[list, str] | None] = {}
 

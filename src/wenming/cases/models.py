@@ -178,9 +178,11 @@ class ProblemRequest(models.Model):
 
 
 class ProblemEvent(models.Model):
-    """One line of the problem's timeline. Never edited."""
+    """One line of the problem's timeline. Never edited nor deleted: the database refuses it
+    (core.appendonly), and ``seq``/``prev_hash``/``hash`` chain the events so that
+    ``wenming audit-verify`` finds what was changed anyway (cases.timeline)."""
 
-    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="events")
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=30)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
@@ -191,6 +193,9 @@ class ProblemEvent(models.Model):
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     photos = models.ManyToManyField("core.Photo", blank=True, related_name="problem_events")
+    seq = models.BigIntegerField(unique=True, editable=False)  # the chain's number, 1, 2, 3 …
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["at", "id"]
@@ -199,7 +204,17 @@ class ProblemEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("the timeline is never edited")
-        super().save(*args, **kwargs)
+        from django.db import transaction
+
+        from . import timeline
+
+        with transaction.atomic():
+            if self.seq is None:  # an event saved on its own is linked here (without photos)
+                timeline.link([self])
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the timeline is never edited")
 
 
 class PhotoPhase(models.TextChoices):

@@ -20,6 +20,7 @@ from wenming.core.services_photos import photos_publish
 from wenming.org.models import Role, Unit
 
 from . import config, intake_sql, notify, policy, sla
+from . import timeline
 from .models import (
     Category,
     OPEN_STATES,
@@ -601,6 +602,7 @@ def _event(problem: Problem, actor, role: str, action: str, from_state: str, to_
            photos=(), data: dict | None = None) -> ProblemEvent:
     event = ProblemEvent(problem=problem, action=action, actor=actor, actor_role=role or "", at=timezone.now(),
                          from_state=from_state, to_state=to_state, note=note or "", data=data or {})
+    timeline.link([event], [[photo.pk for photo in photos]])  # the hash covers the photos too
     intake_sql.insert(event)
     if photos:
         event.photos.add(*photos)  # a new event has none: no need for set()'s read of those it has

@@ -29,6 +29,7 @@ from wenming.core.sheets import ImportReport, safe_cell
 from wenming.org.models import Membership, Role, Unit, User
 
 from . import policy, services, sla
+from . import timeline
 from .models import (
     OPEN_STATES,
     Category,
@@ -348,6 +349,7 @@ def _write(actor, filename: str, rows: list[_Row], recurrences: dict[int, tuple[
                                        at=now, from_state=State.REPORTED, to_state=State.ASSIGNED,
                                        data={"unit": row.unit.name, "unit_code": row.unit.code,
                                              "deadline": problem.deadline.isoformat()}))
+    timeline.link(events)
     ProblemEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
 
     report.created = len(problems)

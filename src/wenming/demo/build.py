@@ -88,6 +88,7 @@ def _reset_cases() -> None:
     million problems with their timelines would not fit the ORM's cascade collector. The
     foreign keys are deferred, so the order inside the transaction does not matter."""
     from django.db import connection
+    from wenming.cases import timeline
 
     from wenming.cases.models import NoticeCounter, ProblemCounter
     from wenming.core.models import OutboundMessage, Photo
@@ -99,7 +100,8 @@ def _reset_cases() -> None:
             if f.is_relation and f.related_model is Photo:
                 photo_ids.update(model.objects.values_list(f.attname, flat=True))
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    # the timeline is append-only: its guards are lifted for this purge, and a new chain starts
+    with timeline.purging("演示数据重建（wenming demo --reset）"), connection.cursor() as cursor:
         for model in [*tables, NoticeCounter, ProblemCounter, OutboundMessage]:
             cursor.execute(f"DELETE FROM {quote(model._meta.db_table)}")
     # the photos themselves, with their files; also those of units and accounts about to go

@@ -39,7 +39,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from wenming.cases import services, sla, sweeper
+from wenming.cases import services, sla, sweeper, timeline
 from wenming.cases.models import (
     Category,
     Escalation,
@@ -1277,14 +1277,15 @@ def _city_batch(gen: _CityGenerator, rng: random.Random, n: int, slice_start: da
     for row in rows:
         pid = row.problem.pk
         for action, at, actor, role, before, after, note, data in row.events:
-            events.append(params({"problem_id": pid, "action": action, "actor_id": actor, "actor_role": role,
-                                  "at": at, "from_state": before, "to_state": after,
-                                  "note": note() if callable(note) else note,
-                                  "data": data() if callable(data) else data}))
+            events.append({"problem_id": pid, "action": action, "actor_id": actor, "actor_role": role,
+                           "at": at, "from_state": before, "to_state": after,
+                           "note": note() if callable(note) else note,
+                           "data": data() if callable(data) else data})
         for kind, issued, deadline, issuer, unit in row.notices:
             notices.append((issued, kind, deadline, issuer, unit, row))
         follows.extend((pid, uid) for uid in row.followers)
-    event_insert.run(events)
+    timeline.link_rows(events)  # the chain's numbers and hashes (cases.timeline)
+    event_insert.run([params(values) for values in events])
 
     notice_rows = []
     for issued, kind, deadline, issuer, unit, row in sorted(notices, key=lambda x: x[0]):

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from wenming.cases import config, intake_sql, notify, services, services_settings
+from wenming.cases import config, intake_sql, notify, services, services_settings, timeline
 from wenming.cases.models import (
     OPEN_STATES,
     CaseSettings,
@@ -64,9 +64,11 @@ def test_one_api_intake_costs_twelve_statements(login, body):
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
     # session, user, config row, area, memberships (scope), office users; then in the transaction:
-    # counter (UPDATE … RETURNING), recurrence candidates, problem, timeline event, notification
+    # counter (UPDATE … RETURNING), recurrence candidates, problem, the chain heads (locked, then
+    # moved on: cases.timeline), timeline event, notification
     work = [s for s in statements if s not in {"SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"}]
-    assert work == ["SELECT"] * 6 + ["UPDATE", "SELECT", "INSERT", "INSERT", "INSERT"], ctx.captured_queries
+    assert work == ["SELECT"] * 6 + ["UPDATE", "SELECT", "INSERT", "SELECT", "UPDATE", "INSERT", "INSERT"], \
+        ctx.captured_queries
     assert not any("django_session" in q["sql"] and not q["sql"].startswith("SELECT") for q in ctx.captured_queries)
     problem = Problem.objects.get(code=response.json()["code"])
     assert ProblemEvent.objects.filter(problem=problem, action="report").count() == 1
@@ -309,6 +311,7 @@ def test_insert_stores_what_save_stores(personas, org, category):
     assert a.created_at == fast.created_at and a.latitude == Decimal("30.123456")
     event = ProblemEvent(problem=a, action="report", actor=personas["grid_worker"], actor_role="grid_worker",
                          at=timezone.now(), to_state="reported", data={"source": "grid", "中文": [1, 2]})
+    timeline.link([event])  # what services._event does before inserting
     intake_sql.insert(event)
     assert ProblemEvent.objects.get(pk=event.pk).data == {"source": "grid", "中文": [1, 2]}
     users = [personas[name] for name in ("office_city", "office_district_a", "leader")]
