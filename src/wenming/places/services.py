@@ -38,8 +38,11 @@ class PointInvalid(ServiceError):
 
     def __init__(self, errors: dict[str, str]):
         first_field, first_message = next(iter(errors.items()))
-        super().__init__(first_message, field=first_field)
-        self.errors = errors
+        super().__init__(first_message, field=first_field, errors=errors)
+
+    @property
+    def errors(self) -> dict[str, str]:  # one message per field (the base class's are lists)
+        return dict(self._errors)
 
 
 @dataclass

@@ -97,9 +97,11 @@ def api_post(route: str, label: str, url, expected, data=None, **extra) -> None:
 
 case("home", "", "/", expect(200))
 case("login", "(signed in: sent home)", "/login/", expect(302), anonymous=200)
+post("login", "nothing sent (the form again)", "/login/", expect(302), anonymous=200)
 post("logout", "", "/logout/", expect(302))
 case("me", "", "/me/", expect(200))
 case("password_change", "", "/me/password/", expect(200))
+post("password_change", "nothing sent (the form again)", "/me/password/", expect(200))
 case("audit_log", "", "/audit/", only(200, [OC, OD, AD]))
 # a photo: whoever sees its unit or the problem it belongs to; a public one (结单公示) anyone, signed in or not;
 # a private photo is not found for an anonymous caller either (it is an image, not a page)
@@ -136,17 +138,25 @@ case("org:unit_create", "under district B", lambda w: f"/org/units/{w.org['distr
      acting([OC], SEES_B, 200))
 case("org:unit_edit", "street A1", lambda w: f"/org/units/{w.org['street_a1'].pk}/edit/",
      acting(OFFICES, SEES_A1, 200))
+post("org:unit_edit", "street A1, nothing sent", lambda w: f"/org/units/{w.org['street_a1'].pk}/edit/",
+     acting(OFFICES, SEES_A1, 200))
+post("org:unit_create", "under street A1, nothing sent", lambda w: f"/org/units/{w.org['street_a1'].pk}/new/",
+     acting(OFFICES, SEES_A1, 200))
 case("org:unit_edit", "district B", lambda w: f"/org/units/{w.org['district_b'].pk}/edit/",
      acting([OC], SEES_B, 200))
 case("org:patronage_create", "for street A1", lambda w: f"/org/units/{w.org['street_a1'].pk}/patrons/new/",
      acting(OFFICES, SEES_A1, 200))
+post("org:patronage_create", "for street A1, nothing sent",
+     lambda w: f"/org/units/{w.org['street_a1'].pk}/patrons/new/", acting(OFFICES, SEES_A1, 200))
 post("org:patronage_end", "the leader's 包保 of street B1", lambda w: f"/org/patronages/{w.patronage.pk}/end/",
      acting([OC], [OC, LD, AD]))
 case("org:import", "", "/org/import/", only(200, OFFICES))
+post("org:import", "no file", "/org/import/", only(200, OFFICES))
 case("org:export", "", "/org/export/", only(200, [OC, OD, LD, AD]))
 case("org:import_template", "", "/org/import/template.xlsx", only(200, OFFICES))
 case("org:teams", "", "/org/teams/", staff_only())
 case("org:team_create", "", "/org/teams/new/", only(200, OFFICES))
+post("org:team_create", "nothing sent", "/org/teams/new/", only(200, OFFICES))
 # a team: those who see its unit, and the staff of the units below it
 case("org:team", "the city's leading group", lambda w: f"/org/teams/{w.team_city.pk}/", seen_by(STAFF))
 case("org:team", "district A's 督查组", lambda w: f"/org/teams/{w.team_a.pk}/", seen_by([OC, OD, H1, H2, LD, GW, AD]))
@@ -165,8 +175,11 @@ post("org:team_unit_add", "to district B's office", lambda w: f"/org/teams/{w.te
      acting([OC], SEES_B))
 case("org:accounts", "", "/org/accounts/", only(200, OFFICES))
 case("org:account_create", "", "/org/accounts/new/", only(200, OFFICES))
+post("org:account_create", "nothing sent", "/org/accounts/new/", only(200, OFFICES))
 # accounts: managed by the offices above every role they hold; others have no account pages at all (403)
 case("org:account", "the grid worker's", lambda w: f"/org/accounts/{w.personas[GW].pk}/", only(200, OFFICES))
+post("org:account", "the grid worker's, nothing sent", lambda w: f"/org/accounts/{w.personas[GW].pk}/",
+     only(200, OFFICES))
 case("org:account", "the leader's (包保 outside district A)", lambda w: f"/org/accounts/{w.personas[LD].pk}/",
      expect(403, (200, [OC]), (404, [OD])))
 post("org:account_toggle", "the grid worker's", lambda w: f"/org/accounts/{w.personas[GW].pk}/toggle/",
@@ -185,6 +198,7 @@ post("org:account_revoke", "the grid worker's role",
 
 case("cases:ledger", "", "/problems/", staff_only())
 case("cases:report", "", "/problems/new/", only(200, [OC, OD, H1, H2, IN, LD, GW, CZ]))
+post("cases:report", "nothing sent (the form again)", "/problems/new/", only(200, [OC, OD, H1, H2, IN, LD, GW, CZ]))
 case("cases:nearby", "(a fragment of the report form; empty for who may not report there)",
      lambda w: f"/problems/new/nearby/?category={w.p_reported.category_id}&area={w.org['community_a1'].code}",
      expect(200))
@@ -207,6 +221,7 @@ case("cases:notice_docx", "the city's 督办单 to district B", lambda w: f"/pro
      seen_by(SEES_B))
 post("cases:export", "the ledger", "/problems/export/", staff_only(302))
 case("cases:import", "", "/problems/import/", only(200, OFFICES))
+post("cases:import", "no file", "/problems/import/", only(200, OFFICES))
 case("cases:import_template", "", "/problems/import/template.xlsx", only(200, OFFICES))
 case("cases:metrics", "", "/problems/metrics/", only(200, [OC, OD, LD, AD]))
 case("cases:metrics", "of district B", lambda w: f"/problems/metrics/?unit={w.org['district_b'].code}",
@@ -279,9 +294,11 @@ post("cases:act", "unknown action", lambda w: f"/problems/{w.p_rectifying.code}/
 
 case("standards:list", "", "/standards/", staff_only())
 case("standards:import", "", "/standards/import/", only(200, [OC]))
+post("standards:import", "no file", "/standards/import/", only(200, [OC]))
 post("standards:builtin", "", "/standards/builtin/", only(302, [OC]))
 case("standards:template", "", "/standards/import/template.xlsx", only(200, [OC]))
 case("standards:point_types", "", "/standards/point-types/", staff_only())
+post("standards:point_types", "nothing sent (only the city office adds)", "/standards/point-types/", only(200, [OC]))
 # a system is the city's: staff read the active ones, only the city office its drafts (others: not found)
 case("standards:system", "active", lambda w: f"/standards/{w.system.pk}/", staff_only())
 case("standards:system", "draft", lambda w: f"/standards/{w.draft.pk}/", expect(403, (404, STAFF), (200, [OC])))
@@ -290,6 +307,7 @@ case("standards:export_xlsx", "draft", lambda w: f"/standards/{w.draft.pk}/expor
      expect(403, (404, STAFF), (200, [OC])))
 case("standards:export_yaml", "active", lambda w: f"/standards/{w.system.pk}/export.yaml", staff_only())
 case("standards:replace", "draft", lambda w: f"/standards/{w.draft.pk}/replace/", only(200, [OC]))
+post("standards:replace", "draft, no file", lambda w: f"/standards/{w.draft.pk}/replace/", only(200, [OC]))
 case("standards:replace", "active (sent back: only drafts change)", lambda w: f"/standards/{w.system.pk}/replace/",
      only(302, [OC]))
 post("standards:copy", "active (empty form)", lambda w: f"/standards/{w.system.pk}/copy/", only(302, [OC]))
@@ -299,6 +317,7 @@ post("standards:status", "draft (no status)", lambda w: f"/standards/{w.draft.pk
 
 case("inspections:list", "", "/inspections/", staff_only())
 case("inspections:new", "", "/inspections/new/", only(200, [OC, OD, H1, H2]))
+post("inspections:new", "nothing sent", "/inspections/new/", only(200, [OC, OD, H1, H2]))
 case("inspections:mine", "", "/inspections/mine/", expect(200))
 # round A (district A's, published): its owner's side, its inspector, and the units whose points it holds
 ROUND_A = [OC, OD, LD, AD, IN, H1, GW]
@@ -326,6 +345,8 @@ post("inspections:action", "unknown action", lambda w: f"/inspections/{w.round_a
 # the phone form: the point's inspector only; those who see the point in the round are refused
 case("inspections:inspect", "district B's open point", lambda w: f"/inspections/do/{w.rp_b.pk}/",
      acting([IN], ROUND_B, 200))
+post("inspections:inspect", "district B's open point, no answers (the form again)",
+     lambda w: f"/inspections/do/{w.rp_b.pk}/", acting([IN], ROUND_B, 200))
 case("inspections:inspect", "round A's done point (to its result)", lambda w: f"/inspections/do/{w.rp_a1.pk}/",
      acting([IN], [OC, OD, LD, AD, IN, H1], 302))
 case("inspections:inspect", "the 暗访's done point (its 督查组 member, to the result)",
@@ -341,13 +362,22 @@ case("inspections:result", "district B's point (not yet published)", lambda w: f
 
 # --- places ----------------------------------------------------------------------------------------------
 
+def _point_form(w, **overrides) -> dict:
+    data = {"code": "GD-A1-01", "name": "甲一街道建筑工地", "point_type": w.point_a1.point_type_id,
+            "unit": w.org["street_a1"].code, "area": w.org["grid_a1"].code}
+    return {**data, **overrides}
+
+
 POINT_A1 = [OC, OD, H1, IN, LD, AD]             # street A1's, lying in community A1
 POINT_GRID = [OC, OD, IN, LD, AD, GW]           # community A1's, lying in the grid
 POINT_B = [OC, IN, AD]
 case("places:list", "", "/points/", staff_only())
 case("places:scatter", "", "/points/scatter.json", staff_only())
 case("places:create", "", "/points/new/", only(200, OFFICES))
+# a point the form accepts and the rules refuse (a reserved code): the form again, with the reason
+post("places:create", "a reserved code", "/points/new/", only(200, OFFICES), data=lambda w: _point_form(w, code="new"))
 case("places:import", "", "/points/import/", only(200, OFFICES))
+post("places:import", "no file", "/points/import/", only(200, OFFICES))
 case("places:import_template", "", "/points/import/template.xlsx", only(200, OFFICES))
 case("places:export", "", "/points/export/", staff_only())
 case("places:qr_sheet", "", "/points/qr-sheet/", staff_only())
@@ -359,6 +389,8 @@ case("places:detail", "in the grid", lambda w: f"/points/{w.point_grid.code}/", 
 case("places:detail", "district B's", lambda w: f"/points/{w.point_b.code}/", seen_by(POINT_B))
 case("places:edit", "street A1's", lambda w: f"/points/{w.point_a1.code}/edit/", acting(OFFICES, POINT_A1, 200))
 case("places:edit", "district B's", lambda w: f"/points/{w.point_b.code}/edit/", acting([OC], POINT_B, 200))
+post("places:edit", "street A1's, given a reserved code", lambda w: f"/points/{w.point_a1.code}/edit/",
+     acting(OFFICES, POINT_A1, 200), data=lambda w: _point_form(w, code="export"))
 post("places:photo", "street A1's (no file)", lambda w: f"/points/{w.point_a1.code}/photo/",
      acting(OFFICES, POINT_A1))
 for action in ["regenerate-qr", "deactivate", "activate"]:
@@ -371,6 +403,7 @@ post("places:action", "unknown action", lambda w: f"/points/{w.point_a1.code}/fl
 # --- API tokens (the city office) ----------------------------------------------------------------------------
 
 case("api_tokens", "", "/api-tokens/", only(200, [OC]))
+post("api_tokens", "nothing sent (the form again)", "/api-tokens/", only(200, [OC]))
 post("api_token_revoke", "", lambda w: f"/api-tokens/{w.api_token().pk}/revoke/", only(302, [OC]))
 
 # --- the JSON API ----------------------------------------------------------------------------------------------
