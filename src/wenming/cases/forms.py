@@ -1,6 +1,5 @@
 from django import forms
 
-from wenming.core import access
 from wenming.org.models import Unit
 
 from . import policy

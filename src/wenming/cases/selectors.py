@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.utils import timezone
 
 from wenming.core import access
 from wenming.org.models import Role, Unit
