@@ -157,7 +157,7 @@ def pick_reporters(n: int, seed: int = 1) -> list[Reporter]:
 
 
 def problem_payload(rng: random.Random, area: str) -> dict:
-    from wenming.demo.cases import CATALOG
+    from wenming.demo.catalog import CATALOG
 
     code = rng.choice(list(CATALOG))
     where, title, description, _ = rng.choice(CATALOG[code][1])

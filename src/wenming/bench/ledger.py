@@ -3,7 +3,7 @@ problems): queries per request and median time, and how they grow.
 
 In-process, through Django's test Client (the whole middleware and template stack, no network):
 the demo organisation (city scale by default: 1,500 communities, 6,000 grids) is built, the
-city generator (wenming.demo.cases) fills it to the first size, the pages are measured, it is
+city generator (wenming.demo.city) fills it to the first size, the pages are measured, it is
 filled up to the next size, measured again. Pages:
 
 * ``handler`` — a street handler's ledger ``/problems/`` (handler_street_a1: his unit's problems);
@@ -78,13 +78,13 @@ def _in_scope(user, url: str) -> int:
 
 
 def run(*, sizes: list[int], repeat: int = 15, org_scale: str = "city", seed: int = 2026, org=None,
-        out=print) -> str:
+        out=print, now=None) -> str:
     """Measure at each size (growing the data in between); print the figures and return the
-    RESULT line (also printed, last)."""
+    RESULT line (also printed, last). ``now``: the moment the generated history ends (default: now)."""
     from django.db import transaction
 
     from wenming.cases.models import Problem
-    from wenming.demo.cases import build_city_cases
+    from wenming.demo.city import build_city_cases
     from wenming.demo.org import build_org
 
     sizes = sorted(sizes)
@@ -102,7 +102,7 @@ def run(*, sizes: list[int], repeat: int = 15, org_scale: str = "city", seed: in
         have = Problem.objects.count()
         if size > have:
             began = time.perf_counter()
-            build_city_cases(org, count=size - have, seed=seed)
+            build_city_cases(org, count=size - have, seed=seed, now=now)
             spent = time.perf_counter() - began
             out(f"已生成问题至 {size:,} 个（新增 {size - have:,} 个，用时 {spent:.1f} 秒，{(size - have) / spent:,.0f} 个/秒）")
         _analyze()

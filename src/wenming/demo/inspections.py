@@ -108,7 +108,7 @@ def _follow_up(round_, generator: random.Random) -> None:
     from wenming.cases.models import Problem, State
     from wenming.core.services_photos import photo_create
 
-    from .cases import demo_jpeg
+    from .catalog import demo_jpeg
 
     problems = list(Problem.objects.filter(item_results__inspection__round_point__round=round_, state=State.ASSIGNED)
                     .select_related("unit").distinct().order_by("id"))

@@ -1,5 +1,5 @@
 """Demo points (点位) of every type, placed where the demo's problems are (the same invented
-geography as ``demo/cases.py``), each with its responsible unit, the grid or street it lies in, its
+geography as ``demo/catalog.py``), each with its responsible unit, the grid or street it lies in, its
 包保 leader where a leader 包保s its street or community, an address and coordinates.
 
 Who answers for what follows the seeds: a community for itself, its 文化服务中心 and its estates;
@@ -20,7 +20,7 @@ from wenming.places.models import Point, new_qr_token
 from wenming.standards.models import PointType
 
 from . import names
-from .cases import _coords, _Geography
+from .catalog import Geography, coords
 from .org import DemoOrg, Progress
 
 CITY_POINTS = 20_000
@@ -50,7 +50,7 @@ class _Planner:
     def __init__(self, org: DemoOrg, seed: int):
         self.org = org
         self.rng = random.Random(f"{seed}:points")
-        self.geo = _Geography(org, seed)
+        self.geo = Geography(org, seed)
         self.children = self._children()
         self.specs: list[_Spec] = []
         self.used_names: set[str] = set()
@@ -200,14 +200,14 @@ def build_points(org: DemoOrg, *, seed: int, progress: Progress | None = None,
     patrons = _patrons()
     rng = random.Random(f"{seed}:point-coords")
     geo_rng = random.Random(f"{seed}:point-geo")
-    geo = _Geography(org, seed)
+    geo = Geography(org, seed)
     communities = {c.pk: c for c in org.communities}
     numbers: Counter[str] = Counter()
     rows: list[Point] = []
     bar = progress.bar("点位", len(specs))
     for spec in specs:
         numbers[spec.type_code] += 1
-        lat, lng = _coords(rng, geo.place(spec.coords_of))
+        lat, lng = coords(rng, geo.place(spec.coords_of))
         where = spec.coords_of
         community = where if where.kind == UnitKind.COMMUNITY else communities.get(where.parent_id)
         patron = patrons.get(community.pk) if community is not None else None

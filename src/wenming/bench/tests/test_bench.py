@@ -5,7 +5,9 @@ form with photos) against a live server. Timings are not asserted."""
 import re
 import threading
 from contextlib import contextmanager
+from datetime import datetime
 from wsgiref.simple_server import WSGIRequestHandler, make_server
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -38,8 +40,13 @@ def test_ledger_workload_at_a_tiny_size():
     from wenming.bench.ledger import run
 
     printed: list[str] = []
-    line = run(sizes=[400, 200], repeat=3, org_scale="small", seed=7, out=printed.append)
+    # a fixed history (seed and end), whose office page has problems at both sizes: an empty page
+    # would save the query of its rows
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    line = run(sizes=[400, 200], repeat=3, org_scale="small", seed=2, out=printed.append, now=now)
     assert printed[-1] == line  # the RESULT line comes last
+    office = [text for text in printed if " office " in text and "次查询" in text]
+    assert len(office) == 2 and not any("（范围内 0 个问题）" in text for text in office), office
     workload, values = parse(line)
     assert workload == "ledger"
     assert values["small"] == "200" and values["large"] == "400"

@@ -1,15 +1,15 @@
 """The demo's problems: the small demo written through the services, and the city generator."""
 
-import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Count
 
-from wenming.cases import sla
+from wenming.cases import sla, sweeper
 from wenming.cases.models import (
     Escalation,
+    EscalationStep,
     NoticeCounter,
     NoticeKind,
     Notification,
@@ -27,7 +27,8 @@ from wenming.cases.models import (
 from wenming.core import worktime
 from wenming.core.models import Photo
 from wenming.demo.build import build_demo
-from wenming.demo.cases import WorkIndex, build_cases, build_city_cases
+from wenming.demo.cases import build_cases
+from wenming.demo.city import build_city_cases
 from wenming.demo.org import build_org
 
 pytestmark = pytest.mark.django_db
@@ -202,21 +203,6 @@ def test_reset_removes_problems_and_their_photos(small, settings):
 
 # --- city: bulk generator ------------------------------------------------------------------------
 
-def test_work_index_equals_worktime():
-    schedule = sla.work_schedule()
-    index = WorkIndex(schedule, NOW.date() - timedelta(days=400), NOW.date() + timedelta(days=60))
-    rng = random.Random(3)
-    for _ in range(300):
-        a = NOW - timedelta(minutes=rng.randint(0, 390 * 24 * 60))
-        b = a + timedelta(minutes=rng.randint(0, 20 * 24 * 60))
-        assert index.hours_between(a, b) == pytest.approx(worktime.working_hours_between(a, b, schedule), abs=1e-6)
-        days = rng.randint(0, 15)
-        assert index.add_days(a, days) == worktime.add_working_days(a, days, schedule)
-        hours = rng.uniform(0.1, 40)
-        assert abs((index.add_hours(a, hours) - worktime.add_working_hours(a, hours, schedule)).total_seconds()) < 1 \
-            or worktime.add_working_hours(a, hours, schedule).time() in {t for _, t in schedule.periods}
-
-
 def test_city_generator_in_miniature():
     org = build_org(scale="small", seed=3)
     written = build_city_cases(org, count=400, seed=3, now=NOW, batch_size=150)
@@ -257,3 +243,89 @@ def test_city_generator_in_miniature():
     _reset_cases()
     build_city_cases(org, count=400, seed=3, now=NOW, batch_size=150)
     assert sorted(Problem.objects.values_list("code", "title", "state", "created_at", "closed_at")) == digest
+
+
+# --- city: the ladder is the sweeper's -----------------------------------------------------------
+
+LADDER = ("warn", "overdue", "notice", "letter", "bulletin")
+
+
+def stretches_of(problem: Problem) -> list[tuple[datetime, datetime, datetime]]:
+    """While the generated problem's clock ran: (start, end, deadline in force), from its timeline."""
+    stretches, start, deadline = [], None, None
+    for event in timeline(problem):
+        if event.action == "assign":
+            start, deadline = event.at, datetime.fromisoformat(event.data["deadline"])
+        elif event.action == "submit":
+            stretches.append((start, event.at, deadline))
+            start = None
+        elif event.action == "verify_fail":
+            start, deadline = event.at, datetime.fromisoformat(event.data["deadline"])
+    if start is not None:
+        stretches.append((start, NOW, deadline))
+    return stretches
+
+
+def sweep_a_twin(problem: Problem, clock: list) -> Problem:
+    """A copy of ``problem`` assigned the same way, left to the real sweeper while its clock runs,
+    swept exactly when its ``next_due_at`` says (the generated steps come a few minutes later)."""
+    twin = Problem.objects.create(
+        code=f"T{problem.code}", title=problem.title, category=problem.category, severity=problem.severity,
+        source=problem.source, state=State.RECTIFYING, area=problem.area, area_path=problem.area_path,
+        unit=problem.unit, unit_path=problem.unit_path, assigned_at=problem.assigned_at)
+    for start, end, deadline in stretches_of(problem):
+        clock[0] = start  # assigned, or sent back (退回重改) with a new deadline: the services schedule it
+        twin.state, twin.deadline = State.RECTIFYING, deadline
+        sla.schedule(twin)
+        twin.save()
+        while twin.next_due_at is not None and max(twin.next_due_at, clock[0]) < end:
+            clock[0] = max(twin.next_due_at, clock[0])
+            assert sweeper.sweep(now=clock[0]).claimed == 1
+            twin.refresh_from_db()
+        if end < NOW:  # submitted: the clock stops
+            Problem.objects.filter(pk=twin.pk).update(state=State.SUBMITTED, next_due_at=None)
+            twin.refresh_from_db()
+    return twin
+
+
+@pytest.mark.parametrize("ladder", [{}, {Escalation.NOTICE: False}, {Escalation.LETTER: False},
+                                    {Escalation.BULLETIN: False}])
+def test_city_ladders_are_what_the_sweeper_does(ladder, monkeypatch):
+    for level, enabled in ladder.items():
+        EscalationStep.objects.update_or_create(level=level, defaults={"enabled": enabled})
+    EscalationStep.objects.filter(level=Escalation.LETTER).update(grace_days=3)
+    org = build_org(scale="small", seed=4)
+    build_city_cases(org, count=300, seed=4, now=NOW, batch_size=300)
+    generated = list(Problem.objects.filter(assigned_at__isnull=False).select_related("category", "area", "unit")
+                     .order_by("id"))
+    with_ladder = [p for p in generated if p.events.filter(action__in=LADDER).exists()]
+    sample = with_ladder + [p for p in generated if p not in with_ladder][:10]
+    assert len(with_ladder) >= 10
+    Problem.objects.update(next_due_at=None)  # only the twins are swept
+
+    from django.utils import timezone
+
+    clock = [NOW]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    seen = set()
+    for problem in sample:
+        twin = sweep_a_twin(problem, clock)
+        made = [(e.action, e.at) for e in timeline(problem) if e.action in LADDER]
+        swept = [(e.action, e.at) for e in timeline(twin) if e.action in LADDER]
+        assert [a for a, _ in made] == [a for a, _ in swept], problem.code
+        for (_, generated_at), (_, swept_at) in zip(made, swept, strict=True):
+            assert swept_at <= generated_at <= swept_at + timedelta(minutes=15), problem.code
+        documents = list(problem.notices.order_by("issued_at", "id"))
+        assert [(n.kind, n.deadline, n.missed_deadline) for n in documents] == \
+            [(n.kind, n.deadline, n.missed_deadline) for n in twin.notices.order_by("issued_at", "id")], problem.code
+        cited = [e.data["notice"] for e in timeline(problem) if e.action in {NoticeKind.NOTICE, NoticeKind.LETTER}]
+        assert cited == [n.number for n in documents], problem.code
+        for field in ("escalation", "is_overdue", "overdue_at", "supervision_count", "in_bulletin"):
+            assert getattr(problem, field) == getattr(twin, field), (problem.code, field)
+        if problem.state in {State.ASSIGNED, State.RECTIFYING}:
+            assert problem.next_due_at == twin.next_due_at, problem.code
+        seen.update(a for a, _ in made)
+    expected = {"warn", "overdue"} | {"notice", "letter", "bulletin"} - {
+        {Escalation.NOTICE: "notice", Escalation.LETTER: "letter", Escalation.BULLETIN: "bulletin"}[level]
+        for level in ladder}
+    assert seen == expected
