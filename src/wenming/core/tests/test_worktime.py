@@ -8,6 +8,7 @@
 No pytest-django marks: nothing here touches the database.
 """
 
+import random
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -16,7 +17,9 @@ import chinese_calendar
 import pytest
 
 from wenming.core.worktime import (
+    OutOfRange,
     Schedule,
+    WorkIndex,
     add_working_days,
     add_working_hours,
     calendar_covers,
@@ -358,10 +361,6 @@ SCHEDULES = [S, Schedule(overrides={date(2026, 3, 14): True, date(2026, 3, 16): 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
 def test_index_and_functions_agree_with_the_reference(schedule):
-    import random
-
-    from wenming.core.worktime import WorkIndex
-
     # 2025-12 .. 2027-02: the official calendar, its holidays and make-up days, then the fallback year
     index = WorkIndex(schedule, date(2025, 11, 1), date(2027, 12, 31))
     rng = random.Random(7)
@@ -383,8 +382,6 @@ def test_index_and_functions_agree_with_the_reference(schedule):
 
 
 def test_index_positions_at_period_bounds():
-    from wenming.core.worktime import WorkIndex
-
     index = WorkIndex(S, date(2026, 3, 9), date(2026, 3, 20))  # Monday .. Friday of the next week
     monday, noon = at(2026, 3, 9, 8, 30), at(2026, 3, 9, 12)
     assert index.offset(monday) == 0 and index.offset(at(2026, 3, 9, 6)) == 0
@@ -399,8 +396,6 @@ def test_index_positions_at_period_bounds():
 
 
 def test_index_refuses_what_leaves_its_range_and_the_functions_grow():
-    from wenming.core.worktime import OutOfRange, WorkIndex
-
     index = WorkIndex(S, date(2026, 3, 9), date(2026, 3, 13))
     with pytest.raises(OutOfRange):
         index.offset(at(2026, 3, 14, 9))
