@@ -8,6 +8,7 @@ back when the module is done; each test runs in a savepoint inside it (pytest-dj
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
 
@@ -60,7 +61,13 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         outer.__enter__()
         try:
             org = _org()
-            yield world_module.build(org, _personas(org))
+            world = world_module.build(org, _personas(org))
+            # one session per persona for the whole module (a test's logout is rolled back with it)
+            for username, user in world.personas.items():
+                client = Client()
+                client.force_login(user)
+                world.sessions[username] = client.cookies[settings.SESSION_COOKIE_NAME].value
+            yield world
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -79,7 +86,7 @@ def client_for(city):
     def _client(username: str | None) -> Client:
         client = Client()
         if username is not None:
-            client.force_login(city.personas[username])
+            client.cookies[settings.SESSION_COOKIE_NAME] = city.sessions[username]
         return client
 
     return _client

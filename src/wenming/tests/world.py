@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -119,6 +119,7 @@ class World:
     sla_rule: object
     routing_rule: object
     calendar_override: object
+    sessions: dict = field(default_factory=dict)  # persona → session key (tests/conftest.py)
 
     def __getitem__(self, name):
         return getattr(self, name)
