@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from wenming.cases import escalation, services, sla, timeline
 from wenming.cases.models import (
+    RUNNING_STATES,
     Category,
     Escalation,
     NoticeCounter,
@@ -168,8 +169,10 @@ class _CityGenerator:
 
     def next_look(self, p: Problem, warn_hours: int, notice_deadline: datetime | None) -> datetime | None:
         """``next_due_at`` as the sweeper leaves it at ``now`` (``sla.schedule``, then nothing to do: none)."""
+        if p.state not in RUNNING_STATES:
+            return None
         state = escalation.LadderState(
-            running=p.state in (State.ASSIGNED, State.RECTIFYING), deadline=p.deadline, escalation=p.escalation,
+            running=True, deadline=p.deadline, escalation=p.escalation,
             warn_at=self.warn_at(p.assigned_at, p.deadline, warn_hours) if p.escalation == Escalation.NONE else None,
             notice_deadline=notice_deadline)
         due = escalation.next_due(state, self.now)
@@ -194,7 +197,8 @@ def _pick(rng: random.Random, items: list, cum: list[float]):
 class _Row:
     problem: Problem
     events: list[tuple]  # (action, at, actor_id, role, from, to, note, data)
-    notices: list[tuple] = field(default_factory=list)  # (kind, issued_at, deadline, issuer, unit)
+    # (kind, issued_at, deadline, missed deadline, issuer, unit, [its number, given when written])
+    notices: list[tuple] = field(default_factory=list)
     followers: list[int] = field(default_factory=list)
     keep: "_Row | None" = None
     previous: "_Row | None" = None
