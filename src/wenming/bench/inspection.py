@@ -155,7 +155,7 @@ INDICATORS = {"0101": "环境卫生", "0102": "经营秩序", "0103": "宣传氛
 
 def system_yaml() -> bytes:
     """The index system as the YAML file an office would import."""
-    import yaml
+    from wenming.standards.formats import dump_yaml
 
     children = []
     for code, name in INDICATORS.items():
@@ -168,7 +168,7 @@ def system_yaml() -> bytes:
     document = {"system": {"name": "农贸市场测评体系（压测）", "version": "2026版", "description": "wenming bench inspect"},
                 "point_types": [{"code": POINT_TYPE, "name": "农贸市场/集贸市场"}],
                 "indicators": [{"code": "01", "name": "农贸市场", "children": children}]}
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode()
+    return dump_yaml(document).encode()
 
 
 # --- setup ------------------------------------------------------------------------------------------

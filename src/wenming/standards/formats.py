@@ -556,6 +556,20 @@ def read_yaml(data: bytes | str, checker: Checker) -> SystemData:
     return system
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes every value out in full: the reader refuses anchors and aliases (an alias can blow a
+    small file up into millions of items), so what we write must never use them, even where the
+    same object appears twice (a shared scoring block)."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def dump_yaml(document: dict) -> str:
+    """YAML text that :func:`read_yaml` accepts (no anchors or aliases)."""
+    return yaml.dump(document, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=120)
+
+
 def to_yaml(system) -> str:
     """A stored system as YAML text (what :func:`read_yaml` reads back)."""
     indicators = list(system.indicators.all())
@@ -595,4 +609,4 @@ def to_yaml(system) -> str:
         "point_types": [{"code": t.code, "name": t.name} for t in sorted(used_types.values(), key=lambda t: (t.sort, t.code))],
         "indicators": [node(indicator) for indicator in by_parent.get(None, [])],
     }
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+    return dump_yaml(document)

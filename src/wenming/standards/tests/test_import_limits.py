@@ -395,3 +395,14 @@ def test_an_xlsx_whose_sheet_is_cut_short_is_refused(login):
                                                                 "file": _named(buffer.getvalue(), "a.xlsx")})
     assert response.status_code == 200 and "文件不是有效的Excel（.xlsx）文件" in response.content.decode()
     assert nothing_written()
+
+
+def test_what_we_write_is_read_back_even_with_shared_objects():
+    """The reader refuses aliases, so the writer must never emit one: a document holding the same
+    scoring block twice is written out in full and reads back."""
+    from wenming.standards.formats import dump_yaml
+
+    shared = {"verdict": {"符合": "100%", "不符合": 0}}
+    text = dump_yaml({"items": [{"scoring": shared}, {"scoring": shared}]})
+    assert "&" not in text and "*" not in text
+    assert text.count("verdict") == 2
