@@ -251,6 +251,7 @@ def test_htmx_request_after_session_end_moves_the_whole_page(client, org):
     response = client.get(reverse("org:unit_children", args=[org["city"].pk]), HTTP_HX_REQUEST="true")
     assert response.status_code == 204 and response["HX-Redirect"].startswith("/login/")
 
+
 API_WRITES = [
     # (label, url builder, JSON body, expected status per persona) — every persona in turn, in ALL's order
     ("api report in community A1", lambda o, p: "/api/problems/",
