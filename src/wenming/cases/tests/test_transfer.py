@@ -8,7 +8,6 @@ from unittest import mock
 from urllib.parse import quote
 
 import pytest
-from django.db.models.query import QuerySet, ValuesListIterable
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -284,28 +283,23 @@ def test_export_job_of_3000_rows_reports_progress_and_matches_the_ledger(login, 
 
 
 @pytest.mark.django_db
-def test_export_streams_3000_rows_through_a_chunked_values_iterator(personas, org, category):
+def test_export_writes_every_row_masked(personas, org, category):
+    """3,000 rows, the reporter masked in each. That the export streams in constant memory is
+    measured by `wenming bench ledger` at 1,000,000 rows (docs/performance.md), not pinned here
+    by spying on the ORM."""
     office = personas["office_city"]
     now = timezone.now()
     Problem.objects.bulk_create([
         Problem(code=f"WT2026-{n:06d}", title=f"问题{n}", category=category, source="superior", area=org["street_a1"],
                 area_path=org["street_a1"].path, address=f"路{n}号", reporter_name="欧阳修", created_at=now)
         for n in range(1, 3001)])
-    calls = []
-    original = QuerySet.iterator
-
-    def spy(self, *args, **kwargs):
-        calls.append((self._iterable_class, self._prefetch_related_lookups, args, kwargs))
-        return original(self, *args, **kwargs)
-
     buffer = io.BytesIO()
-    with mock.patch.object(QuerySet, "iterator", spy):
-        n = transfer.export_ledger(actor=office, qs=Problem.objects.filter(area_path__startswith=org["city"].path),
-                                   fileobj=buffer)
+    n = transfer.export_ledger(actor=office, qs=Problem.objects.filter(area_path__startswith=org["city"].path),
+                               fileobj=buffer)
     assert n == 3000
-    assert calls == [(ValuesListIterable, (), (), {"chunk_size": 2000})]
     rows = sheet_rows(buffer.getvalue())
     assert len(rows) == 3001 and {row[-1] for row in rows[1:]} == {"欧**"}
+    assert sorted(row[0] for row in rows[1:]) == [f"WT2026-{n:06d}" for n in range(1, 3001)]  # none dropped
 
 
 def test_mask_name():
