@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from .jobs import task
 from .models import OutboundChannel, OutboundMessage, OutboundStatus
-from .templatetags.wenming import mask_phone
+from .masking import mask_phone
 
 log = logging.getLogger(__name__)
 
