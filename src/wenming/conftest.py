@@ -52,8 +52,9 @@ def make_unit(name: str, kind: str, code: str, parent: Unit | None = None, popul
     return unit
 
 
-@pytest.fixture
-def org(db) -> dict[str, Unit]:
+def build_org() -> dict[str, Unit]:
+    """The persona organisation (DESIGN.md §4): a city, two districts, streets, a community, a grid
+    and a department. Used per test by the ``org`` fixture and once per module by tests/."""
     city = make_unit("测试市", UnitKind.CITY, "330100", population=5_000_000)
     district_a = make_unit("甲区", UnitKind.DISTRICT, "330102", city, 600_000)
     district_b = make_unit("乙区", UnitKind.DISTRICT, "330103", city, 500_000)
@@ -68,6 +69,11 @@ def org(db) -> dict[str, Unit]:
         "street_a2": street_a2, "street_b1": street_b1, "community_a1": community_a1, "grid_a1": grid_a1,
         "department": department,
     }
+
+
+@pytest.fixture
+def org(db) -> dict[str, Unit]:
+    return build_org()
 
 
 PERSONAS = {
@@ -85,8 +91,8 @@ PERSONAS = {
 }
 
 
-@pytest.fixture
-def personas(org) -> dict[str, User]:
+def build_personas(org: dict[str, Unit]) -> dict[str, User]:
+    """One account per persona with its membership; the district-A leader also 包保 street B1."""
     users = {}
     encoded = None
     for username, (unit_key, role, full_name) in PERSONAS.items():
@@ -102,6 +108,11 @@ def personas(org) -> dict[str, User]:
     # the district-A leader is also patron (包保) of street B1 in the other district
     Patronage.objects.create(patron_user=users["leader"], target_unit=org["street_b1"])
     return users
+
+
+@pytest.fixture
+def personas(org) -> dict[str, User]:
+    return build_personas(org)
 
 
 @pytest.fixture
