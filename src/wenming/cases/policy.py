@@ -168,7 +168,7 @@ def verifier_filter(problem) -> Q:
     paths = _ancestor_paths(problem.unit_path, problem.area_path)
     members = Membership.objects.filter(role__in=VERIFIER_ROLES, is_active=True, unit__is_active=True,
                                         unit__path__in=paths).values("user_id")
-    return Q(is_active=True, pk__in=members)
+    return Q(is_active=True, pk__in=members, api_token__isnull=True)  # a person, never a token's account
 
 
 def may_verify(candidate, problem) -> bool:

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "wenming.core.api.ApiErrorMiddleware",  # every error under /api/ answered as JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "wenming.core.middleware.RefuseNulMiddleware",  # before the session: a NUL in its cookie is ignored
     "django.contrib.sessions.middleware.SessionMiddleware",
     "wenming.core.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -112,7 +113,6 @@ MIDDLEWARE = [
     "wenming.core.middleware.RequestContextMiddleware",
     "wenming.core.middleware.ForcePasswordChangeMiddleware",
     "axes.middleware.AxesMiddleware",
-    "wenming.core.middleware.RefuseNulMiddleware",
 ]
 
 ROOT_URLCONF = "wenming.config.urls"
@@ -164,7 +164,7 @@ AUDIT_ANCHOR_FILE = Path(os.environ.get("WENMING_AUDIT_ANCHOR_FILE") or DATA_DIR
 AUTH_USER_MODEL = "org.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "wenming.core.backends.PeopleBackend",  # ModelBackend without API tokens' service accounts
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -108,20 +108,32 @@ class HtmxRedirectMiddleware:
 
 
 class RefuseNulMiddleware:
-    """A query string holding a NUL character is refused (400, a Chinese page) before any view:
-    no page can use one, and PostgreSQL refuses NUL in every text it is given. Forms refuse NUL
-    in their fields with a message at the field (Django's validator, message in core/locale);
-    the API refuses it in its own JSON errors."""
+    """NUL characters, which no page can use and PostgreSQL refuses in every text it is given:
+    a path or a query string holding one is refused (400, a Chinese page; under /api/ the API's
+    JSON error, by ApiErrorMiddleware) before any view, and a cookie holding one is ignored (it
+    cannot be a session we issued; refusing would lock the visitor out until he cleared it).
+    The API reads its own query strings and names the field; forms refuse NUL at the field
+    (Django's validator, message in core/locale). Placed before the session middleware."""
+
+    MESSAGE = "请求中含有空字符（\\0），无法处理。请检查链接或输入后重试。"
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items()):
+            request.COOKIES = {key: value for key, value in request.COOKIES.items()
+                               if "\x00" not in key and "\x00" not in value}
+        if "\x00" in request.path_info or "\x00" in request.path:
+            return self._refuse(request)
         query = request.META.get("QUERY_STRING", "")
-        if not request.path.startswith("/api/") and "%00" in query or "\x00" in query:
+        if not request.path.startswith("/api/") and ("%00" in query or "\x00" in query):
             if any("\x00" in key or any("\x00" in value for value in values)
                    for key, values in request.GET.lists()):
-                from .views import bad_request
-
-                return bad_request(request, message="请求中含有空字符（\\0），无法处理。请检查链接或输入后重试。")
+                return self._refuse(request)
         return self.get_response(request)
+
+    def _refuse(self, request):
+        from .views import bad_request
+
+        return bad_request(request, message=self.MESSAGE)

@@ -142,7 +142,10 @@ def users_manageable_by(actor) -> QuerySet[User]:
     inside = Q(*[Q(unit__path__startswith=p) for p in office_paths], _connector=Q.OR)
     outside_membership = Membership.objects.filter(user=OuterRef("pk"), is_active=True).exclude(inside)
     any_membership = Membership.objects.filter(user=OuterRef("pk"), is_active=True)
-    qs = User.objects.annotate(_outside=Exists(outside_membership), _any=Exists(any_membership))
+    # an API token's service account is managed on the token page only (core/tokens.py): granting
+    # it roles or a password would widen what the integration may do, or let someone log in as it
+    qs = (User.objects.filter(api_token__isnull=True)
+          .annotate(_outside=Exists(outside_membership), _any=Exists(any_membership)))
     if scope.is_root_office:
         return qs.filter(_outside=False)
     office_unit_ids = [unit_id for path, unit_id in office_grants if path in office_paths]

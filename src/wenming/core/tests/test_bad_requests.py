@@ -24,3 +24,25 @@ def test_a_request_django_refuses_gets_the_chinese_400_page(login, settings):
     response = Client().get("/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert "请求无效" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/problems/WT2026%00/", "/points/P%0001/", "/problems/settings/sla%00/1/delete/",
+                                  "/org/%00/"])
+def test_nul_in_a_path_is_refused_in_chinese(login, path):
+    response = login("office_city").get(path)
+    assert response.status_code == 400
+    assert "空字符" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_nul_in_a_path_under_the_api_is_the_api_json_error(login):
+    response = login("office_city").get("/api/problems/WT2026%00/")
+    assert response.status_code == 400 and response.json()["code"]
+
+
+@pytest.mark.django_db
+def test_a_cookie_holding_nul_is_ignored_not_a_500(client, org):
+    client.cookies["sessionid"] = "abcdefghij\x00klmnopqrstuvwxyz012345"
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
