@@ -66,8 +66,8 @@ def measure_page(user, url: str, repeat: int) -> PageFigures:
 def _in_scope(user, url: str) -> int:
     from django.test import RequestFactory
 
-    from wenming.cases import selectors
-    from wenming.cases.views import ledger_filter
+    from wenming.cases.ledger import selectors
+    from wenming.cases.ledger.views import ledger_filter
 
     if url.startswith("/problems/mine/"):
         return selectors.my_unit_problems(user).count()

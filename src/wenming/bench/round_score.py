@@ -70,7 +70,12 @@ def _fill_round(round_, seed: int) -> None:
     """Every point's inspection and item results, in bulk, scored by the items' own rules."""
     from django.db import transaction
 
-    from wenming.inspections.models import Inspection, ItemResult, RoundPoint, RoundStatus
+    from wenming.inspections.models import (
+        Inspection,
+        ItemResult,
+        RoundPoint,
+        RoundStatus,
+    )
     from wenming.standards.models import CheckItem
 
     generator = random.Random(seed)
@@ -197,7 +202,12 @@ def _city(org, seed: int, count: int, repeat: int, out) -> dict[str, object]:
 
     from wenming.demo.inspections import build_city_inspections
     from wenming.demo.places import build_points
-    from wenming.inspections.models import InspectionRound, ItemResult, RoundPoint, RoundStatus
+    from wenming.inspections.models import (
+        InspectionRound,
+        ItemResult,
+        RoundPoint,
+        RoundStatus,
+    )
 
     began = time.perf_counter()
     with transaction.atomic():

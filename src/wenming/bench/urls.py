@@ -13,7 +13,8 @@ import json
 from django.http import JsonResponse
 from django.urls import path
 
-from wenming.config.urls import handler403, handler404, urlpatterns as project_urlpatterns  # noqa: F401
+from wenming.config.urls import handler403, handler404  # noqa: F401
+from wenming.config.urls import urlpatterns as project_urlpatterns
 
 
 def ping(request):

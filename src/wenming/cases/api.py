@@ -19,16 +19,23 @@ from wenming.core.errors import NotFound, ValidationFailed
 from wenming.core.parsing import parse_datetime
 from wenming.org.models import Unit
 
-from . import config, intake_sql, policy, selectors, services, sla
+from . import policy, selectors
+from .escalation import sla
+from .intake import services as intake_services
+from .intake import sql as intake_sql
+from .intake.views import report_with_photos
 from .models import Severity, Source, State
-from .views import photo_transaction, processed_photos, report_with_photos, store_photos, verifier_named
-from .workflow import BY_ACTION, TRANSITIONS
+from .settings import config
+from .uploads import photo_transaction, processed_photos, store_photos
+from .workflow import services
+from .workflow.machine import BY_ACTION, TRANSITIONS
+from .workflow.views import verifier_named
 
 router = Router(tags=["问题"])
 
 READ, REPORT = "problems.read", "problems.report"
 Code = Annotated[Text(40), Field(description="编码")]
-IdempotencyKey = Text(services.IDEMPOTENCY_KEY_MAX)
+IdempotencyKey = Text(intake_services.IDEMPOTENCY_KEY_MAX)
 
 
 def register_token_permissions() -> None:
@@ -52,7 +59,7 @@ class IntakeIn(ApiSchema):
     latitude: Annotated[Decimal, Field(ge=-90, le=90)] | None = Field(None, description="纬度（-90 到 90）")
     longitude: Annotated[Decimal, Field(ge=-180, le=180)] | None = Field(None, description="经度（-180 到 180）")
     idempotency_key: IdempotencyKey | None = Field(
-        None, description=f"防重复提交的标识（不超过{services.IDEMPOTENCY_KEY_MAX}个字符），也可放在请求头 Idempotency-Key")
+        None, description=f"防重复提交的标识（不超过{intake_services.IDEMPOTENCY_KEY_MAX}个字符），也可放在请求头 Idempotency-Key")
 
     blank_is_none = ("severity", "source", "latitude", "longitude", "idempotency_key")
 
@@ -195,7 +202,7 @@ def problem_list(request, query: Query[ListQuery]):
              openapi_extra=core_api.body_doc(IntakeIn, files={"photos": "现场照片（JPEG/PNG，至多9张）"}))
 def problem_report(request, idempotency_key: IdempotencyKey | None = Header(
         None, alias="Idempotency-Key",
-        description=f"防重复提交的标识（不超过{services.IDEMPOTENCY_KEY_MAX}个字符）")):
+        description=f"防重复提交的标识（不超过{intake_services.IDEMPOTENCY_KEY_MAX}个字符）")):
     tokens.require(request, REPORT)
     if not policy.may_report(request.user):  # as the report page: no role that reports
         access.refuse_forbidden(request.user, "cases.report")
@@ -206,11 +213,11 @@ def problem_report(request, idempotency_key: IdempotencyKey | None = Header(
     if processed:  # one transaction for the photos and the problem
         problem, created = report_with_photos(request, intake, processed, key)
     else:
-        problem, created = services.problem_report(actor=request.user, intake=intake, idempotency_key=key)
+        problem, created = intake_services.problem_report(actor=request.user, intake=intake, idempotency_key=key)
     return core_api.json_response(serialize(problem), status=201 if created else 200)
 
 
-def parse_intake(user, payload: IntakeIn) -> services.Intake:
+def parse_intake(user, payload: IntakeIn) -> intake_services.Intake:
     """The codes looked up (the fast path's plain SQL, docs/performance.md); all the fields'
     errors at once."""
     errors: dict[str, str] = {}
@@ -225,7 +232,7 @@ def parse_intake(user, payload: IntakeIn) -> services.Intake:
     if errors:
         raise ValidationFailed(errors=errors)
     quantum = Decimal("0.000001")
-    return services.Intake(
+    return intake_services.Intake(
         title=payload.title, category=category, area=area, description=payload.description,
         severity=payload.severity, source=payload.source or "", address=payload.address,
         latitude=payload.latitude.quantize(quantum) if payload.latitude is not None else None,
@@ -247,7 +254,7 @@ def problem_nearby(request, query: Query[NearbyQuery]):
         errors["latitude"] = "经纬度须同时填写"
     if errors:
         raise ValidationFailed(errors=errors)
-    found = services.open_problems_near(category=category, area=area, latitude=query.latitude,
+    found = intake_services.open_problems_near(category=category, area=area, latitude=query.latitude,
                                         longitude=query.longitude, address=query.address,
                                         radius_m=sla.case_settings().duplicate_radius_m)
     return {"results": [{"code": p.code, "title": p.title, "state": p.state, "state_label": p.get_state_display(),

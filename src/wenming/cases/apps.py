@@ -9,15 +9,15 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from wenming.core import extensions
 
-        from . import config  # noqa: F401  (connects the receivers that keep its cache valid)
-        from . import timeline  # noqa: F401  (registers the timeline's hash chain with core.chain)
         from . import policy, selectors
-
+        from . import timeline  # noqa: F401  (registers the timeline's hash chain with core.chain)
         from .api import register_token_permissions
+        from .ledger import selectors as ledger_selectors
+        from .settings import config  # noqa: F401  (connects the receivers that keep its cache valid)
 
         register_token_permissions()
         extensions.register_photo_viewer(selectors.photo_visible)
-        extensions.register_home_attention(selectors.home_attention)
+        extensions.register_home_attention(ledger_selectors.home_attention)
         for order, url_name, label, may in [
             (10, "cases:todo", "待办", policy.may_view_office_todo),
             (20, "cases:mine", "本单位问题", policy.may_view_unit_list),

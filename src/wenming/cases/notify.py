@@ -7,7 +7,7 @@ from django.urls import reverse
 from wenming.core import outbound
 from wenming.org.models import Membership, Patronage, Role, Unit
 
-from . import intake_sql
+from .intake import sql as intake_sql
 from .models import Notification, Problem
 
 

@@ -1,16 +1,15 @@
-"""Reads of problems, always scoped to the acting user (cases.policy.problem_filter)."""
+"""Reads of one problem and its neighbours, always scoped to the acting user
+(cases.policy.problem_filter). The lists of problems are in ``ledger.selectors``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import QuerySet
 
 from wenming.core import access
-from wenming.org.models import Role, Unit
+from wenming.org.models import Unit
 
 from . import policy
+from .intake.services import distance_m
 from .models import (
     OPEN_STATES,
     Category,
@@ -20,7 +19,6 @@ from .models import (
     ProblemPhoto,
     ProblemRequest,
     RequestStatus,
-    State,
 )
 
 
@@ -53,105 +51,9 @@ def problem_pending_request(problem: Problem) -> ProblemRequest | None:
     return problem.requests.filter(status=RequestStatus.PENDING).select_related("requested_by").first()
 
 
-@dataclass
-class LedgerFilter:
-    unit: Unit | None = None
-    state: str = ""
-    category: Category | None = None
-    source: str = ""
-    severity: str = ""
-    overdue: bool = False
-    open_only: bool = False
-    start: datetime | None = None
-    end: datetime | None = None
-    text: str = ""
-
-
-def ledger(user, f: LedgerFilter) -> QuerySet[Problem]:
-    qs = problems_visible_to(user)
-    if f.unit is not None:
-        qs = qs.filter(Q(unit_path__startswith=f.unit.path) | Q(area_path__startswith=f.unit.path))
-    if f.state:
-        qs = qs.filter(state=f.state)
-    if f.open_only:
-        qs = qs.filter(state__in=OPEN_STATES)
-    if f.category is not None:
-        qs = qs.filter(Q(category=f.category) | Q(category__parent=f.category))
-    if f.source:
-        qs = qs.filter(source=f.source)
-    if f.severity:
-        qs = qs.filter(severity=f.severity)
-    if f.overdue:
-        qs = qs.filter(is_overdue=True, state__in=OPEN_STATES)
-    if f.start:
-        qs = qs.filter(created_at__gte=f.start)
-    if f.end:
-        qs = qs.filter(created_at__lte=f.end)
-    if f.text:
-        qs = qs.filter(Q(code__icontains=f.text) | Q(title__icontains=f.text) | Q(address__icontains=f.text))
-    return qs
-
-
-def ledger_rows(qs: QuerySet[Problem]) -> QuerySet[Problem]:
-    return qs.select_related("category", "unit", "area").order_by("-created_at", "-id")
-
-
-def state_counts(qs: QuerySet[Problem]) -> list[tuple[str, str, int]]:
-    counts = dict(qs.order_by().values_list("state").annotate(n=Count("id")))
-    return [(value, label, counts.get(value, 0)) for value, label in State.choices]
-
-
-URGENCY = Case(
-    When(is_overdue=True, then=Value(0)),
-    When(state=State.ASSIGNED, then=Value(1)),
-    When(state=State.RECTIFYING, then=Value(2)),
-    default=Value(3), output_field=IntegerField(),
-)
-
-
-def my_unit_problems(user) -> QuerySet[Problem]:
-    """A handler's or grid worker's open problems of his own units, most urgent first: overdue,
-    then 待签收, then by deadline."""
-    scope = access.scope_for(user)
-    units = {unit_id for _, unit_id, role in scope.grants if role in policy.UNIT_STAFF_ROLES}
-    return (Problem.objects.filter(unit_id__in=units, state__in=[State.ASSIGNED, State.RECTIFYING, State.SUBMITTED])
-            .select_related("category", "unit", "area").annotate(urgency=URGENCY)
-            .order_by("urgency", "deadline", "id"))
-
-
-def awaiting_verification(user) -> QuerySet[Problem]:
-    """Submitted problems this user is to verify: his own as verifier, and — for an office —
-    those in scope without a named verifier."""
-    scope = access.scope_for(user)
-    condition = Q(verifier_id=user.pk)
-    office_paths = [p for p, _, role in scope.grants if role == Role.OFFICE]
-    for path in office_paths:
-        condition |= Q(verifier__isnull=True, unit_path__startswith=path)
-    return (Problem.objects.filter(condition, state=State.SUBMITTED).select_related("category", "unit", "area")
-            .order_by("submitted_at"))
-
-
-def office_inbox(user) -> QuerySet[Problem]:
-    """What waits for an office: to accept, to assign, requests to decide."""
-    pending = ProblemRequest.objects.filter(status=RequestStatus.PENDING).values("problem_id")
-    return (problems_visible_to(user)
-            .filter(Q(state__in=[State.REPORTED, State.PENDING_ASSIGNMENT]) | Q(pk__in=pending))
-            .select_related("category", "unit", "area").order_by("created_at"))
-
-
-def public_closed(limit: int | None = None) -> QuerySet[Problem]:
-    qs = (Problem.objects.filter(state=State.CLOSED).select_related("category", "area", "unit")
-          .prefetch_related(Prefetch("photos", queryset=ProblemPhoto.objects.select_related("photo"),
-                                     to_attr="photo_links"))
-          .order_by("-closed_at", "-id"))
-    return qs[:limit] if limit else qs
-
-
 def duplicates_near(user, *, category: Category, area: Unit, latitude=None, longitude=None, address: str = "",
                     exclude_pk: int | None = None, radius_m: float = 50) -> list[Problem]:
     """Open problems of the same category at the same place: same address, or within the radius."""
-    from .services import distance_m
-
     qs = (problems_visible_to(user).filter(category=category, state__in=OPEN_STATES)
           .exclude(pk=exclude_pk).select_related("unit", "area"))
     if latitude is not None:
@@ -182,26 +84,6 @@ def verifier_choices(user, problem: Problem, limit: int = 50):
     return (User.objects.filter(policy.verifier_filter(problem))
             .filter(memberships__unit__in=Unit.objects.filter(scope.unit_filter()), memberships__is_active=True)
             .distinct().order_by("username")[:limit])
-
-
-def home_attention(user) -> list[dict]:
-    """The rectification loop's part of the home page: what waits for this user now."""
-    items = []
-    if policy.may_view_office_todo(user):
-        overdue = problems_visible_to(user).filter(is_overdue=True, state__in=["assigned", "rectifying"])
-        items += [{"label": "待受理、待交办和待答复申请的问题", "count": office_inbox(user).count(), "url": "cases:todo",
-                   "query": ""},
-                  {"label": "逾期未整改的问题", "count": overdue.count(), "url": "cases:ledger", "query": "overdue=1"}]
-    if policy.may_view_unit_list(user):
-        mine = my_unit_problems(user)
-        items += [{"label": "本单位待签收的问题", "count": mine.filter(state="assigned").count(), "url": "cases:mine",
-                   "query": ""},
-                  {"label": "本单位逾期的问题", "count": mine.filter(is_overdue=True).exclude(state="submitted").count(),
-                   "url": "cases:mine", "query": ""}]
-    if policy.may_view_verify_list(user):
-        items.append({"label": "待我复核的问题", "count": awaiting_verification(user).count(), "url": "cases:verify",
-                      "query": ""})
-    return items
 
 
 def photo_visible(user, photo) -> bool:

@@ -9,7 +9,7 @@ and last hash with the audit log's. The table and its photo links are append-onl
 database level too (``core.appendonly``).
 
 Writers link events before inserting them: :func:`link` for model instances (``ProblemEvent.save``
-does it for one event; ``services._event``, the Excel import and the demo generator call it
+does it for one event; ``events.record``, the Excel import and the demo generator call it
 for what they insert without ``save``), :func:`link_rows` for the plain rows of bulk inserts."""
 
 from __future__ import annotations

@@ -1,25 +1,18 @@
-from django.urls import include, path
+"""Routes of the rectification loop (namespace ``cases``, under ``/problems/``): one include per
+part, each part's routes beside its views. The problem pages (``workflow``) match any code, so
+they come last."""
 
-from . import views
+from django.urls import include, path
 
 app_name = "cases"
 
 urlpatterns = [
-    path("", views.ledger, name="ledger"),
-    path("new/", views.report, name="report"),
-    path("new/nearby/", views.nearby, name="nearby"),
-    path("mine/", views.mine, name="mine"),
-    path("verify/", views.verify_list, name="verify"),
-    path("todo/", views.todo, name="todo"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/read/", views.notifications_read, name="notifications_read"),
-    # feature routes (one include per feature; they must stay above the <code> patterns)
-    path("", include("wenming.cases.urls_notices")),
-    path("", include("wenming.cases.urls_transfer")),
-    path("", include("wenming.cases.urls_metrics")),
-    path("", include("wenming.cases.urls_settings")),
-    path("<str:code>/", views.detail, name="detail"),
-    path("<str:code>/act/<str:action>/", views.act, name="act"),
+    path("", include("wenming.cases.intake.urls")),
+    path("", include("wenming.cases.ledger.urls")),
+    path("", include("wenming.cases.notices.urls")),
+    path("", include("wenming.cases.metrics.urls")),
+    path("", include("wenming.cases.settings.urls")),
+    path("", include("wenming.cases.workflow.urls")),
 ]
 
 # the API's endpoints are in cases/api.py, mounted by config/api.py

@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from wenming.cases import views as cases_views
+from wenming.cases.ledger import views as cases_views
 from wenming.core.api import not_found_view
 
 from .api import api

@@ -19,10 +19,24 @@ from django.db import transaction
 from django.db.models import Q
 
 from wenming.core import audit
-from wenming.org.models import Membership, Patronage, Team, TeamMember, TeamUnit, Unit, UnitKind, User
+from wenming.org.models import (
+    Membership,
+    Patronage,
+    Team,
+    TeamMember,
+    TeamUnit,
+    Unit,
+    UnitKind,
+    User,
+)
 
 from .cases import CasesResult, build_cases
-from .inspections import CITY_INSPECTIONS, InspectionsResult, build_city_inspections, build_inspections
+from .inspections import (
+    CITY_INSPECTIONS,
+    InspectionsResult,
+    build_city_inspections,
+    build_inspections,
+)
 from .org import PERSONA_USERNAMES, SCALES, DemoOrg, Progress, Sizes, build_org
 from .places import PlacesResult, build_points
 
@@ -88,8 +102,8 @@ def _reset_cases() -> None:
     million problems with their timelines would not fit the ORM's cascade collector. The
     foreign keys are deferred, so the order inside the transaction does not matter."""
     from django.db import connection
-    from wenming.cases import timeline
 
+    from wenming.cases import timeline
     from wenming.cases.models import NoticeCounter, ProblemCounter
     from wenming.core.models import OutboundMessage, Photo
 

@@ -12,8 +12,8 @@ class FastInsert:
     converted here the way Django's own adapters convert them."""
 
     def __init__(self, model, *, with_pk: bool = True):
-        from datetime import UTC
         import json
+        from datetime import UTC
 
         from django.db import models as m
 

@@ -7,7 +7,7 @@ Two generators, one entry point (:func:`build_cases`):
   simulated hour.
 * ``city`` (``demo/city.py``) — DESIGN.md §10's 1,000,000 problems over three years with their
   timelines, written in batches; each problem's deadline and 督办 ladder by the product's own
-  rules (``cases.sla``, ``cases.escalation``) on the working calendar (``core.worktime``).
+  rules (``cases.escalation.sla``, ``cases.escalation.ladder``) on the working calendar (``core.worktime``).
 
 What the problems look like — categories, titles, places, notes, photos, the small demo's
 stories — is in ``demo/catalog.py``.

@@ -5,8 +5,8 @@ table through ``executemany`` — see :class:`~wenming.demo.bulk.FastInsert` —
 
 Each problem's steps are laid out on the office's working calendar (``core.worktime.WorkIndex``
 over the years generated, the implementation the product's calendar answers through), its
-deadline comes from the SLA table (``cases.sla``), and its 督办 ladder is played by the rule the
-sweeper follows (``cases.escalation.play`` over the stretches its clock ran); the whole is cut
+deadline comes from the SLA table (``cases.escalation.sla``), and its 督办 ladder is played by the rule the
+sweeper follows (``cases.escalation.ladder.play`` over the stretches its clock ran); the whole is cut
 at "now": old problems are mostly 已销号, recent ones are still on their way. Reproducible from
 the seed and ``now``. The rules are the product's; only the writes are batched.
 """
@@ -23,7 +23,9 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from wenming.cases import escalation, services, sla, timeline
+from wenming.cases import timeline
+from wenming.cases.escalation import ladder, sla
+from wenming.cases.intake import services
 from wenming.cases.models import (
     RUNNING_STATES,
     Category,
@@ -37,7 +39,7 @@ from wenming.cases.models import (
     State,
     SupervisionNotice,
 )
-from wenming.cases.notices import PREFIX
+from wenming.cases.notices.services import PREFIX
 from wenming.core import worktime
 from wenming.org.models import Membership, Role, Unit, User
 
@@ -125,7 +127,7 @@ class _CityGenerator:
         return cached
 
     def issuer_of(self, unit: Unit) -> Unit:
-        """As ``cases.notices.issuing_office``: an office above the unit first, else its own."""
+        """As ``cases.notices.services.issuing_office``: an office above the unit first, else its own."""
         cached = self._issuer_cache.get(unit.pk)
         if cached is None:
             ids = list(reversed(unit.ancestor_ids() + [unit.pk]))
@@ -154,15 +156,15 @@ class _CityGenerator:
                 sla.warn_hours_for(category, severity))
 
     def warn_at(self, assigned_at: datetime, deadline: datetime, warn_hours: int) -> datetime | None:
-        return escalation.warn_time(assigned_at, deadline, warn_hours, hours_between=self.index.working_hours_between,
+        return ladder.warn_time(assigned_at, deadline, warn_hours, hours_between=self.index.working_hours_between,
                                     add_hours=self.index.add_working_hours)
 
     def ladder(self, assigned_at: datetime, warn_hours: int, stretches: list[tuple[datetime, datetime, datetime]],
-               rng: random.Random) -> list[tuple[datetime, escalation.Step]]:
+               rng: random.Random) -> list[tuple[datetime, ladder.Step]]:
         """The sweeper's steps while the clock ran — ``stretches`` of 交办/整改中 as (start, end,
         deadline in force) — each a few minutes after it fell due (the sweeper's interval)."""
-        played = escalation.play(
-            [escalation.Stretch(start, end, deadline, self.warn_at(assigned_at, deadline, warn_hours))
+        played = ladder.play(
+            [ladder.Stretch(start, end, deadline, self.warn_at(assigned_at, deadline, warn_hours))
              for start, end, deadline in stretches],
             self.rules, lag=lambda: timedelta(seconds=rng.randint(5, 170)))
         return list(played)
@@ -171,12 +173,12 @@ class _CityGenerator:
         """``next_due_at`` as the sweeper leaves it at ``now`` (``sla.schedule``, then nothing to do: none)."""
         if p.state not in RUNNING_STATES:
             return None
-        state = escalation.LadderState(
+        state = ladder.LadderState(
             running=True, deadline=p.deadline, escalation=p.escalation,
             warn_at=self.warn_at(p.assigned_at, p.deadline, warn_hours) if p.escalation == Escalation.NONE else None,
             notice_deadline=notice_deadline)
-        due = escalation.next_due(state, self.now)
-        if due is not None and due <= self.now and escalation.next_step(state, self.now, self.rules) is None:
+        due = ladder.next_due(state, self.now)
+        if due is not None and due <= self.now and ladder.next_step(state, self.now, self.rules) is None:
             return None
         return due
 
@@ -517,13 +519,13 @@ def _city_row(gen: _CityGenerator, rng: random.Random, created: datetime, rows: 
     if running_from is not None:
         stretches.append((running_from, now, running_deadline))
 
-    # the sweeper's part: the ladder as cases.escalation plays it (the sweeper's own rule)
+    # the sweeper's part: the ladder as cases.escalation.ladder plays it (the sweeper's own rule)
     for at, step in gen.ladder(assigned_at, warn, stretches, rng):
         s = _state_at(events, at)
         if step.overdue_at is not None:
             p.is_overdue, p.overdue_at = True, step.overdue_at
             events.append(("overdue", at, None, "system", s, s, "已超过整改期限，逾期", {}))
-        if step.kind == escalation.WARN:
+        if step.kind == ladder.WARN:
             events.append(("warn", at, None, "system", s, s, f"距整改期限不足{warn}个工作小时", {}))
         elif step.issues:
             p.supervision_count += 1
@@ -533,7 +535,7 @@ def _city_row(gen: _CityGenerator, rng: random.Random, created: datetime, rows: 
                            lambda number=number, deadline=step.deadline.isoformat(): {"notice": number[0],
                                                                                     "deadline": deadline}))
             row.notices.append((step.kind, at, step.deadline, p.overdue_at, gen.issuer_of(unit), unit, number))
-        elif step.kind == escalation.BULLETIN:
+        elif step.kind == ladder.BULLETIN:
             p.in_bulletin = True
             events.append(("bulletin", at, None, "system", s, s, "督办函期限已过仍未整改，列入下期通报批评名单", {}))
         p.escalation = step.escalation

@@ -8,14 +8,21 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass
-
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from wenming.inspections import services
-from wenming.inspections.models import Inspection, InspectionRound, ItemResult, RoundKind, RoundPoint, RoundStatus, SampleMode
+from wenming.inspections.models import (
+    Inspection,
+    InspectionRound,
+    ItemResult,
+    RoundKind,
+    RoundPoint,
+    RoundStatus,
+    SampleMode,
+)
 from wenming.org.models import Membership, Role
 from wenming.places.models import Point
 from wenming.standards.services import load_builtin
@@ -104,8 +111,8 @@ def _inspect(round_, generator: random.Random, share_done: float = 1.0) -> int:
 
 def _follow_up(round_, generator: random.Random) -> None:
     """Last week's problems a week on: most signed, many rectified, some verified and 销号."""
-    from wenming.cases import services as case_services
     from wenming.cases.models import Problem, State
+    from wenming.cases.workflow import services as case_services
     from wenming.core.services_photos import photo_create
 
     from .catalog import demo_jpeg

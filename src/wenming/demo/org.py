@@ -19,11 +19,11 @@ from django.contrib.auth.hashers import make_password
 
 from wenming.org.codes import CREDIT_CHARSET, make_credit_code
 from wenming.org.models import (
+    STAFF_ROLES,
     Membership,
     Patronage,
     PatronageKind,
     Role,
-    STAFF_ROLES,
     Team,
     TeamKind,
     TeamMember,

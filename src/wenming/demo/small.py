@@ -23,8 +23,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from wenming.cases import services, sla, sweeper
+from wenming.cases.escalation import sla, sweeper
+from wenming.cases.intake import services as intake_services
 from wenming.cases.models import Category, Problem, Severity, Source
+from wenming.cases.workflow import services
 from wenming.core import worktime
 from wenming.org.models import Membership, Role, Unit, User
 
@@ -354,12 +356,12 @@ class _SmallDemo:
         return photo_create(actor=actor, data=demo_jpeg(rng, before=before), filename="demo.jpg", unit=unit)
 
     def report(self, case: _Case) -> Problem:
-        intake = services.Intake(
+        intake = intake_services.Intake(
             title=case.title, category=case.category, area=case.place.area, description=case.description,
             severity=case.severity, source=case.source, address=case.address, latitude=case.latitude,
             longitude=case.longitude, reporter_name=case.reporter_name, reporter_phone=case.reporter_phone)
         photos = [self.photo(case.rng, case.reporter, case.place.area, before=True)] if case.photo_before else []
-        problem, _ = services.problem_report(actor=case.reporter, intake=intake, photos=photos)
+        problem, _ = intake_services.problem_report(actor=case.reporter, intake=intake, photos=photos)
         return problem
 
     def verifier_of(self, case: _Case, problem: Problem) -> User:

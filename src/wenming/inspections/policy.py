@@ -26,7 +26,6 @@ from wenming.org.models import Role, TeamKind, TeamMember
 
 from .models import InspectionRound, RoundKind, RoundPoint, RoundStatus
 
-
 # who may be given points of a round (services.round_assign), and so inspect a 督查组's points
 INSPECTOR_ROLES = {Role.INSPECTOR}
 SELF_CHECK_ROLES = {Role.HANDLER, Role.GRID_WORKER, Role.INSPECTOR, Role.OFFICE}

@@ -14,15 +14,25 @@ Who sees a round and its results:
 
 from __future__ import annotations
 
-
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from wenming.core import access
 
 from .models import Inspection, InspectionRound, ItemResult, RoundPoint, RoundStatus
 from .policy import (  # noqa: F401  (the access rules, re-exported for the selectors' callers)
-    INSPECTOR_ROLES, SELF_CHECK_ROLES, group_points, inspects, manages, may_inspect, member_team_ids, results_visible,
-    round_filter, sees_everything, _member_teams, _points_qs)
+    INSPECTOR_ROLES,
+    SELF_CHECK_ROLES,
+    _member_teams,
+    _points_qs,
+    group_points,
+    inspects,
+    manages,
+    may_inspect,
+    member_team_ids,
+    results_visible,
+    round_filter,
+    sees_everything,
+)
 
 
 def rounds(user) -> QuerySet[InspectionRound]:

@@ -22,20 +22,44 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from wenming.cases import services as case_services
-from wenming.cases.models import Category, Notification, Problem, Severity, Source, State
-from wenming.cases import sla
-from wenming.cases.routing import active_rules, suggest
 from wenming.cases import policy as cases_policy
+from wenming.cases.escalation import sla
+from wenming.cases.intake import services as intake_services
+from wenming.cases.models import (
+    Category,
+    Notification,
+    Problem,
+    Severity,
+    Source,
+    State,
+)
+from wenming.cases.workflow import services as case_services
+from wenming.cases.workflow.routing import active_rules, suggest
 from wenming.core import access, audit
 from wenming.core.models import Photo
-from wenming.org.models import Membership, Role, Team, TeamKind, TeamMember, TeamPost, Unit
+from wenming.org.models import (
+    Membership,
+    Role,
+    Team,
+    TeamKind,
+    TeamMember,
+    TeamPost,
+    Unit,
+)
 from wenming.places.models import Point
 from wenming.standards import rules
 from wenming.standards.models import CheckItem, IndexSystem, SystemStatus
 
 from . import selectors
-from .models import Inspection, InspectionRound, ItemResult, RoundKind, RoundPoint, RoundStatus, SampleMode
+from .models import (
+    Inspection,
+    InspectionRound,
+    ItemResult,
+    RoundKind,
+    RoundPoint,
+    RoundStatus,
+    SampleMode,
+)
 
 TWO = Decimal("0.01")
 MAX_SAMPLE = 20000
@@ -724,11 +748,11 @@ def raise_problems(inspection: Inspection) -> int:
                           f"测评结果：{row.label}" + (f"\n未满足的条件：{unmet}" if unmet else "") + \
                           (f"\n说明：{row.note}" if row.note else "") + \
                           (f"\n判定规则：{item.rule_text}" if item.rule_text else "")
-            intake = case_services.Intake(
+            intake = intake_services.Intake(
                 title=f"{point.name}：{item.content}"[:100], category=category, area=point.area,
                 description=description[:4000], severity=Severity.NORMAL, source=source,
                 address=point.address or point.name, latitude=point.latitude, longitude=point.longitude)
-            problem, _ = case_services.problem_report(actor=inspection.inspector, intake=intake,
+            problem, _ = intake_services.problem_report(actor=inspection.inspector, intake=intake,
                                                       photos=list(row.photos.all()),
                                                       idempotency_key=f"item-result-{row.pk}")
             row.problem = problem

@@ -14,7 +14,7 @@ def test_the_wenming_command_offers_anchor_and_verify(monkeypatch):
 
 
 def test_the_ledger_masks_names_with_cores_mask_name():
-    from wenming.cases import transfer
+    from wenming.cases.ledger import transfer
     from wenming.core import masking
 
     assert transfer.mask_name is masking.mask_name

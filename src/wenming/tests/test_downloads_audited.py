@@ -18,8 +18,8 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def data(personas, org):
+    from wenming.cases.intake.services import Intake, problem_report
     from wenming.cases.models import Category, NoticeKind, Problem, SupervisionNotice
-    from wenming.cases.services import Intake, problem_report
     from wenming.places.models import Point
     from wenming.standards.models import PointType
     from wenming.standards.services import load_builtin

@@ -28,9 +28,9 @@ def test_offices_cannot_manage_a_token_account(personas, token_user, office):
 @pytest.mark.django_db
 def test_a_token_account_cannot_log_in_even_with_a_password(token_user, personas):
     User.objects.filter(pk=token_user.pk).update(password=personas["citizen"].password)  # "Wenming…" hash
-    from wenming.conftest import PASSWORD
-
     from django.test import RequestFactory
+
+    from wenming.conftest import PASSWORD
 
     request = RequestFactory().post("/login/")
     assert authenticate(request, username=token_user.username, password=PASSWORD) is None
@@ -39,9 +39,9 @@ def test_a_token_account_cannot_log_in_even_with_a_password(token_user, personas
 
 @pytest.mark.django_db
 def test_a_token_account_is_never_a_verifier(token_user, personas, org):
-    from wenming.cases import services
-    from wenming.cases.defaults import load
+    from wenming.cases.intake import services
     from wenming.cases.models import Category
+    from wenming.cases.settings.defaults import load
 
     load()
     problem, _ = services.problem_report(actor=personas["citizen"], intake=services.Intake(

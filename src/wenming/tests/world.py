@@ -49,11 +49,13 @@ from django.db.models import Model
 from django.utils import timezone
 from PIL import Image
 
-from wenming.cases import services as cases
-from wenming.cases import jobs as case_jobs
-from wenming.cases import services_settings, sweeper
+from wenming.cases.escalation import sweeper
+from wenming.cases.intake import services as intake_services
+from wenming.cases.ledger import jobs as case_jobs
+from wenming.cases.ledger.selectors import LedgerFilter
 from wenming.cases.models import Category, Problem, Severity, SlaUnit, SupervisionNotice
-from wenming.cases.selectors import LedgerFilter
+from wenming.cases.settings import services as services_settings
+from wenming.cases.workflow import services as cases
 from wenming.core import services_tokens
 from wenming.core.models import Job, Photo
 from wenming.core.services_photos import photo_create
@@ -198,7 +200,7 @@ def build(org: dict, personas: dict) -> World:
 
     # --- problems, one per state --------------------------------------------------------------------
     def report(actor, area, title, address, photos=()):
-        problem, _ = cases.problem_report(actor=p[actor], intake=cases.Intake(
+        problem, _ = intake_services.problem_report(actor=p[actor], intake=intake_services.Intake(
             title=title, category=category, area=org[area], address=address, description=f"{title}，请处理"),
             photos=photos)
         return problem

@@ -148,7 +148,13 @@ def test_intake_in_process_figures(settings):
 def test_inspect_clients_against_a_live_server(settings):
     from django.db import connection
 
-    from wenming.bench.inspection import figures_line, make_photos, measure, measure_in_process, prepare
+    from wenming.bench.inspection import (
+        figures_line,
+        make_photos,
+        measure,
+        measure_in_process,
+        prepare,
+    )
     from wenming.cases.models import Problem
     from wenming.demo.org import DEMO_PASSWORD
     from wenming.inspections.models import Inspection, ItemResult, RoundPoint

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load_defaults(apps, schema_editor):
-    from wenming.cases.defaults import load
+    from wenming.cases.settings.defaults import load
 
     load(apps)
 

@@ -5,7 +5,7 @@ from django import template
 
 from .. import policy
 from ..models import State
-from ..workflow import BY_ACTION
+from ..workflow.machine import BY_ACTION
 
 register = template.Library()
 

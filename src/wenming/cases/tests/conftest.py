@@ -3,8 +3,8 @@ import io
 import pytest
 from PIL import Image
 
+from wenming.cases.intake.services import Intake
 from wenming.cases.models import Category
-from wenming.cases.services import Intake
 from wenming.core.services_photos import photo_create
 
 
@@ -29,7 +29,7 @@ def make_photo():
 
 @pytest.fixture
 def category(db):
-    from wenming.cases.defaults import load
+    from wenming.cases.settings.defaults import load
 
     load()  # a transactional test's flush removes what the migration seeded
     return Category.objects.get(code="0201")  # 占道经营, normal: 3 working days

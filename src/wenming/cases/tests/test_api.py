@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from wenming.cases import services
+from wenming.cases.intake import services as intake_services
 from wenming.cases.models import Problem, State
+from wenming.cases.workflow import services
 from wenming.core.errors import all_codes
 
 PROBLEMS = "/api/problems/"
@@ -42,7 +43,7 @@ def body(org, category):
 
 @pytest.fixture
 def problem(personas, org, intake):
-    found, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    found, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
     return services.problem_assign(actor=personas["office_district_a"], problem=found, unit=org["street_a1"])
 
 
@@ -153,7 +154,7 @@ BAD_DEADLINES = ["2026-02-30T10:00:00+08:00", "2026-13-01T10:00:00+08:00", "2026
 @pytest.mark.django_db
 @pytest.mark.parametrize("deadline", BAD_DEADLINES)
 def test_assign_refuses_deadlines_that_are_no_dates(login, personas, org, intake, deadline):
-    found, _ = services.problem_report(actor=personas["grid_worker"], intake=intake(area=org["grid_a1"]))
+    found, _ = intake_services.problem_report(actor=personas["grid_worker"], intake=intake(area=org["grid_a1"]))
     response = post_json(login("office_district_a"), f"{PROBLEMS}{found.code}/actions/assign/",
                          {"unit": org["street_a1"].code, "deadline": deadline})
     assert_error(response, 400, "validation_failed", field="deadline")
@@ -195,7 +196,7 @@ def test_the_service_refuses_a_long_key(personas, intake):
     from wenming.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as refused:
-        services.problem_report(actor=personas["inspector"], intake=intake(), idempotency_key="x" * 65)
+        intake_services.problem_report(actor=personas["inspector"], intake=intake(), idempotency_key="x" * 65)
     assert refused.value.field == "idempotency_key"
     assert Problem.objects.count() == 0
 
@@ -250,7 +251,7 @@ def test_refusals_keep_their_status(login, problem):
 @pytest.mark.django_db
 def test_the_list_pages_with_limit_and_offset(login, personas, intake):
     for n in range(7):
-        services.problem_report(actor=personas["inspector"], intake=intake(title=f"问题{n}"))
+        intake_services.problem_report(actor=personas["inspector"], intake=intake(title=f"问题{n}"))
     client = login("office_district_a")
     first = client.get(PROBLEMS, {"limit": 3}).json()
     assert (first["count"], first["limit"], first["offset"]) == (7, 3, 0)

@@ -21,7 +21,6 @@ from django.test import Client
 
 from wenming.core.errors import all_codes
 
-
 EXAMPLES = int(os.environ.get("WENMING_FUZZ_EXAMPLES", "25"))
 CSRF = "A" * 32
 
@@ -83,12 +82,13 @@ def prepared(schema: dict, values: dict[str, list]) -> dict:
 
 @pytest.fixture
 def fuzz_world(transactional_db, personas, org, intake, category):
-    from wenming.cases import services
+    from wenming.cases.intake import services as intake_services
+    from wenming.cases.workflow import services
     from wenming.core import services_tokens
 
     office = personas["office_district_a"]
-    reported, _ = services.problem_report(actor=personas["inspector"], intake=intake())
-    assigned, _ = services.problem_report(actor=personas["grid_worker"], intake=intake(area=org["grid_a1"],
+    reported, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
+    assigned, _ = intake_services.problem_report(actor=personas["grid_worker"], intake=intake(area=org["grid_a1"],
                                                                                       title="楼道堆放杂物"))
     assigned = services.problem_assign(actor=office, problem=assigned, unit=org["street_a1"])
     from wenming.core import tokens

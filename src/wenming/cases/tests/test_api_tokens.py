@@ -9,9 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from wenming.cases import services
+from wenming.cases.intake import services as intake_services
 from wenming.cases.models import Problem, State
 from wenming.cases.tests.test_api import assert_error
+from wenming.cases.workflow import services
 from wenming.core import services_tokens
 from wenming.core.models import ApiToken, AuditEvent
 
@@ -34,9 +35,9 @@ def make_token(personas, org):
 def problems(personas, org, intake):
     """One problem assigned to street A1, one in district B (street B1)."""
     office = personas["office_city"]
-    a1, _ = services.problem_report(actor=personas["inspector"], intake=intake(title="甲一的问题"))
+    a1, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake(title="甲一的问题"))
     a1 = services.problem_assign(actor=office, problem=a1, unit=org["street_a1"])
-    b1, _ = services.problem_report(actor=personas["inspector"], intake=intake(title="乙一的问题", area=org["street_b1"]))
+    b1, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake(title="乙一的问题", area=org["street_b1"]))
     b1 = services.problem_assign(actor=office, problem=b1, unit=org["street_b1"])
     return a1, b1
 

@@ -4,9 +4,10 @@ inspector verifies it and it is closed (headless Chromium)."""
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from wenming.cases import services
+from wenming.cases.intake import services as intake_services
 from wenming.cases.models import Problem, State
 from wenming.cases.tests.conftest import jpeg_bytes
+from wenming.cases.workflow import services
 from wenming.conftest import PASSWORD
 from wenming.core.browser import CHROMIUM_ARGS, chromium_path
 
@@ -32,10 +33,10 @@ def phone(browser, live_server, username):
 
 @pytest.mark.browser
 def test_handler_rectifies_on_a_phone(transactional_db, live_server, personas, org, intake, browser, tmp_path):
-    from wenming.cases.defaults import load
+    from wenming.cases.settings.defaults import load
 
     load()  # the transactional test database starts without the migration's data
-    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
     services.problem_assign(actor=personas["office_district_a"], problem=problem, unit=org["street_a1"])
 
     page = phone(browser, live_server, "handler_street_a1")
@@ -66,7 +67,7 @@ def test_handler_rectifies_on_a_phone(transactional_db, live_server, personas, o
 
 @pytest.mark.browser
 def test_grid_worker_reports_with_a_photo(transactional_db, live_server, personas, org, browser, tmp_path):
-    from wenming.cases.defaults import load
+    from wenming.cases.settings.defaults import load
 
     load()
     photo = tmp_path / "before.jpg"

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import RequestFactory
 
-from wenming.cases.docs import workflow_markdown
+from wenming.cases.workflow.docs import workflow_markdown
 
 DOCS = Path(__file__).resolve().parents[4] / "docs"
 DOC = DOCS / "workflow.md"
@@ -38,7 +38,12 @@ def test_user_guide_names_every_menu_item(monkeypatch):
 @pytest.mark.parametrize("what", ["round kinds and states", "scoring rules", "columns"])
 def test_user_guide_names_the_evaluation_vocabulary(what):
     """The labels users meet on the inspection, standards and points pages appear in the guide."""
-    from wenming.inspections.models import RoundKind, RoundPoint, RoundStatus, SampleMode
+    from wenming.inspections.models import (
+        RoundKind,
+        RoundPoint,
+        RoundStatus,
+        SampleMode,
+    )
     from wenming.places import transfer
     from wenming.standards import formats, rules
     from wenming.standards.models import Method, RuleKind, SystemStatus
@@ -57,8 +62,8 @@ def test_api_doc_names_every_endpoint_value_and_field():
     """docs/api.md is the integrators' reference: every API operation (method and address, as
     the OpenAPI schema has them), every code value the API takes or returns, and every field an
     action takes are in it."""
-    from wenming.cases.docs import NEEDS
     from wenming.cases.models import RequestKind, Severity, Source, State
+    from wenming.cases.workflow.docs import NEEDS
     from wenming.config.api import api
 
     text = (DOCS / "api.md").read_text(encoding="utf-8")

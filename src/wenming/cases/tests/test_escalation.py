@@ -7,7 +7,7 @@ from functools import partial
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from wenming.cases.escalation import (
+from wenming.cases.escalation.ladder import (
     LadderRules,
     LadderState,
     Rung,

@@ -16,7 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from wenming.cases import config, intake_sql, notify, services, services_settings, timeline
+from wenming.cases import notify, timeline
+from wenming.cases.intake import services as intake_services
+from wenming.cases.intake import sql as intake_sql
 from wenming.cases.models import (
     OPEN_STATES,
     CaseSettings,
@@ -27,6 +29,8 @@ from wenming.cases.models import (
     ProblemEvent,
     State,
 )
+from wenming.cases.settings import config
+from wenming.cases.settings import services as services_settings
 from wenming.org.models import Membership, Role, Unit
 
 YEAR = timezone.localtime().year
@@ -81,7 +85,7 @@ def test_one_api_intake_costs_twelve_statements(login, body):
 @pytest.mark.django_db
 def test_recurrence_window_follows_the_offices_settings(personas, org, category, intake):
     old = closed_problem(org, category, days_ago=20)
-    report = lambda: services.problem_report(  # noqa: E731
+    report = lambda: intake_services.problem_report(  # noqa: E731
         actor=personas["inspector"], intake=intake(area=org["community_a1"], address="甲一社区东门"))[0]
     services_settings.office_hours_save(actor=personas["office_city"], **_hours(recurrence_days=30))
     first = report()
@@ -151,17 +155,17 @@ def test_a_missing_settings_row_is_created(category):
 @pytest.mark.django_db
 @pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "select-for-update"])
 def test_codes_are_consecutive_and_a_rollback_gives_the_number_back(monkeypatch, returning):
-    monkeypatch.setattr(services, "_update_returning", lambda: returning)
+    monkeypatch.setattr(intake_services, "_update_returning", lambda: returning)
     assert not ProblemCounter.objects.filter(year=1999).exists()
     with transaction.atomic():
-        assert services.next_code(1999) == "WT1999-000001"  # the year's first code creates its row
-        assert services.next_code(1999) == "WT1999-000002"
-        assert services.reserve_codes(1999, 3) == ["WT1999-000003", "WT1999-000004", "WT1999-000005"]
+        assert intake_services.next_code(1999) == "WT1999-000001"  # the year's first code creates its row
+        assert intake_services.next_code(1999) == "WT1999-000002"
+        assert intake_services.reserve_codes(1999, 3) == ["WT1999-000003", "WT1999-000004", "WT1999-000005"]
     with pytest.raises(RuntimeError), transaction.atomic():
-        assert services.next_code(1999) == "WT1999-000006"
+        assert intake_services.next_code(1999) == "WT1999-000006"
         raise RuntimeError("the report failed")
     with transaction.atomic():
-        assert services.next_code(1999) == "WT1999-000006"
+        assert intake_services.next_code(1999) == "WT1999-000006"
     assert ProblemCounter.objects.get(year=1999).last == 6
 
 
@@ -170,28 +174,28 @@ def test_codes_are_taken_inside_a_transaction_only(monkeypatch):
     # pytest-django wraps the test in a transaction: leave it for this check
     monkeypatch.setattr(transaction.get_connection(), "in_atomic_block", False)
     with pytest.raises(TransactionManagementError):
-        services.next_code(1999)
+        intake_services.next_code(1999)
 
 
 def test_update_returning_is_used_where_the_database_has_it():
     import sqlite3
 
     expected = connection.vendor == "postgresql" or sqlite3.sqlite_version_info >= (3, 35)
-    assert services._update_returning() is expected
+    assert intake_services._update_returning() is expected
 
 
 @pytest.mark.django_db
 def test_a_repeated_key_creates_nothing_and_uses_no_number(personas, intake):
     inspector = personas["inspector"]
-    first, created = services.problem_report(actor=inspector, intake=intake(), idempotency_key="k-1")
-    again, created_again = services.problem_report(actor=inspector, intake=intake(), idempotency_key="k-1")
+    first, created = intake_services.problem_report(actor=inspector, intake=intake(), idempotency_key="k-1")
+    again, created_again = intake_services.problem_report(actor=inspector, intake=intake(), idempotency_key="k-1")
     # a retry whose body no longer validates still gets the first answer
-    invalid, created_invalid = services.problem_report(actor=inspector, intake=intake(title=" "),
+    invalid, created_invalid = intake_services.problem_report(actor=inspector, intake=intake(title=" "),
                                                        idempotency_key="k-1")
     assert created and not created_again and not created_invalid and first.pk == again.pk == invalid.pk
     assert (again.category.code, again.area.code) == (first.category.code, first.area.code)
     # the key is per reporter: another user's "k-1" is his own problem
-    other, other_created = services.problem_report(actor=personas["handler_street_a1"], intake=intake(),
+    other, other_created = intake_services.problem_report(actor=personas["handler_street_a1"], intake=intake(),
                                                    idempotency_key="k-1")
     assert other_created and other.pk != first.pk
     codes = sorted(Problem.objects.values_list("code", flat=True))
@@ -213,7 +217,7 @@ def test_concurrent_reports_get_gap_free_unique_codes(personas, intake):
             for n in range(per_thread):
                 # every thread also retries the key of thread 0 for the same reporter
                 actor, key = (users[0], f"shared-{n}") if n % 2 else (users[k], f"t{k}-{n}")
-                problem, created = services.problem_report(actor=actor, intake=intake(address=f"路{k}-{n}号"),
+                problem, created = intake_services.problem_report(actor=actor, intake=intake(address=f"路{k}-{n}号"),
                                                            idempotency_key=key)
                 with lock:
                     results.append((key, problem.code, created))
@@ -311,7 +315,7 @@ def test_insert_stores_what_save_stores(personas, org, category):
     assert a.created_at == fast.created_at and a.latitude == Decimal("30.123456")
     event = ProblemEvent(problem=a, action="report", actor=personas["grid_worker"], actor_role="grid_worker",
                          at=timezone.now(), to_state="reported", data={"source": "grid", "中文": [1, 2]})
-    timeline.link([event])  # what services._event does before inserting
+    timeline.link([event])  # what events.record does before inserting
     intake_sql.insert(event)
     assert ProblemEvent.objects.get(pk=event.pk).data == {"source": "grid", "中文": [1, 2]}
     users = [personas[name] for name in ("office_city", "office_district_a", "leader")]

@@ -34,8 +34,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from wenming.cases import metrics
-from wenming.cases.metrics import Metrics, metrics_breakdown, metrics_by_child, period_bounds, unit_metrics
+from wenming.cases.metrics import figures as metrics
+from wenming.cases.metrics.figures import (
+    Metrics,
+    metrics_breakdown,
+    metrics_by_child,
+    period_bounds,
+    unit_metrics,
+)
 from wenming.cases.models import NoticeKind, Problem, State, SupervisionNotice
 from wenming.conftest import make_unit
 from wenming.org.models import UnitKind

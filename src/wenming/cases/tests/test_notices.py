@@ -12,8 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from docx.oxml.ns import qn
 
-from wenming.cases import documents, services, sweeper
+from wenming.cases.escalation import sweeper
+from wenming.cases.intake import services as intake_services
 from wenming.cases.models import NoticeKind, SupervisionNotice
+from wenming.cases.notices import documents
+from wenming.cases.workflow import services
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -26,7 +29,7 @@ def overdue(personas, org, intake):
     def _make(n: int = 1, **intake_overrides) -> list[SupervisionNotice]:
         problems = []
         for i in range(n):
-            problem, _ = services.problem_report(actor=personas["inspector"],
+            problem, _ = intake_services.problem_report(actor=personas["inspector"],
                                                  intake=intake(address=f"甲一街道人民路{i + 1}号", **intake_overrides))
             problems.append(services.problem_assign(actor=personas["office_district_a"], problem=problem,
                                                     unit=org["street_a1"],
@@ -179,7 +182,7 @@ def test_problem_page_links_its_notices(overdue, login):
 def test_list_shows_notices_in_scope_only(overdue, login, personas, org, intake):
     ours = overdue(2)
     # a problem of street B1 (district B) overdue too: its notice comes from the city office
-    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake(area=org["street_b1"]))
+    problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake(area=org["street_b1"]))
     problem = services.problem_assign(actor=personas["office_city"], problem=problem, unit=org["street_b1"],
                                       deadline=timezone.now() + timedelta(days=3))
     sweeper.sweep(now=problem.deadline + timedelta(minutes=1))

@@ -7,15 +7,16 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from wenming.cases import services
+from wenming.cases.intake import services as intake_services
 from wenming.cases.models import Problem, State
+from wenming.cases.workflow import services
 from wenming.core.models import OutboundMessage
 from wenming.core.tests.helpers import LocalGateway, run_pending_tasks
 
 
 @pytest.fixture
 def reported(personas, intake):
-    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
     return problem
 
 
@@ -62,7 +63,7 @@ def test_the_assignment_sms_is_queued_and_sent_after_commit(settings, personas, 
 def test_a_failing_gateway_is_called_only_after_the_action_committed(settings, personas, org, intake):
     """Real commits: the gateway, reading the database over its own connection when it is called,
     must already see the problem 已交办 — the action did not wait for it, nor hold its lock."""
-    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
 
     def state_seen():
         return Problem.objects.get(pk=problem.pk).state

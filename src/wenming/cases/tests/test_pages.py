@@ -6,9 +6,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from wenming.cases import policy, services
+from wenming.cases import policy
+from wenming.cases.intake import services as intake_services
 from wenming.cases.models import Problem, SlaRule, State
 from wenming.cases.tests.conftest import jpeg_bytes
+from wenming.cases.workflow import services
 
 ALL = ["office_city", "office_district_a", "handler_street_a1", "handler_street_a2", "inspector", "leader",
        "grid_worker", "citizen", "admin", "outsider"]
@@ -21,7 +23,7 @@ def expect(**codes):
 
 @pytest.fixture
 def problem(personas, org, intake):
-    found, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    found, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
     return services.problem_assign(actor=personas["office_district_a"], problem=found, unit=org["street_a1"])
 
 
@@ -56,7 +58,7 @@ def test_pages_per_persona(login, problem, label, url, expected):
 @pytest.mark.django_db
 def test_public_page_needs_no_login_and_shows_no_personal_data(client, org, intake, personas, make_photo):
     inspector = personas["inspector"]
-    problem, _ = services.problem_report(actor=inspector, intake=intake(), photos=[make_photo(inspector)])
+    problem, _ = intake_services.problem_report(actor=inspector, intake=intake(), photos=[make_photo(inspector)])
     problem = services.problem_assign(actor=personas["office_district_a"], problem=problem, unit=org["street_a1"])
     handler = personas["handler_street_a1"]
     services.problem_sign(actor=handler, problem=problem)
@@ -192,7 +194,7 @@ def test_settings_page_saves_and_refuses(login):
 
 @pytest.mark.django_db
 def test_home_shows_what_waits(login, problem, personas, intake):
-    services.problem_report(actor=personas["inspector"], intake=intake(address="另一处"))
+    intake_services.problem_report(actor=personas["inspector"], intake=intake(address="另一处"))
 
     def attention(persona):
         return {i["label"]: i["count"] for i in login(persona).get(reverse("home")).context["attention"]}
@@ -286,7 +288,7 @@ def test_a_retried_report_with_photos_keeps_one_problem_and_one_set_of_photos(lo
 
 @pytest.mark.django_db
 def test_api_assigns_with_a_verifier_and_refuses_an_unknown_one(login, personas, org, intake):
-    found, _ = services.problem_report(actor=personas["grid_worker"], intake=intake(area=org["grid_a1"]))
+    found, _ = intake_services.problem_report(actor=personas["grid_worker"], intake=intake(area=org["grid_a1"]))
     office = login("office_district_a")
     url = reverse("api:api_action", args=[found.code, "assign"])
     bad = office.post(url, json.dumps({"unit": org["street_a1"].code, "verifier": "nobody"}),

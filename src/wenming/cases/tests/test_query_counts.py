@@ -5,12 +5,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from wenming.cases import services
+from wenming.cases.intake import services as intake_services
+from wenming.cases.workflow import services
 
 
 def add(personas, org, intake, start, count):
     for index in range(start, start + count):
-        problem, _ = services.problem_report(actor=personas["inspector"], intake=intake(address=f"人民路{index}号"))
+        problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake(address=f"人民路{index}号"))
         problem = services.problem_assign(actor=personas["office_district_a"], problem=problem, unit=org["street_a1"])
         if index % 2:
             services.problem_sign(actor=personas["handler_street_a1"], problem=problem)

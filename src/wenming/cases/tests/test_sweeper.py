@@ -6,8 +6,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from wenming.cases import services, sla, sweeper
-from wenming.cases.models import Escalation, Notification, Problem, State, SupervisionNotice
+from wenming.cases.escalation import sla, sweeper
+from wenming.cases.intake import services as intake_services
+from wenming.cases.models import (
+    Escalation,
+    Notification,
+    Problem,
+    State,
+    SupervisionNotice,
+)
+from wenming.cases.workflow import services
 from wenming.core.models import OutboundMessage
 from wenming.core.tests.helpers import run_pending_tasks
 from wenming.org.models import Patronage
@@ -30,7 +38,7 @@ def test_deadline_crosses_national_day(category):
 
 @pytest.fixture
 def assigned(personas, org, intake):
-    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
     deadline = timezone.now() + timedelta(days=3)
     return services.problem_assign(actor=personas["office_district_a"], problem=problem, unit=org["street_a1"],
                                    deadline=deadline)
@@ -89,7 +97,7 @@ def test_ladder_warn_notice_letter_bulletin(assigned, personas, org):
 def test_notice_numbers_run_per_office_and_year(personas, org, intake):
     numbers = []
     for index in range(3):
-        problem, _ = services.problem_report(actor=personas["inspector"], intake=intake(address=f"路{index}号"))
+        problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake(address=f"路{index}号"))
         problem = services.problem_assign(actor=personas["office_district_a"], problem=problem,
                                           unit=org["street_a1"], deadline=timezone.now() + timedelta(hours=1))
         sweeper.sweep(now=problem.deadline + timedelta(minutes=1))

@@ -9,8 +9,11 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 
-from wenming.cases import services, timeline, transfer
+from wenming.cases import timeline
+from wenming.cases.intake import services as intake_services
+from wenming.cases.ledger import transfer
 from wenming.cases.models import Problem, ProblemEvent
+from wenming.cases.workflow import services
 from wenming.core import chain
 from wenming.core.models import AuditChainHead, AuditEvent
 from wenming.core.tests.helpers import tamper
@@ -26,10 +29,10 @@ def _anchor_file(settings, tmp_path):
 def walked(personas, org, intake, make_photo):
     """Two problems: one reported with a photo, accepted and assigned; one just reported."""
     inspector, district = personas["inspector"], personas["office_district_a"]
-    problem, _ = services.problem_report(actor=inspector, intake=intake(), photos=[make_photo(inspector)])
+    problem, _ = intake_services.problem_report(actor=inspector, intake=intake(), photos=[make_photo(inspector)])
     problem = services.problem_accept(actor=district, problem=problem)
     problem = services.problem_assign(actor=district, problem=problem, unit=org["street_a1"])
-    other, _ = services.problem_report(actor=inspector, intake=intake(title="暴露垃圾", address="人民路1号"))
+    other, _ = intake_services.problem_report(actor=inspector, intake=intake(title="暴露垃圾", address="人民路1号"))
     return problem, other
 
 
@@ -149,7 +152,7 @@ def test_demo_reset_purges_the_timeline_and_starts_a_new_chain(walked, personas,
     assert not ProblemEvent.objects.exists() and not Problem.objects.exists()
     purge = AuditEvent.objects.get(action="cases.timeline_purge")
     assert purge.detail["events"] == 4 and purge.detail["last_hash"] == old_head
-    services.problem_report(actor=personas["inspector"], intake=intake())
+    intake_services.problem_report(actor=personas["inspector"], intake=intake())
     assert [e.seq for e in _events()] == [1]
     call_command("audit_verify")
     # and the guards are back

@@ -4,21 +4,27 @@ and bulk problem import (all or nothing)."""
 import io
 import re
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from unittest import mock
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
-from types import SimpleNamespace
-from urllib.parse import urlencode
-
-from django_tasks_db.models import DBTaskResult
-
-from wenming.cases import services, sla, transfer
-from wenming.cases.models import Category, Notification, Problem, ProblemCounter, ProblemEvent, State
+from wenming.cases.escalation import sla
+from wenming.cases.intake import services as intake_services
+from wenming.cases.ledger import transfer
+from wenming.cases.models import (
+    Category,
+    Notification,
+    Problem,
+    ProblemCounter,
+    ProblemEvent,
+    State,
+)
 from wenming.conftest import PERSONAS
 from wenming.core import jobs as jobs_core
 from wenming.core.models import AuditEvent, Job, JobStatus, OutboundMessage
@@ -48,7 +54,7 @@ def local(moment) -> str:
 # --- export ------------------------------------------------------------------------------------
 
 def assign(problem, unit):
-    """交办 as ``services.problem_assign`` records it (written directly: the export is under test here)."""
+    """交办 as ``workflow.services.problem_assign`` records it (written directly: the export is under test here)."""
     now = timezone.now()
     Problem.objects.filter(pk=problem.pk).update(
         unit=unit, unit_path=unit.path, state=State.ASSIGNED, assigned_at=now,
@@ -62,9 +68,9 @@ def ledger_problems(personas, org, intake):
     """Two problems reported by the inspector 孙浩 with a phone on file: one assigned to street
     A1 (with a formula-looking title), one assigned to street A2."""
     inspector = personas["inspector"]
-    first, _ = services.problem_report(actor=inspector, intake=intake(title="=HYPERLINK(\"http://x\")",
+    first, _ = intake_services.problem_report(actor=inspector, intake=intake(title="=HYPERLINK(\"http://x\")",
                                                                       reporter_phone="13955556666"))
-    second, _ = services.problem_report(actor=inspector, intake=intake(title="井盖缺失", area=org["street_a2"],
+    second, _ = intake_services.problem_report(actor=inspector, intake=intake(title="井盖缺失", area=org["street_a2"],
                                                                        address="甲二街道建设路1号",
                                                                        reporter_phone="13955556666"))
     return assign(first, org["street_a1"]), assign(second, org["street_a2"])
@@ -106,7 +112,7 @@ def test_export_click_queues_a_job_with_the_filters(login, ledger_problems, expo
     assert job.params == {"unit": "330102002", "state": "assigned", "q": "井盖"}  # no page, no blanks
     assert job.title == "问题台账导出（单位：甲二街道；状态：已交办；关键词：井盖）"
     task = DBTaskResult.objects.get()
-    assert task.task_path == "wenming.cases.jobs.ledger_export" and task.args_kwargs["args"] == [job.pk]
+    assert task.task_path == "wenming.cases.ledger.jobs.ledger_export" and task.args_kwargs["args"] == [job.pk]
     assert AuditEvent.objects.get(action="job.enqueue").detail["params"] == job.params
     assert not AuditEvent.objects.filter(action="cases.ledger_export").exists()  # not run yet
     # the request returned at once: the job page shows it waiting
@@ -252,8 +258,8 @@ def test_export_failure_shows_a_chinese_message(login, ledger_problems, export):
 
 @pytest.mark.django_db(transaction=True)
 def test_export_job_of_3000_rows_reports_progress_and_matches_the_ledger(login, personas, org, category, export):
-    from wenming.cases import selectors
-    from wenming.cases.views import ledger_filter
+    from wenming.cases.ledger import selectors
+    from wenming.cases.ledger.views import ledger_filter
 
     now = timezone.now()
     Problem.objects.bulk_create([
@@ -365,7 +371,7 @@ def test_good_sheet_lands_whole(personas, org):
     assert datetime.fromisoformat(assign.data["deadline"]) == second.deadline
     assert ProblemEvent.objects.filter(action="report").first().data == {"source": "superior", "import": "反馈清单.xlsx"}
     # the next single report continues the sequence
-    assert services.next_code(year) == f"WT{year}-000004"
+    assert intake_services.next_code(year) == f"WT{year}-000004"
     # the unit's handler is told once; the importer, the nearest office of these areas, is not
     assert list(Notification.objects.filter(user=handler).values_list("title", flat=True)) == ["交办：批量导入1个问题"]
     assert not Notification.objects.filter(user=office).exists()

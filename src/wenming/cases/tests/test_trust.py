@@ -8,8 +8,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from wenming.cases import services, sweeper
-from wenming.cases.models import Escalation, NoticeKind, Notification, Problem, State, SupervisionNotice
+from wenming.cases.escalation import sweeper
+from wenming.cases.intake import services as intake_services
+from wenming.cases.models import (
+    Escalation,
+    NoticeKind,
+    Notification,
+    Problem,
+    State,
+    SupervisionNotice,
+)
+from wenming.cases.workflow import services
 from wenming.core.errors import ServiceError
 from wenming.org.models import Membership, Role, User
 
@@ -18,7 +27,7 @@ DAY = timedelta(days=1)
 
 @pytest.fixture
 def reported(personas, intake):
-    problem, _ = services.problem_report(actor=personas["citizen"], intake=intake())
+    problem, _ = intake_services.problem_report(actor=personas["citizen"], intake=intake())
     return problem
 
 
@@ -124,9 +133,9 @@ def test_citizen_problem_page_has_no_ledger_breadcrumb(login, reported):
 
 @pytest.mark.django_db
 def test_recurrence_link_only_for_who_may_open_the_earlier_problem(login, personas, org, intake):
-    first, _ = services.problem_report(actor=personas["office_district_a"], intake=intake())
+    first, _ = intake_services.problem_report(actor=personas["office_district_a"], intake=intake())
     problem = Problem.objects.get(pk=first.pk)
-    second, _ = services.problem_report(actor=personas["citizen"], intake=intake(title="又有占道"))
+    second, _ = intake_services.problem_report(actor=personas["citizen"], intake=intake(title="又有占道"))
     Problem.objects.filter(pk=second.pk).update(recurrence_of=problem)
     earlier = reverse("cases:detail", args=[first.code])
     citizen_page = login("citizen").get(reverse("cases:detail", args=[second.code])).content.decode()

@@ -3,7 +3,8 @@ is measured by `wenming bench ledger` (docs/performance.md), not pinned here as 
 
 import pytest
 
-from wenming.cases import selectors, services
+from wenming.cases import selectors
+from wenming.cases.intake import services
 
 
 @pytest.mark.django_db

@@ -7,8 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from wenming.cases import services, sla
-from wenming.cases.models import Notification, Problem, ProblemEvent, RequestStatus, State
+from wenming.cases.escalation import sla
+from wenming.cases.intake import services as intake_services
+from wenming.cases.models import (
+    Notification,
+    Problem,
+    ProblemEvent,
+    RequestStatus,
+    State,
+)
+from wenming.cases.workflow import services
 from wenming.core.errors import ServiceError
 from wenming.org.models import Role
 
@@ -28,7 +36,7 @@ def test_full_walk_through_every_branch(personas, org, intake, make_photo):
     inspector, other_handler = personas["inspector"], personas["handler_street_a2"]
 
     # 1. an inspector reports; the code is readable and the office is told
-    problem, created = services.problem_report(actor=inspector, intake=intake(), photos=[make_photo(inspector)])
+    problem, created = intake_services.problem_report(actor=inspector, intake=intake(), photos=[make_photo(inspector)])
     assert created and problem.state == State.REPORTED and problem.code.startswith("WT20")
     assert problem.source == "inspection" and problem.photos.filter(phase="before").count() == 1
     assert inbox(district) == [f"新问题待受理：{problem.code} 人行道占道经营"]
@@ -79,13 +87,13 @@ def test_full_walk_through_every_branch(personas, org, intake, make_photo):
     assert problem.photos.filter(phase="after").count() == 2
 
     # 7. the same place again within the window: a new problem linked as 反弹
-    again, _ = services.problem_report(actor=inspector, intake=intake(description="又出现了"))
+    again, _ = intake_services.problem_report(actor=inspector, intake=intake(description="又出现了"))
     assert again.recurrence_of == problem
     recurred = services.problem_recur(actor=inspector, problem=problem, note="复查发现反弹")
     assert recurred.recurrence_of == problem and recurred.state == State.ASSIGNED and recurred.unit == org["street_a1"]
 
     # 8. a duplicate report is merged; its reporter follows the kept problem
-    duplicate, _ = services.problem_report(actor=personas["citizen"], intake=intake(title="有人摆摊"))
+    duplicate, _ = intake_services.problem_report(actor=personas["citizen"], intake=intake(title="有人摆摊"))
     assert duplicate.source == "citizen"
     services.problem_merge(actor=district, problem=duplicate, keep=recurred)
     duplicate.refresh_from_db()
@@ -93,7 +101,7 @@ def test_full_walk_through_every_branch(personas, org, intake, make_photo):
     assert personas["citizen"] in recurred.followers.all()
 
     # 9. a rejected report
-    junk, _ = services.problem_report(actor=personas["citizen"], intake=intake(title="测试"))
+    junk, _ = intake_services.problem_report(actor=personas["citizen"], intake=intake(title="测试"))
     junk = services.problem_reject(actor=district, problem=junk, reason="信息不实")
     assert junk.state == State.REJECTED
 
@@ -118,7 +126,7 @@ def test_full_walk_through_every_branch(personas, org, intake, make_photo):
 @pytest.mark.django_db
 def test_coordination_reassign_and_escalate(personas, org, intake):
     district, handler = personas["office_district_a"], personas["handler_street_a1"]
-    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
     problem = services.problem_assign(actor=district, problem=problem, unit=org["street_a1"])
     problem = services.problem_sign(actor=handler, problem=problem)
     problem = services.problem_request_coordination(actor=handler, problem=problem, reason="超出街道权限")
@@ -132,17 +140,17 @@ def test_coordination_reassign_and_escalate(personas, org, intake):
 @pytest.mark.django_db
 def test_every_transition_refused_to_wrong_personas(personas, org, intake, make_photo):
     """Each action, tried by each persona who must not take it, changes nothing."""
-    from wenming.cases.workflow import TRANSITIONS
+    from wenming.cases.workflow.machine import TRANSITIONS
 
     district, handler = personas["office_district_a"], personas["handler_street_a1"]
     # a problem in each state the table starts from
-    reported, _ = services.problem_report(actor=personas["inspector"], intake=intake())
-    assigned, _ = services.problem_report(actor=personas["inspector"], intake=intake(address="人民路1号"))
+    reported, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
+    assigned, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake(address="人民路1号"))
     assigned = services.problem_assign(actor=district, problem=assigned, unit=org["street_a1"])
-    rectifying, _ = services.problem_report(actor=personas["inspector"], intake=intake(address="人民路2号"))
+    rectifying, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake(address="人民路2号"))
     rectifying = services.problem_assign(actor=district, problem=rectifying, unit=org["street_a1"])
     rectifying = services.problem_sign(actor=handler, problem=rectifying)
-    submitted, _ = services.problem_report(actor=personas["inspector"], intake=intake(address="人民路3号"))
+    submitted, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake(address="人民路3号"))
     submitted = services.problem_assign(actor=district, problem=submitted, unit=org["street_a1"])
     submitted = services.problem_sign(actor=handler, problem=submitted)
     submitted = services.problem_submit(actor=handler, problem=submitted, photos=[make_photo(handler)], note="好了")
@@ -172,7 +180,7 @@ def test_every_transition_refused_to_wrong_personas(personas, org, intake, make_
 @pytest.mark.django_db
 def test_two_people_acting_at_once(personas, org, intake):
     district, city = personas["office_district_a"], personas["office_city"]
-    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
     stale = Problem.objects.get(pk=problem.pk)
     services.problem_assign(actor=district, problem=problem, unit=org["street_a1"])
     with pytest.raises(ServiceError, match="当前状态为“已交办”，不能交办。可能已有他人处理"):
@@ -185,8 +193,8 @@ def test_two_people_acting_at_once(personas, org, intake):
 @pytest.mark.django_db
 def test_idempotent_report(personas, intake):
     inspector = personas["inspector"]
-    first, created = services.problem_report(actor=inspector, intake=intake(), idempotency_key="k-1")
-    again, created_again = services.problem_report(actor=inspector, intake=intake(), idempotency_key="k-1")
+    first, created = intake_services.problem_report(actor=inspector, intake=intake(), idempotency_key="k-1")
+    again, created_again = intake_services.problem_report(actor=inspector, intake=intake(), idempotency_key="k-1")
     assert created and not created_again and first.pk == again.pk
     assert Problem.objects.count() == 1
 
@@ -194,24 +202,24 @@ def test_idempotent_report(personas, intake):
 @pytest.mark.django_db
 def test_report_validation_and_scope(personas, org, intake, category):
     with pytest.raises(ServiceError, match="标题不能为空"):
-        services.problem_report(actor=personas["inspector"], intake=intake(title=" "))
+        intake_services.problem_report(actor=personas["inspector"], intake=intake(title=" "))
     with pytest.raises(ServiceError, match="请填写地址或定位"):
-        services.problem_report(actor=personas["inspector"], intake=intake(address=""))
+        intake_services.problem_report(actor=personas["inspector"], intake=intake(address=""))
     with pytest.raises(ServiceError, match="请选择具体的二级类别"):
-        services.problem_report(actor=personas["inspector"], intake=intake(category=category.parent))
+        intake_services.problem_report(actor=personas["inspector"], intake=intake(category=category.parent))
     # a street handler reports in his street, not in the sibling street
-    services.problem_report(actor=personas["handler_street_a1"], intake=intake())
+    intake_services.problem_report(actor=personas["handler_street_a1"], intake=intake())
     from django.http import Http404
 
     with pytest.raises(Http404):
-        services.problem_report(actor=personas["handler_street_a1"], intake=intake(area=org["street_a2"]))
+        intake_services.problem_report(actor=personas["handler_street_a1"], intake=intake(area=org["street_a2"]))
     assert Problem.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_a_long_title_is_shortened_in_the_inbox_only(personas, intake):
     title = "甲" * 100  # the longest title a problem may have
-    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake(title=title))
+    problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake(title=title))
     assert problem.title == title
     [note] = inbox(personas["office_district_a"])
     assert len(note) == Notification._meta.get_field("title").max_length and note.endswith("甲…")
@@ -223,7 +231,7 @@ def test_an_assignment_reads_the_calendar_and_sla_rules_once(personas, org, inta
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    problem, _ = services.problem_report(actor=personas["inspector"], intake=intake())
+    problem, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
     with CaptureQueriesContext(connection) as queries:
         problem = services.problem_assign(actor=personas["office_city"], problem=problem, unit=org["street_a1"])
     statements = [query["sql"] for query in queries.captured_queries]

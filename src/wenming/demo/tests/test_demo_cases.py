@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Count
 
-from wenming.cases import sla, sweeper
+from wenming.cases.escalation import sla, sweeper
 from wenming.cases.models import (
     Escalation,
     EscalationStep,

@@ -7,7 +7,13 @@ from wenming.cases.models import Problem, State
 from wenming.demo.build import build_demo
 from wenming.demo.org import SCALES, build_org
 from wenming.demo.places import build_points, plan_points
-from wenming.inspections.models import InspectionRound, ItemResult, RoundKind, RoundPoint, RoundStatus
+from wenming.inspections.models import (
+    InspectionRound,
+    ItemResult,
+    RoundKind,
+    RoundPoint,
+    RoundStatus,
+)
 from wenming.places.models import Point
 from wenming.places.services import AREA_KINDS, territory_path
 from wenming.standards.models import PointType

@@ -11,7 +11,7 @@ import datetime
 
 import pytest
 
-from wenming.cases import defaults as case_defaults
+from wenming.cases.settings import defaults as case_defaults
 from wenming.places.models import Point
 from wenming.standards import services as standards_services
 from wenming.standards.models import PointType, SystemStatus

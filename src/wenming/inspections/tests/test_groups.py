@@ -20,7 +20,15 @@ from wenming.core.models import AuditEvent
 from wenming.inspections import selectors, services
 from wenming.inspections.models import Inspection, RoundPoint
 from wenming.inspections.services import InspectionError
-from wenming.org.models import Membership, Role, Team, TeamKind, TeamMember, TeamPost, User
+from wenming.org.models import (
+    Membership,
+    Role,
+    Team,
+    TeamKind,
+    TeamMember,
+    TeamPost,
+    User,
+)
 from wenming.org.tests.test_access import ALL, expect
 
 from .conftest import answers_for, make_point

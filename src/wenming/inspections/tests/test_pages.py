@@ -10,7 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from wenming.cases.models import Problem
 from wenming.cases.tests.conftest import jpeg_bytes
 from wenming.inspections import services
-from wenming.inspections.models import Inspection, InspectionRound, ItemResult, RoundPoint
+from wenming.inspections.models import (
+    Inspection,
+    InspectionRound,
+    ItemResult,
+    RoundPoint,
+)
 from wenming.org.tests.test_access import ALL, expect
 
 from .conftest import make_point

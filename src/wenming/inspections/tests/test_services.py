@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from wenming.cases import services as case_services
 from wenming.cases.models import Problem, State
+from wenming.cases.workflow import services as case_services
 from wenming.inspections import scores, selectors, services
 from wenming.inspections.models import Inspection, ItemResult, RoundPoint, RoundStatus
 from wenming.inspections.services import Answer, InspectionError
@@ -102,7 +102,7 @@ def test_problems_of_one_submission_read_the_calendar_sla_and_routing_tables_onc
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from wenming.cases import sla
+    from wenming.cases.escalation import sla
     from wenming.cases.models import Category, RoutingRule
 
     round_ = opened(make_round(), personas)

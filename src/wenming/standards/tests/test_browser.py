@@ -11,7 +11,7 @@ from wenming.standards.models import IndexSystem, SystemStatus
 
 @pytest.fixture
 def categories(transactional_db):
-    from wenming.cases import defaults
+    from wenming.cases.settings import defaults
 
     defaults.load()  # the template's items name problem categories; the flushed database lost them
 

@@ -9,7 +9,13 @@ from openpyxl import Workbook, load_workbook
 from wenming.core.models import AuditEvent
 from wenming.core.sheets import workbook_bytes
 from wenming.standards import formats, services
-from wenming.standards.models import CheckItem, Indicator, IndexSystem, PointType, SystemStatus
+from wenming.standards.models import (
+    CheckItem,
+    IndexSystem,
+    Indicator,
+    PointType,
+    SystemStatus,
+)
 
 SMALL = """
 system: {name: 测试测评体系, version: "2026版", description: 用于测试}

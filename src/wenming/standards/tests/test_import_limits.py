@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from wenming.core.models import AuditEvent
 from wenming.standards import formats, services
-from wenming.standards.models import CheckItem, Indicator, IndexSystem, PointType
+from wenming.standards.models import CheckItem, IndexSystem, Indicator, PointType
 
 from .test_formats import SMALL, import_yaml, row, sheet
 

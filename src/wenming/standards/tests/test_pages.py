@@ -4,8 +4,8 @@ import io
 
 import pytest
 import yaml
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from wenming.org.tests.test_access import ALL, expect

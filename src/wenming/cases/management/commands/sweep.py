@@ -2,8 +2,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from wenming.cases.sweeper import sweep
 from wenming.core import jobs, outbound
+
+from ...escalation.sweeper import sweep
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from wenming.cases.docs import workflow_markdown
+from ...workflow.docs import workflow_markdown
 
 
 class Command(BaseCommand):

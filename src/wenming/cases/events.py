@@ -1,0 +1,31 @@
+"""Appending to a problem's timeline: the one writer of ``ProblemEvent`` rows for the services
+(intake, workflow actions, the sweeper). Each event is linked into the timeline's hash chain
+(``cases.timeline``) before it is inserted, in the caller's transaction."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from . import timeline
+from .intake import sql
+from .models import Problem, ProblemEvent, ProblemPhoto
+
+
+def attach_photos(problem: Problem, photos, phase: str) -> None:
+    ProblemPhoto.objects.bulk_create([ProblemPhoto(problem=problem, photo=photo, phase=phase) for photo in photos])
+
+
+def record(problem: Problem, actor, role: str, action: str, from_state: str, to_state: str, note: str = "",
+           photos=(), data: dict | None = None) -> ProblemEvent:
+    event = ProblemEvent(problem=problem, action=action, actor=actor, actor_role=role or "", at=timezone.now(),
+                         from_state=from_state, to_state=to_state, note=note or "", data=data or {})
+    timeline.link([event], [[photo.pk for photo in photos]])  # the hash covers the photos too
+    sql.insert(event)
+    if photos:
+        event.photos.add(*photos)  # a new event has none: no need for set()'s read of those it has
+    return event
+
+
+def system_event(problem: Problem, action: str, note: str, data: dict | None = None) -> ProblemEvent:
+    """A step the sweeper takes (warning, overdue, 督办): no actor."""
+    return record(problem, None, "system", action, problem.state, problem.state, note, data=data)

@@ -1,0 +1,10 @@
+"""Routes of intake; included by ``cases/urls.py`` (namespace ``cases``)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("new/", views.report, name="report"),
+    path("new/nearby/", views.nearby, name="nearby"),
+]

@@ -1,0 +1,1 @@
+"""Rectification metrics, defined once (``figures``), and the metrics page (``views``)."""

@@ -1,0 +1,9 @@
+"""Routes of the metrics page; included inside the ``cases`` namespace."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("metrics/", views.metrics_page, name="metrics"),
+]

@@ -1,0 +1,16 @@
+"""The form behind every action button on a problem's page."""
+
+from django import forms
+
+
+class ActionForm(forms.Form):
+    """Inputs of any workflow action; each action uses the fields its transition names."""
+
+    note = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    unit = forms.CharField(label="责任单位编码", max_length=18, required=False)
+    deadline = forms.DateTimeField(label="期限", required=False,
+                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                   input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+    keep = forms.CharField(label="保留的问题编号", max_length=20, required=False)
+    verifier = forms.CharField(label="复核人账号", max_length=150, required=False)
