@@ -6,6 +6,7 @@ errors and pagination come from core/api.py. Every endpoint checks the token per
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from wenming.core.parsing import parse_datetime
 from wenming.org.models import Unit
 
 from . import policy, selectors
-from .escalation import sla
+from .intake import locate
 from .intake import services as intake_services
 from .intake import sql as intake_sql
 from .intake.views import report_with_photos
@@ -131,8 +132,16 @@ class EventOut(ApiSchema):
     note: str
 
 
+class ReportOut(ProblemOut):
+    tracking_code: str = Field(description="查询码（报告人凭它在公开的“问题查询”页查看办理进度）")
+    duplicate_of: str | None = Field(description="同一地点同类未办结的问题编号（疑似重复），没有为 null")
+    recurrence_of: str | None = Field(description="同一地点同类、近期销号的问题编号（本问题为其反弹），没有为 null")
+
+
 class ProblemDetailOut(ProblemOut):
     description: str
+    duplicate_of: str | None = Field(description="疑似重复的原问题编号")
+    recurrence_of: str | None = Field(description="反弹自哪个问题")
     pending_request: str | None
     actions: list[str] = Field(description="当前账号此刻可以做的操作名")
     timeline: list[EventOut]
@@ -153,8 +162,14 @@ class NearbyOut(ApiSchema):
     address: str
 
 
+class NearbyClosedOut(NearbyOut):
+    closed_at: datetime | None
+
+
 class NearbyList(ApiSchema):
-    results: list[NearbyOut] = Field(description="同一地点同类未办结的问题，至多10个")
+    results: list[NearbyOut] = Field(description="同一地点同类未办结的问题，至多10个（提交后将标为疑似重复）")
+    recently_closed: list[NearbyClosedOut] = Field(
+        description="同一地点同类、在反弹认定期内销号的问题，至多5个（提交后将作为反弹）")
 
 
 # --- answers ---------------------------------------------------------------------------------------
@@ -174,6 +189,8 @@ def serialize(problem, *, request=None, full: bool = False) -> dict:
     if full:
         pending = selectors.problem_pending_request(problem)
         data["description"] = problem.description
+        data["duplicate_of"] = problem.duplicate_of.code if problem.duplicate_of_id else None
+        data["recurrence_of"] = problem.recurrence_of.code if problem.recurrence_of_id else None
         data["pending_request"] = pending.kind if pending else None
         data["actions"] = [t.action for t in services.available_actions(request.user, problem, pending)
                            if tokens.allows(request, f"problems.{t.action}")]
@@ -197,7 +214,7 @@ def problem_list(request, query: Query[ListQuery]):
     return core_api.page(qs.order_by("-id"), query, serialize)
 
 
-@router.post("/", response={200: ProblemOut, 201: ProblemOut, **ERRORS}, url_name="api_problems",
+@router.post("/", response={200: ReportOut, 201: ReportOut, **ERRORS}, url_name="api_problems",
              summary="报告一个问题（立案）",
              openapi_extra=core_api.body_doc(IntakeIn, files={"photos": "现场照片（JPEG/PNG，至多9张）"}))
 def problem_report(request, idempotency_key: IdempotencyKey | None = Header(
@@ -214,7 +231,19 @@ def problem_report(request, idempotency_key: IdempotencyKey | None = Header(
         problem, created = report_with_photos(request, intake, processed, key)
     else:
         problem, created = intake_services.problem_report(actor=request.user, intake=intake, idempotency_key=key)
-    return core_api.json_response(serialize(problem), status=201 if created else 200)
+    data = serialize(problem)
+    data.update(tracking_code=problem.tracking_display, duplicate_of=_code_of(problem, "duplicate_of"),
+                recurrence_of=_code_of(problem, "recurrence_of"))
+    return core_api.json_response(data, status=201 if created else 200)
+
+
+def _code_of(problem, relation: str) -> str | None:
+    """The code of a related problem: as the intake left it (no query), else read."""
+    if not getattr(problem, f"{relation}_id"):
+        return None
+    if relation == "duplicate_of" and getattr(problem, "duplicate_code", None):
+        return problem.duplicate_code
+    return getattr(problem, relation).code
 
 
 def parse_intake(user, payload: IntakeIn) -> intake_services.Intake:
@@ -239,6 +268,30 @@ def parse_intake(user, payload: IntakeIn) -> intake_services.Intake:
         longitude=payload.longitude.quantize(quantum) if payload.longitude is not None else None)
 
 
+class LocateQuery(ApiSchema):
+    latitude: Annotated[Decimal, Field(ge=-90, le=90)] = Field(description="纬度（WGS-84）")
+    longitude: Annotated[Decimal, Field(ge=-180, le=180)] = Field(description="经度（WGS-84）")
+
+
+class LocateOut(ApiSchema):
+    area: str | None = Field(description="所在区域（网格、社区……）编码，报告时填入 area；找不到为 null")
+    name: str | None = Field(description="区域名称")
+    parent_name: str | None = Field(description="上级单位名称")
+    method: str | None = Field(description="boundary：按单位边界；point：按附近点位；找不到为 null")
+
+
+@router.get("/locate/", response={200: LocateOut, **ERRORS}, url_name="api_problems_locate",
+            summary="按经纬度确定问题所在的网格或社区（报告前）")
+def problem_locate(request, query: Query[LocateQuery]):
+    tokens.require(request, REPORT)
+    if not policy.may_report(request.user):
+        access.refuse_forbidden(request.user, "cases.report")
+    found = locate.locate(request.user, query.latitude, query.longitude)
+    unit = found.unit
+    return {"area": unit.code if unit else None, "name": unit.name if unit else None,
+            "parent_name": unit.parent.name if unit and unit.parent_id else None, "method": found.method or None}
+
+
 @router.get("/nearby/", response={200: NearbyList, **ERRORS}, url_name="api_problems_nearby",
             summary="同一地点同类未办结的问题（报告前查重）")
 def problem_nearby(request, query: Query[NearbyQuery]):
@@ -254,11 +307,10 @@ def problem_nearby(request, query: Query[NearbyQuery]):
         errors["latitude"] = "经纬度须同时填写"
     if errors:
         raise ValidationFailed(errors=errors)
-    found = intake_services.open_problems_near(category=category, area=area, latitude=query.latitude,
-                                        longitude=query.longitude, address=query.address,
-                                        radius_m=sla.case_settings().duplicate_radius_m)
-    return {"results": [{"code": p.code, "title": p.title, "state": p.state, "state_label": p.get_state_display(),
-                         "address": p.address} for p in found]}
+    matches = intake_services.open_problems_near(category=category, area=area, latitude=query.latitude,
+                                                 longitude=query.longitude, address=query.address)
+    found = selectors.place_problems(request.user, matches)
+    return {"results": found["open"], "recently_closed": found["closed"]}
 
 
 @router.get("/{code}/", response={200: ProblemDetailOut, **ERRORS}, url_name="api_problem",

@@ -26,6 +26,7 @@ class CasesConfig(AppConfig):
             (50, "cases:metrics", "整改指标", policy.may_view_metrics),
             (60, "cases:notices", "督办文书", policy.may_view_notices),
             (70, "cases:report", "报告问题", policy.may_report),
+            (75, "cases:reported", "我反映的问题", policy.may_view_reported),
             (80, "cases:notifications", "消息", lambda user: True),
             (150, "cases:settings", "整改设置", policy.may_edit_settings),
         ]:

@@ -125,9 +125,15 @@ class Problem(TimeStampedModel):
                                     related_name="merged_problems")
     recurrence_of = models.ForeignKey("self", verbose_name="反弹自", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="recurrences")
+    # set at intake: an open problem of the same category at the same place (cases.intake)
+    duplicate_of = models.ForeignKey("self", verbose_name="疑似重复", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="suspected_duplicates")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    # 查询码: given to the reporter; anyone holding it may look the problem up on the public page
+    # (state, reply, after-photos; nothing personal). Random, so codes cannot be walked through.
+    tracking_code = models.CharField("查询码", max_length=8, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = "问题"
@@ -138,10 +144,18 @@ class Problem(TimeStampedModel):
             models.Index(fields=["area", "state"]),
             models.Index(fields=["state", "created_at"]),
             models.Index(fields=["category", "state"]),
+            # the same place (cases.intake.sql.place_candidates): by coordinates, or by address
+            models.Index(fields=["category", "latitude"], name="problem_category_lat"),
+            models.Index(fields=["category", "address"], name="problem_category_address"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def tracking_display(self) -> str:
+        code = self.tracking_code or ""
+        return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
 
 
 class RequestKind(models.TextChoices):

@@ -65,6 +65,16 @@ def problem_reported(problem: Problem, recipients: list[int] | None = None) -> N
         recipients = nearest_office_users(problem.area)
     send(recipients, problem, f"新问题待受理：{problem.code} {problem.title}",
          f"{problem.get_source_display()}，{problem.area.name}")
+    if problem.reporter_phone:  # the reporter's receipt, with the code he can look it up by
+        outbound.send_sms(problem.reporter_phone,
+                          f"【创城办】您反映的问题已登记，编号{problem.code}，查询码{problem.tracking_display}。"
+                          f"可凭查询码在“问题查询”页查看办理进度。")
+
+
+def _tell_reporter(problem: Problem, text: str) -> None:
+    """A text to the phone the reporter left (a citizen without an account, or one who asked for it)."""
+    if problem.reporter_phone:
+        outbound.send_sms(problem.reporter_phone, f"【创城办】您反映的问题{problem.code}{text}")
 
 
 def after_action(problem: Problem, action: str, *, actor, note: str, data: dict) -> None:
@@ -92,9 +102,11 @@ def after_action(problem: Problem, action: str, *, actor, note: str, data: dict)
         if action == "verify_pass":
             followers = list(problem.followers.values_list("pk", flat=True))
             send([problem.reporter_id, *followers], problem, f"您反映的问题已整改销号：{code}", title)
+            _tell_reporter(problem, "已整改完毕并销号，感谢您的参与。")
     elif action in {"reject", "merge"}:
         label = "不予受理" if action == "reject" else "已与其他问题合并"
         send([problem.reporter_id], problem, f"您反映的问题{label}：{code}", note)
+        _tell_reporter(problem, f"{label}。{note}"[:200])
 
 
 def warned(problem: Problem) -> None:

@@ -111,6 +111,30 @@ def may_report_in(user, area: Unit) -> str | None:
     return next((role for role in order if role in held), None)
 
 
+def report_area_filter(user) -> Q:
+    """The units a user may name as the place of a report (``may_report_in`` for a queryset of
+    ``Unit``): everything under one of his units where he holds a role that reports."""
+    paths = {path for path, _, role in access.scope_for(user).grants if role in REPORT_ROLES}
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, [Q(path__startswith=path) for path in sorted(paths)])
+
+
+CITIZEN_ROLES = frozenset({Role.CITIZEN, Role.VOLUNTEER})
+
+
+def may_classify_report(user) -> bool:
+    """Whether the report form offers 来源 and 严重程度: to the organisation's staff; a citizen or
+    volunteer reports as 市民随手拍 with the normal severity and sees neither field."""
+    return bool(access.scope_for(user).roles & (REPORT_ROLES - CITIZEN_ROLES))
+
+
+def may_view_reported(user) -> bool:
+    """“我反映的问题” in the menu: for citizens and volunteers (the staff follow their problems in
+    their own lists; the page itself is open to whoever may report)."""
+    return bool(access.scope_for(user).roles & CITIZEN_ROLES)
+
+
 def may_view_ledger(user) -> bool:
     """The ledger (问题台账) is for the organisation's staff, not for citizens or volunteers."""
     return access.scope_for(user).has("org.view")

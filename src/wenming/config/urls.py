@@ -13,6 +13,7 @@ urlpatterns = [
     path("inspections/", include("wenming.inspections.urls")),
     path("points/", include("wenming.places.urls")),
     path("public/closed/", cases_views.public_closed, name="public_closed"),
+    path("public/track/", cases_views.track, name="public_track"),
     path("api-tokens/", include("wenming.core.urls_tokens")),
     path("api/", api.urls),
     re_path(r"^api/", not_found_view),  # JSON, not the 404 page, for an address no endpoint has

@@ -7,6 +7,8 @@ An app registers its hooks in its ``AppConfig.ready()``:
   sees the object it belongs to (a problem, a point …);
 * ``home_attention``: ``items(user) -> list[dict]`` — the app's lines of the home page's
   “需要关注” list (``label``, ``count``, ``url`` name, ``query``);
+* ``place_finders``: ``find(latitude, longitude) -> Unit | None`` — the unit a point lies in
+  when no imported boundary contains it (places: the area of the nearest surveyed point);
 * ``nav``: menu entries ``NavEntry(order, url_name, label, may)``, shown to a user when
   ``may(user)`` — a function of the app's access policy — says he may open the page.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 photo_viewers: list[Callable] = []
 home_attention: list[Callable] = []
+place_finders: list[Callable] = []
 
 
 def register_photo_viewer(check: Callable) -> None:
@@ -28,6 +31,11 @@ def register_photo_viewer(check: Callable) -> None:
 def register_home_attention(items: Callable) -> None:
     if items not in home_attention:
         home_attention.append(items)
+
+
+def register_place_finder(find: Callable) -> None:
+    if find not in place_finders:
+        place_finders.append(find)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ AUDIT_ACTION_LABELS = {
     "org.team_unit_add": "添加责任单位",
     "org.patronage_create": "新建包保关系",
     "org.patronage_end": "结束包保关系",
+    "org.boundaries_import": "导入单位边界",
     "api_token.create": "建立接口令牌",
     "api_token.revoke": "吊销接口令牌",
     "api_token.use": "使用接口令牌",

@@ -60,6 +60,10 @@ class ImportForm(forms.Form):
     file = forms.FileField(label="单位表（.xlsx 或 .csv）")
 
 
+class BoundaryImportForm(forms.Form):
+    file = forms.FileField(label="边界文件（GeoJSON，.geojson 或 .json）")
+
+
 class AccountForm(ScopedForm):
     username = forms.RegexField(label="用户名", max_length=150, regex=r"^[A-Za-z0-9_.@-]+$",
                                 error_messages={"invalid": "用户名只能包含字母、数字和 _ . @ -"})

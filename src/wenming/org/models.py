@@ -75,6 +75,31 @@ class Unit(TimeStampedModel):
         return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
 
 
+class UnitBoundary(models.Model):
+    """A unit's area on the map, as the city's grid system draws it: a GeoJSON ``Polygon`` or
+    ``MultiPolygon`` in WGS-84 longitude/latitude (org.boundaries imports, checks and exports
+    it), with its bounding box so that finding the units at a point looks at a handful of rows."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, primary_key=True, related_name="boundary",
+                                verbose_name="单位")
+    geometry = models.JSONField("边界（GeoJSON）")
+    min_lat = models.DecimalField(max_digits=9, decimal_places=6)
+    max_lat = models.DecimalField(max_digits=9, decimal_places=6)
+    min_lon = models.DecimalField(max_digits=9, decimal_places=6)
+    max_lon = models.DecimalField(max_digits=9, decimal_places=6)
+    vertices = models.PositiveIntegerField("顶点数", default=0)
+    source = models.CharField("来源文件", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "单位边界"
+        verbose_name_plural = "单位边界"
+        indexes = [models.Index(fields=["min_lat", "max_lat"], name="boundary_lat_range")]
+
+    def __str__(self) -> str:
+        return f"{self.unit}的边界"
+
+
 class Role(models.TextChoices):
     OFFICE = "office", "创建办"
     LEADER = "leader", "领导"

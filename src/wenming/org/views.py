@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.views.decorators.cache import never_cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.core import access, audit
@@ -17,10 +17,11 @@ from wenming.core.errors import ServiceError
 from wenming.core.selectors import locked_usernames
 from wenming.core.sheets import SheetError
 
-from . import selectors, services, transfer
+from . import boundaries, selectors, services, transfer
 from .forms import (
     AccountEditForm,
     AccountForm,
+    BoundaryImportForm,
     GrantForm,
     ImportForm,
     PatronageForm,
@@ -30,7 +31,14 @@ from .forms import (
     UnitEditForm,
     UnitForm,
 )
-from .models import Membership, Patronage, Role, TeamMember, User, UnitKind
+from .models import (
+    Membership,
+    Patronage,
+    Role,
+    TeamMember,
+    UnitBoundary,
+    UnitKind,
+)
 
 
 def _service_error(form, error: ServiceError) -> None:
@@ -96,6 +104,7 @@ def unit_detail(request, pk: int):
         "teams": teams,
         "patrons": selectors.unit_patrons(unit),
         "patronages_given": given,
+        "boundary": UnitBoundary.objects.filter(unit=unit).only("vertices", "source", "updated_at").first(),
         "show_contacts": access.scope_for(request.user).has("org.view_contacts", unit),
         # the unit's teams and the units it 包保 may lie outside the viewer's scope (a department's
         # working group, a street of another district): links only where he may open them
@@ -172,6 +181,35 @@ def unit_export(request):
     response = HttpResponse(data, content_type=content_type)
     name = f"units-{root.code if root else 'all'}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def boundary_import(request):
+    """Units' boundaries from the grid system's GeoJSON export (org.boundaries)."""
+    access.require(request.user, "org.edit_units")
+    form = BoundaryImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > boundaries.MAX_BYTES:
+            form.add_error("file", f"文件不能超过{boundaries.MAX_BYTES // 1024 // 1024}MB")
+        else:
+            report = boundaries.import_boundaries(actor=request.user, data=upload.read(), filename=upload.name)
+            if report.ok:
+                messages.success(request, f"导入成功：新增 {report.created} 个单位的边界，更新 {report.updated} 个")
+                return redirect("org:tree")
+    return render(request, "org/boundary_import.html", {"form": form, "report": report,
+                                                        "keys": boundaries.CODE_KEYS[:4]})
+
+
+@login_required
+@require_GET
+def boundary_export(request):
+    data = boundaries.export_boundaries(actor=request.user)
+    response = HttpResponse(data, content_type="application/geo+json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="boundaries.geojson"'
     return response
 
 

@@ -12,4 +12,5 @@ class PlacesConfig(AppConfig):
         from . import policy, selectors
 
         extensions.register_photo_viewer(selectors.photo_visible)
+        extensions.register_place_finder(selectors.nearest_point_area)
         extensions.register_nav(110, "places:list", "点位", policy.may_view)

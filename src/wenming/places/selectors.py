@@ -4,6 +4,7 @@ points their unit answers for; grid workers those too and the points in their gr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django.db.models import Count, FloatField, Q, QuerySet
@@ -11,6 +12,7 @@ from django.db.models.functions import Cast
 
 from wenming.cases import policy as cases_policy
 from wenming.core import access
+from wenming.core.geo import distance_m
 from wenming.org.models import Role, Unit
 from wenming.standards.models import PointType
 
@@ -183,3 +185,22 @@ def patron_candidates(user) -> QuerySet:
 def photo_visible(user, photo) -> bool:
     """A point's photo, to whoever sees the point (by its area as well as its unit)."""
     return Point.objects.filter(point_filter(user), photo=photo).exists()
+
+
+NEAREST_POINT_M = 300  # a point further than this says nothing about where the reporter stands
+
+
+def nearest_point_area(latitude, longitude, within_m: float = NEAREST_POINT_M) -> Unit | None:
+    """The area (grid or community) of the surveyed point nearest to the location, within
+    ``within_m`` — where a report stands when no imported boundary contains it (a
+    ``core.extensions`` place finder). Only the area is used: nothing of the point is shown."""
+    lat, lon = float(latitude), float(longitude)
+    dlat = within_m / 111_320
+    dlon = within_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    near = (Point.objects.filter(latitude__range=(lat - dlat, lat + dlat), longitude__range=(lon - dlon, lon + dlon),
+                                 area__is_active=True)
+            .values_list("latitude", "longitude", "area_id")[:500])
+    best = min(((distance_m(lat, lon, p_lat, p_lon), area_id) for p_lat, p_lon, area_id in near), default=None)
+    if best is None or best[0] > within_m:
+        return None
+    return Unit.objects.filter(pk=best[1]).first()

@@ -54,6 +54,8 @@ DOWNLOADS = [
     ("org:export", lambda d: reverse("org:export") + f"?format=csv&root={d['street_a1'].pk}", "office_city", "单位", 3,
      {"format": "csv"}),
     ("org:import_template", lambda d: reverse("org:import_template"), "office_city", "单位导入模板", 2, {}),
+    ("org:boundary_export", lambda d: reverse("org:boundary_export"), "office_district_a", "单位边界", 0,
+     {"format": "geojson"}),
     ("standards:export_xlsx", lambda d: reverse("standards:export_xlsx", args=[d["system"].pk]), "inspector",
      "测评体系", "items", {"format": "xlsx"}),
     ("standards:export_yaml", lambda d: reverse("standards:export_yaml", args=[d["system"].pk]), "inspector",

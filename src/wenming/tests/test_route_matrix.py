@@ -154,6 +154,9 @@ case("org:import", "", "/org/import/", only(200, OFFICES))
 post("org:import", "no file", "/org/import/", only(200, OFFICES))
 case("org:export", "", "/org/export/", only(200, [OC, OD, LD, AD]))
 case("org:import_template", "", "/org/import/template.xlsx", only(200, OFFICES))
+case("org:boundary_import", "", "/org/boundaries/import/", only(200, OFFICES))
+post("org:boundary_import", "no file", "/org/boundaries/import/", only(200, OFFICES))
+case("org:boundary_export", "", "/org/boundaries/export.geojson", staff_only())
 case("org:teams", "", "/org/teams/", staff_only())
 case("org:team_create", "", "/org/teams/new/", only(200, OFFICES))
 post("org:team_create", "nothing sent", "/org/teams/new/", only(200, OFFICES))
@@ -202,6 +205,13 @@ post("cases:report", "nothing sent (the form again)", "/problems/new/", only(200
 case("cases:nearby", "(a fragment of the report form; empty for who may not report there)",
      lambda w: f"/problems/new/nearby/?category={w.p_reported.category_id}&area={w.org['community_a1'].code}",
      expect(200))
+REPORTERS = [OC, OD, H1, H2, IN, LD, GW, CZ]
+case("cases:place", "a location", "/problems/new/place/?latitude=30.25&longitude=120.16", only(200, REPORTERS))
+case("cases:place", "a unit picked", lambda w: f"/problems/new/place/?area={w.org['grid_a1'].code}",
+     only(200, REPORTERS))
+case("cases:areas", "", "/problems/new/areas/?q=甲", only(200, REPORTERS))
+case("cases:plan", "", lambda w: f"/problems/new/plan/?unit={w.org['street_a1'].code}", only(200, REPORTERS))
+case("cases:reported", "", "/problems/reported/", only(200, REPORTERS))
 case("cases:mine", "", "/problems/mine/", only(200, [H1, H2, GW]))
 case("cases:verify", "", "/problems/verify/", only(200, [OC, OD, IN]))
 case("cases:todo", "", "/problems/todo/", only(200, OFFICES))
@@ -235,6 +245,7 @@ post("cases:settings_delete", "a routing rule", lambda w: f"/problems/settings/r
 post("cases:settings_delete", "a calendar day",
      lambda w: f"/problems/settings/calendar/{w.calendar_override.pk}/delete/", only(302, [OC]))
 case("public_closed", "结单公示 (no login)", "/public/closed/", expect(200), anonymous=200)
+case("public_track", "问题查询 (no login)", "/public/track/?code=AAAA-AAAA", expect(200), anonymous=200)
 
 # --- cases: one problem ---------------------------------------------------------------------------------
 
@@ -419,6 +430,8 @@ api_post("api:api_problems", "report in community A1", "/api/problems/",
          expect(400, (201, [OC, OD, H1, IN, LD, CZ]), (403, [AD, OU])),
          data=lambda w: {"title": "公益广告破损", "category": "0201", "area": w.org["community_a1"].code,
                          "address": "甲一社区东门"})
+case("api:api_problems_locate", "a point", "/api/problems/locate/?latitude=30.25&longitude=120.16",
+     expect(403, (200, REPORTERS)))
 case("api:api_problems_nearby", "in community A1",
      lambda w: f"/api/problems/nearby/?category=0201&area={w.org['community_a1'].code}",
      expect(400, (200, [OC, OD, H1, IN, LD, CZ])))

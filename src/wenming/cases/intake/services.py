@@ -5,6 +5,7 @@ with recognising a duplicate or a 反弹 at the same place."""
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,7 +15,8 @@ from django.utils import timezone
 
 from wenming.core import access
 from wenming.core.errors import ServiceError, ValidationFailed
-from wenming.org.models import Role, Unit
+from wenming.core.geo import distance_m
+from wenming.org.models import Role, Unit, UnitKind
 
 from .. import events, notify, policy
 from ..models import (
@@ -35,6 +37,19 @@ DEFAULT_SOURCE = {Role.INSPECTOR: Source.INSPECTION, Role.GRID_WORKER: Source.GR
 
 
 # --- codes ------------------------------------------------------------------------------------------
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
+
+
+def new_tracking_code() -> str:
+    """A 查询码: 8 random characters (32⁸ ≈ 10¹²), shown as ``ABCD-EFGH``."""
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+
+
+def normal_tracking_code(text: str) -> str:
+    """What a person typed as a 查询码, as stored: no dash or spaces, upper case."""
+    return "".join(ch for ch in str(text or "").upper() if ch.isalnum())[:16]
+
 
 def next_code(year: int) -> str:
     """WT2026-000123: a per-year sequence, taken under a row lock held until the transaction
@@ -140,6 +155,13 @@ def problem_report(*, actor, intake: Intake, photos=(), idempotency_key: str | N
     if role in {Role.CITIZEN, Role.VOLUNTEER}:
         source = Source.CITIZEN  # citizens cannot claim an official source
     recipients = notify.nearest_office_users(intake.area)  # read before the counter's lock is taken
+    # the same category at the same place, whichever unit the reports named: open — the same
+    # problem again (the office merges it, or not); closed within the window — a 反弹
+    here = place_matches(intake.category.pk, place_of(intake.area, intake.latitude, intake.longitude, intake.address))
+    duplicate = here.open[0] if here.open else None
+    previous = None
+    if duplicate is None and here.closed:
+        previous = Problem.objects.filter(pk__in=[c.pk for c in here.closed]).order_by("-closed_at").first()
     try:
         with transaction.atomic():
             now = timezone.now()
@@ -149,17 +171,21 @@ def problem_report(*, actor, intake: Intake, photos=(), idempotency_key: str | N
                 source=source, area=intake.area, area_path=intake.area.path, address=intake.address.strip(),
                 latitude=intake.latitude, longitude=intake.longitude, reporter=actor,
                 reporter_name=intake.reporter_name or actor.display_name, reporter_phone=intake.reporter_phone,
-                created_by=actor, idempotency_key=key,
+                created_by=actor, idempotency_key=key, tracking_code=new_tracking_code(),
             )
-            previous = find_recurrence_of(problem)
+            problem.duplicate_of_id = duplicate.pk if duplicate is not None else None
+            problem.duplicate_code = duplicate.code if duplicate is not None else None  # for the answer
             problem.recurrence_of = previous
             sql.insert(problem)
             events.attach_photos(problem, photos, PhotoPhase.BEFORE)
+            data = {"source": source}
+            if duplicate is not None:
+                data["duplicate_of"] = duplicate.code
             events.record(problem, actor, role, "report", "", State.REPORTED, intake.description, photos=photos,
-                   data={"source": source})
+                          data=data)
             if previous is not None:
                 events.record(previous, actor, role, "recurred", State.CLOSED, State.CLOSED,
-                       f"同一处同类问题再次出现：{problem.code}", data={"recurrence": problem.code})
+                              f"同一处同类问题再次出现：{problem.code}", data={"recurrence": problem.code})
             notify.problem_reported(problem, recipients)
     except IntegrityError:
         existing = _reported_with(key)  # a retry (or a race) with the same key: the first one won
@@ -188,46 +214,87 @@ def _reported_with(key: str | None) -> Problem | None:
     return Problem.objects.select_related("category", "area", "unit").filter(idempotency_key=key).first()
 
 
-def find_recurrence_of(problem: Problem) -> Problem | None:
-    """A problem closed within the recurrence window, of the same category at the same place —
-    unless the place already has an open one (then the new report is a duplicate of that).
-    One query over the few columns it needs, in plain SQL: this runs on every intake."""
-    settings_row = config.snapshot()
-    since = timezone.now() - timezone.timedelta(days=settings_row.recurrence_days)
-    rows = sql.recurrence_candidates(problem.category_id, problem.area_id, since)
-    here = [(pk, state) for pk, state, lat, lon, address in rows
-            if same_place_values((lat, lon, address), (problem.latitude, problem.longitude, problem.address),
-                                 settings_row.duplicate_radius_m)]
-    if any(state in OPEN_STATES for _, state in here):
-        return None
-    closed = [pk for pk, state in here if state == State.CLOSED]
-    return Problem.objects.filter(pk__in=closed).order_by("-closed_at").first() if closed else None
+@dataclass(frozen=True)
+class Place:
+    """Where a report stands: its coordinates (if any), its address (if any) and the area an
+    address is compared within (:func:`place_scope`)."""
+    latitude: Decimal | None
+    longitude: Decimal | None
+    address: str
+    scope_path: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    pk: int
+    code: str
+    state: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    address: str
+    area_path: str
+
+
+@dataclass
+class PlaceMatches:
+    """The problems of a category at a place: ``open`` ones (the new report is their duplicate) and
+    ``closed`` ones within the recurrence window (the new report is their 反弹), newest first."""
+    open: list[Candidate]
+    closed: list[Candidate]
+
+
+def place_scope(area: Unit) -> str:
+    """The area within which the same address means the same place: the community (a grid's
+    parent), so a grid worker's report (grid code) and a citizen's (community code) of one spot
+    are compared; any other area is its own scope."""
+    if area.kind == UnitKind.GRID and area.parent_id:
+        return area.path.rstrip("/").rsplit("/", 1)[0] + "/"
+    return area.path
+
+
+def place_of(area: Unit, latitude=None, longitude=None, address: str = "") -> Place:
+    return Place(latitude, longitude, (address or "").strip(), place_scope(area))
+
+
+def box_around(latitude, longitude, radius_m: float) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """``(lat_min, lat_max, lon_min, lon_max)`` a little larger than the circle of ``radius_m``."""
+    lat, lon = float(latitude), float(longitude)
+    dlat = radius_m * 1.02 / 111_320 + 1e-6
+    dlon = radius_m * 1.02 / (111_320 * max(math.cos(math.radians(lat)), 0.01)) + 1e-6
+    q = Decimal("0.000001")
+    return (Decimal(lat - dlat).quantize(q), Decimal(lat + dlat).quantize(q),
+            Decimal(lon - dlon).quantize(q), Decimal(lon + dlon).quantize(q))
+
+
+def at_place(candidate, place: Place, radius_m: float) -> bool:
+    """The one rule of "the same place" (DESIGN.md §5): within the radius when both have
+    coordinates; else the same address within the place's scope."""
+    if candidate.latitude is not None and place.latitude is not None:
+        return distance_m(candidate.latitude, candidate.longitude, place.latitude, place.longitude) <= radius_m
+    return bool(place.address) and (candidate.address or "").strip() == place.address and \
+        (candidate.area_path or "").startswith(place.scope_path)
+
+
+def place_matches(category_id: int, place: Place, *, radius_m: float | None = None,
+                  recurrence_days: int | None = None) -> PlaceMatches:
+    """The open and recently closed problems of this category at this place, whichever unit
+    their reports named. One query over the few columns it needs, in plain SQL: this runs on
+    every intake."""
+    if radius_m is None or recurrence_days is None:
+        settings_row = config.snapshot()
+        radius_m = settings_row.duplicate_radius_m if radius_m is None else radius_m
+        recurrence_days = settings_row.recurrence_days if recurrence_days is None else recurrence_days
+    since = timezone.now() - timezone.timedelta(days=recurrence_days)
+    box = box_around(place.latitude, place.longitude, radius_m) if place.latitude is not None else None
+    rows = sql.place_candidates(category_id, since, box=box, address=place.address, scope_path=place.scope_path)
+    here = [c for c in (Candidate(*row) for row in rows) if at_place(c, place, radius_m)]
+    return PlaceMatches(open=[c for c in here if c.state in OPEN_STATES],
+                        closed=[c for c in here if c.state == State.CLOSED])
 
 
 def open_problems_near(*, category: Category, area: Unit, latitude=None, longitude=None, address: str = "",
-                       radius_m: float = 50) -> list[Problem]:
-    """Open problems of this category at this place (for the reporter: only code, title, state
-    and address are shown, nothing personal)."""
-    candidates = (Problem.objects.filter(category=category, area=area, state__in=OPEN_STATES)
-                  .only("code", "title", "state", "latitude", "longitude", "address").order_by("-id")[:100])
-    here = (latitude, longitude, address)
-    return [p for p in candidates if same_place_values((p.latitude, p.longitude, p.address), here, radius_m)][:10]
-
-
-def same_place(a: Problem, b: Problem, radius_m: float) -> bool:
-    return same_place_values((a.latitude, a.longitude, a.address), (b.latitude, b.longitude, b.address), radius_m)
-
-
-def same_place_values(a: tuple, b: tuple, radius_m: float) -> bool:
-    """(latitude, longitude, address) pairs: within the radius when both have coordinates,
-    else the same address."""
-    if a[0] is not None and b[0] is not None:
-        return distance_m(a[0], a[1], b[0], b[1]) <= radius_m
-    return bool(a[2]) and a[2].strip() == (b[2] or "").strip()
-
-
-def distance_m(lat1, lon1, lat2, lon2) -> float:
-    """Great-circle distance in metres (haversine)."""
-    lat1, lon1, lat2, lon2 = (math.radians(float(v)) for v in (lat1, lon1, lat2, lon2))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+                       radius_m: float | None = None) -> PlaceMatches:
+    """For the reporter, before he submits: the open problems of this category at this place
+    (a duplicate is better followed than reported again) and those closed within the recurrence
+    window (his report will be their 反弹)."""
+    return place_matches(category.pk, place_of(area, latitude, longitude, address), radius_m=radius_m)

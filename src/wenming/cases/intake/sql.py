@@ -24,19 +24,32 @@ def _column(model, name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
-def recurrence_candidates(category_id: int, area_id: int, closed_since: datetime, limit: int = 100) -> list[tuple]:
-    """``(id, state, latitude, longitude, address)`` of the newest problems of this category in
-    this area that are open or were closed since ``closed_since`` — as
-    ``Problem.objects.filter(category=…, area=…).filter(Q(state__in=OPEN_STATES) |
-    Q(state=CLOSED, closed_at__gte=…)).order_by("-id").values_list(…)[:limit]``."""
+def place_candidates(category_id: int, closed_since: datetime, *, box: tuple | None, address: str,
+                     scope_path: str, limit: int = 100) -> list[tuple]:
+    """``(id, code, state, latitude, longitude, address, area_path)`` of the newest problems of this
+    category that are open or were closed since ``closed_since`` and stand at the place: inside
+    ``box`` (``(lat_min, lat_max, lon_min, lon_max)``), or at the same ``address`` in the area
+    under ``scope_path`` — whichever unit their report named (DESIGN.md §5 "same place"). As
+    ``Problem.objects.filter(category=…).filter(Q(state__in=OPEN_STATES) | Q(state=CLOSED,
+    closed_at__gte=…)).filter(Q(latitude__range=…, longitude__range=…) | Q(address=…,
+    area_path__startswith=…)).order_by("-id").values_list(…)[:limit]``."""
     c = lambda name: _column(Problem, name)  # noqa: E731
+    places, params = [], []
+    if box is not None:
+        places.append(f"({c('latitude')} BETWEEN %s AND %s AND {c('longitude')} BETWEEN %s AND %s)")
+        params += [connection.ops.adapt_decimalfield_value(v, 9, 6) for v in box]
+    if address:
+        places.append(f"({c('address')} = %s AND {c('area_path')} LIKE %s)")
+        params += [address, scope_path.replace("%", "").replace("_", "") + "%"]
+    if not places:
+        return []
     states = ", ".join(["%s"] * len(OPEN_STATES))
-    sql = (f"SELECT {c('id')}, {c('state')}, {c('latitude')}, {c('longitude')}, {c('address')} "
-           f"FROM {_table(Problem)} WHERE {c('category')} = %s AND {c('area')} = %s "
+    sql = (f"SELECT {c('id')}, {c('code')}, {c('state')}, {c('latitude')}, {c('longitude')}, {c('address')}, "
+           f"{c('area_path')} FROM {_table(Problem)} WHERE {c('category')} = %s "
            f"AND ({c('state')} IN ({states}) OR ({c('state')} = %s AND {c('closed_at')} >= %s)) "
-           f"ORDER BY {c('id')} DESC LIMIT %s")
-    params = [category_id, area_id, *[str(s) for s in OPEN_STATES], str(State.CLOSED),
-              connection.ops.adapt_datetimefield_value(closed_since), limit]
+           f"AND ({' OR '.join(places)}) ORDER BY {c('id')} DESC LIMIT %s")
+    params = [category_id, *[str(s) for s in OPEN_STATES], str(State.CLOSED),
+              connection.ops.adapt_datetimefield_value(closed_since), *params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]

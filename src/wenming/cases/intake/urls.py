@@ -7,4 +7,7 @@ from . import views
 urlpatterns = [
     path("new/", views.report, name="report"),
     path("new/nearby/", views.nearby, name="nearby"),
+    path("new/place/", views.place, name="place"),
+    path("new/areas/", views.areas, name="areas"),
+    path("new/plan/", views.plan, name="plan"),
 ]

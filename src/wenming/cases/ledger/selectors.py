@@ -146,3 +146,39 @@ def home_attention(user) -> list[dict]:
         items.append({"label": "待我复核的问题", "count": awaiting_verification(user).count(), "url": "cases:verify",
                       "query": ""})
     return items
+
+
+def reported_by(user) -> QuerySet[Problem]:
+    return (Problem.objects.filter(reporter=user).select_related("category", "area", "unit")
+            .order_by("-created_at", "-id"))
+
+
+# the timeline's steps a reporter is told about, in his words; the notes of these are replies
+PUBLIC_STEPS = {"report": "已登记", "accept": "已受理", "assign": "已交办责任单位", "reassign": "已改派责任单位",
+                "escalate": "已提级办理", "sign": "责任单位已签收", "submit": "责任单位已整改，待复核",
+                "verify_fail": "复核未通过，重新整改", "verify_pass": "复核通过，已销号", "reject": "不予受理",
+                "merge": "与其他问题合并办理", "recur": "再次出现，重新立案"}
+REPLY_STEPS = {"reject", "merge", "submit", "verify_pass"}
+
+
+@dataclass
+class Tracked:
+    problem: Problem
+    steps: list[tuple]  # (when, label, reply)
+    photos: list  # after-rectification photos, once the problem is closed (and so public)
+
+
+def tracked(code: str) -> Tracked | None:
+    """The public view of a problem by its 查询码: no names, no phones, no internal notes but the
+    replies to the reporter (why it was not accepted, how it was fixed)."""
+    problem = (Problem.objects.select_related("category", "unit", "area", "merged_into")
+               .filter(tracking_code=code).first())
+    if problem is None:
+        return None
+    events = problem.events.filter(action__in=list(PUBLIC_STEPS)).order_by("at", "id").only("action", "at", "note")
+    steps = [(e.at, PUBLIC_STEPS[e.action], e.note if e.action in REPLY_STEPS else "") for e in events]
+    photos = []
+    if problem.state == State.CLOSED:
+        photos = [link.photo_id for link in ProblemPhoto.objects.filter(problem=problem, phase="after",
+                                                                         photo__is_public=True)]
+    return Tracked(problem, steps, photos)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -271,8 +272,8 @@ def import_problems(*, actor, data: bytes, filename: str) -> ProblemImportReport
     sheet.sort_errors()
     if not report.ok:
         return report
-    recurrences = _recurrences(rows)
-    texts = write_all_or_nothing(report, lambda: _write(actor, filename, rows, recurrences, report),
+    matches = _place_matches(rows)
+    texts = write_all_or_nothing(report, lambda: _write(actor, filename, rows, matches, report),
                                  conflict="导入过程中问题编号冲突（可能有人同时导入）")
     # text messages leave only once the problems are there, and not while the code counter is locked
     for phone, text in texts or ():
@@ -280,38 +281,65 @@ def import_problems(*, actor, data: bytes, filename: str) -> ProblemImportReport
     return report
 
 
-def _recurrences(rows: list[_Row]) -> dict[int, tuple[int, str]]:
-    """Row number → (pk, code) of the closed problem it is a 反弹 of — the rule of
-    ``services.find_recurrence_of``, for the whole sheet in two queries. Earlier rows of the
-    sheet count as open problems at their place."""
+@dataclass
+class _PlaceMatch:
+    duplicate: tuple[int, str] | None = None   # (pk, code) of the open problem at the row's place
+    recurrence: tuple[int, str] | None = None  # (pk, code) of the problem closed there lately
+
+
+def _place_matches(rows: list[_Row]) -> dict[int, _PlaceMatch]:
+    """Row number → what stands at its place already — the rule of
+    ``intake.services.place_matches`` (``at_place``: the radius, or the same address in the
+    community), for the whole sheet in a query per 100 rows. Earlier rows of the sheet count as
+    open problems at their place: a later row of the same spot is no 反弹."""
     settings_row = sla.case_settings()
     radius = settings_row.duplicate_radius_m
-    category_ids = {r.category.pk for r in rows}
-    area_ids = {r.area.pk for r in rows}
-    fields = ("category_id", "area_id", "latitude", "longitude", "address")
-    open_here: dict[tuple, list] = defaultdict(list)
-    for c, a, lat, lon, address in (Problem.objects.filter(state__in=OPEN_STATES, category_id__in=category_ids,
-                                                           area_id__in=area_ids).values_list(*fields)):
-        open_here[(c, a)].append(SimpleNamespace(latitude=lat, longitude=lon, address=address))
     since = timezone.now() - timezone.timedelta(days=settings_row.recurrence_days)
-    closed: dict[tuple, list] = defaultdict(list)
-    for pk, code, c, a, lat, lon, address in (
-            Problem.objects.filter(state=State.CLOSED, closed_at__gte=since, category_id__in=category_ids,
-                                   area_id__in=area_ids).order_by("-closed_at").values_list("pk", "code", *fields)):
-        closed[(c, a)].append(SimpleNamespace(pk=pk, code=code, latitude=lat, longitude=lon, address=address))
-    found: dict[int, tuple[int, str]] = {}
+    places = {r.number: services.place_of(r.area, r.latitude, r.longitude, r.address) for r in rows}
+    candidates: dict[int, dict[int, tuple]] = defaultdict(dict)  # category → pk → (candidate, closed_at)
+    for start in range(0, len(rows), 100):
+        near = Q()
+        for row in rows[start:start + 100]:
+            place = places[row.number]
+            if place.latitude is not None:
+                lat_min, lat_max, lon_min, lon_max = services.box_around(place.latitude, place.longitude, radius)
+                near |= Q(category=row.category, latitude__range=(lat_min, lat_max),
+                          longitude__range=(lon_min, lon_max))
+            if place.address:
+                near |= Q(category=row.category, address=place.address, area_path__startswith=place.scope_path)
+        if not near:
+            continue
+        found = (Problem.objects.filter(near).filter(Q(state__in=OPEN_STATES) | Q(state=State.CLOSED, closed_at__gte=since))
+                 .values_list("pk", "code", "state", "latitude", "longitude", "address", "area_path", "category_id",
+                              "closed_at"))
+        for *fields, category_id, closed_at in found:
+            candidates[category_id][fields[0]] = (services.Candidate(*fields), closed_at)
+    result: dict[int, _PlaceMatch] = {}
+    earlier: dict[int, list] = defaultdict(list)  # category → places of earlier rows
     for row in rows:
-        key = (row.category.pk, row.area.pk)
-        place = SimpleNamespace(latitude=row.latitude, longitude=row.longitude, address=row.address)
-        if not any(services.same_place(other, place, radius) for other in open_here[key]):
-            previous = next((c for c in closed[key] if services.same_place(c, place, radius)), None)
-            if previous is not None:
-                found[row.number] = (previous.pk, previous.code)
-        open_here[key].append(place)
-    return found
+        place, category_id = places[row.number], row.category.pk
+        here = [(c, at) for c, at in candidates[category_id].values() if services.at_place(c, place, radius)]
+        match = _PlaceMatch()
+        opened = sorted((c for c, _ in here if c.state in OPEN_STATES), key=lambda c: -c.pk)
+        if opened:
+            match.duplicate = (opened[0].pk, opened[0].code)
+        elif not any(_same(other, place, radius) for other in earlier[category_id]):
+            closed = sorted(((at, c) for c, at in here if c.state == State.CLOSED), key=lambda x: x[0], reverse=True)
+            if closed:
+                match.recurrence = (closed[0][1].pk, closed[0][1].code)
+        if match.duplicate or match.recurrence:
+            result[row.number] = match
+        earlier[category_id].append(place)
+    return result
 
 
-def _write(actor, filename: str, rows: list[_Row], recurrences: dict[int, tuple[int, str]],
+def _same(a, b, radius: float) -> bool:
+    """Two places of the sheet: the rule of ``at_place`` with ``a`` as the earlier problem."""
+    return services.at_place(SimpleNamespace(latitude=a.latitude, longitude=a.longitude, address=a.address,
+                                             area_path=a.scope_path), b, radius)
+
+
+def _write(actor, filename: str, rows: list[_Row], matches: dict[int, _PlaceMatch],
            report: ProblemImportReport) -> list[tuple[str, str]]:
     """Runs in :func:`write_all_or_nothing`'s transaction; returns the text messages to send after it."""
     now = timezone.now()
@@ -321,12 +349,14 @@ def _write(actor, filename: str, rows: list[_Row], recurrences: dict[int, tuple[
     reporter_name = actor.display_name
     problems = []
     for row, code in zip(rows, codes):
-        previous = recurrences.get(row.number)
+        match = matches.get(row.number) or _PlaceMatch()
+        previous = match.recurrence
         problem = Problem(
             code=code, title=row.title, description=row.description, category=row.category,
             severity=row.severity, source=row.source, area=row.area, area_path=row.area.path,
             address=row.address, latitude=row.latitude, longitude=row.longitude, reporter=actor,
             reporter_name=reporter_name, created_by=actor, recurrence_of_id=previous[0] if previous else None,
+            duplicate_of_id=match.duplicate[0] if match.duplicate else None, tracking_code=services.new_tracking_code(),
             state=State.REPORTED, created_at=now)
         if row.unit is not None:
             problem.unit, problem.unit_path = row.unit, row.unit.path
@@ -343,9 +373,12 @@ def _write(actor, filename: str, rows: list[_Row], recurrences: dict[int, tuple[
     events = []
     for row, problem in zip(rows, problems):
         data = {"source": problem.source, "import": filename[:100]}
+        match = matches.get(row.number) or _PlaceMatch()
+        if match.duplicate:
+            data["duplicate_of"] = match.duplicate[1]
         events.append(ProblemEvent(problem=problem, action="report", actor=actor, actor_role=row.role, at=now,
                                    from_state="", to_state=State.REPORTED, note=row.description, data=data))
-        previous = recurrences.get(row.number)
+        previous = match.recurrence
         if previous is not None:
             events.append(ProblemEvent(problem_id=previous[0], action="recurred", actor=actor,
                                        actor_role=row.role, at=now, from_state=State.CLOSED,
@@ -364,7 +397,9 @@ def _write(actor, filename: str, rows: list[_Row], recurrences: dict[int, tuple[
     texts = _notify(actor, problems)
     audit.record("cases.problem_import", actor=actor, target=filename[:200],
                  detail={"rows": report.created, "assigned": report.assigned,
-                         "first": codes[0], "last": codes[-1], "recurrences": len(recurrences)})
+                         "first": codes[0], "last": codes[-1],
+                         "recurrences": sum(1 for m in matches.values() if m.recurrence),
+                         "duplicates": sum(1 for m in matches.values() if m.duplicate)})
     return texts
 
 

@@ -8,6 +8,7 @@ from . import views, views_transfer
 urlpatterns = [
     path("", views.ledger, name="ledger"),
     path("mine/", views.mine, name="mine"),
+    path("reported/", views.reported, name="reported"),
     path("verify/", views.verify_list, name="verify"),
     path("todo/", views.todo, name="todo"),
     path("notifications/", views.notifications, name="notifications"),

@@ -16,6 +16,7 @@ from wenming.core import access
 from wenming.org.models import Unit
 
 from .. import policy
+from ..intake import services
 from ..models import Category, Severity, Source, State
 from . import selectors
 
@@ -123,3 +124,23 @@ def public_closed(request):
     """结单公示: closed problems with before/after photos, no personal data. No login."""
     page = Paginator(selectors.public_closed(), 20).get_page(request.GET.get("page"))
     return render(request, "cases/public.html", {"page": page, "params": request.GET})
+
+
+@login_required
+@require_GET
+def reported(request):
+    """我反映的问题: what the user reported, newest first, with the 查询码 of each."""
+    if not policy.may_report(request.user):
+        access.refuse_forbidden(request.user, "cases.reported")
+    page = Paginator(selectors.reported_by(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "cases/reported.html", {"page": page, "params": request.GET})
+
+
+@require_GET
+def track(request):
+    """问题查询 (public, no login): a problem by its 查询码 — its state, the replies and, once
+    closed, the photos after rectification. Nothing personal; without the code, nothing."""
+    code = services.normal_tracking_code(request.GET.get("code"))
+    found = selectors.tracked(code) if code else None
+    return render(request, "cases/track.html", {"code": request.GET.get("code", "")[:20], "asked": bool(code),
+                                                "found": found})

@@ -67,11 +67,11 @@ def test_one_api_intake_costs_twelve_statements(login, body):
         response = post_problem(client, {**body, "address": "甲一社区西门"}, "k-2")
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
-    # session, user, config row, area, memberships (scope), office users; then in the transaction:
-    # counter (UPDATE … RETURNING), recurrence candidates, problem, the chain heads (locked, then
-    # moved on: cases.timeline), timeline event, notification
+    # session, user, config row, area, memberships (scope), office users, problems at the place;
+    # then in the transaction: counter (UPDATE … RETURNING), problem, the chain heads (locked,
+    # then moved on: cases.timeline), timeline event, notification
     work = [s for s in statements if s not in {"SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"}]
-    assert work == ["SELECT"] * 6 + ["UPDATE", "SELECT", "INSERT", "SELECT", "UPDATE", "INSERT", "INSERT"], \
+    assert work == ["SELECT"] * 7 + ["UPDATE", "INSERT", "SELECT", "UPDATE", "INSERT", "INSERT"], \
         ctx.captured_queries
     assert not any("django_session" in q["sql"] and not q["sql"].startswith("SELECT") for q in ctx.captured_queries)
     problem = Problem.objects.get(code=response.json()["code"])
@@ -248,26 +248,40 @@ def test_concurrent_reports_get_gap_free_unique_codes(personas, intake):
 # --- plain SQL against the ORM -----------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_recurrence_candidates_match_the_orm_query(org, category):
+def test_place_candidates_match_the_orm_query(org, category):
     other = Category.objects.exclude(pk=category.pk).filter(parent__isnull=False).first()
     made = [closed_problem(org, category, days_ago=d) for d in (1, 30, 200)]
     made += [closed_problem(org, category, days_ago=0, state=s, closed_at=None, latitude=None, longitude=None)
              for s in OPEN_STATES + [State.REJECTED, State.MERGED]]
     made.append(closed_problem(org, other, days_ago=1))
     made.append(closed_problem(org, category, days_ago=1, area=org["grid_a1"], area_path=org["grid_a1"].path))
+    made.append(closed_problem(org, category, days_ago=1, latitude="30.260000"))  # about 1.1 km north
+    made.append(closed_problem(org, category, days_ago=1, latitude=None, longitude=None,
+                               area=org["street_a2"], area_path=org["street_a2"].path))  # same address, elsewhere
     since = timezone.now() - timedelta(days=90)
-    expected = list(Problem.objects.filter(category=category, area=org["community_a1"])
+    box = (Decimal("30.249000"), Decimal("30.251000"), Decimal("120.159000"), Decimal("120.161000"))
+    scope = org["community_a1"].path
+    expected = list(Problem.objects.filter(category=category)
                     .filter(Q(state__in=OPEN_STATES) | Q(state=State.CLOSED, closed_at__gte=since))
-                    .order_by("-id").values_list("pk", "state", "latitude", "longitude", "address")[:100])
-    got = intake_sql.recurrence_candidates(category.pk, org["community_a1"].pk, since)
-    assert len(expected) == 2 + len(OPEN_STATES)
-    assert [(pk, state, address) for pk, state, _, _, address in got] == [
-        (pk, state, address) for pk, state, _, _, address in expected]
-    for (_, _, lat, lon, _), (_, _, e_lat, e_lon, _) in zip(got, expected, strict=True):
-        assert (lat is None, lon is None) == (e_lat is None, e_lon is None)
-        if lat is not None:
-            assert abs(float(lat) - float(e_lat)) < 1e-9 and abs(float(lon) - float(e_lon)) < 1e-9
-    assert intake_sql.recurrence_candidates(category.pk, org["community_a1"].pk, since, limit=3) == got[:3]
+                    .filter(Q(latitude__range=box[:2], longitude__range=box[2:])
+                            | Q(address="甲一社区东门", area_path__startswith=scope))
+                    .order_by("-id").values_list("pk", "code", "state", "latitude", "longitude", "address",
+                                                 "area_path")[:100])
+    got = intake_sql.place_candidates(category.pk, since, box=box, address="甲一社区东门", scope_path=scope)
+    # two closed in the window, the open ones, the grid's (its path is under the community's), and
+    # the one 1.1 km north by its address (a candidate: at_place then compares the coordinates)
+    assert len(expected) == 4 + len(OPEN_STATES)
+    plain = lambda rows: [(r[0], r[1], r[2], r[5], r[6]) for r in rows]  # noqa: E731
+    assert plain(got) == plain(expected)
+    for g, e in zip(got, expected, strict=True):
+        assert (g[3] is None, g[4] is None) == (e[3] is None, e[4] is None)
+        if g[3] is not None:
+            assert abs(float(g[3]) - float(e[3])) < 1e-9 and abs(float(g[4]) - float(e[4])) < 1e-9
+    assert intake_sql.place_candidates(category.pk, since, box=box, address="甲一社区东门", scope_path=scope,
+                                       limit=3) == got[:3]
+    by_box = intake_sql.place_candidates(category.pk, since, box=box, address="", scope_path=scope)
+    assert {r[0] for r in by_box} == {r[0] for r in got if r[3] is not None and box[0] <= r[3] <= box[1]}
+    assert intake_sql.place_candidates(category.pk, since, box=None, address="", scope_path=scope) == []
 
 
 @pytest.mark.django_db

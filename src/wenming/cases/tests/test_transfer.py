@@ -379,7 +379,33 @@ def test_good_sheet_lands_whole(personas, org):
         ("13800001234", f"【创城办】交办：批量导入1个问题。请及时签收整改，最早的整改期限为"
                         f"{timezone.localtime(second.deadline):%m月%d日%H:%M}")]
     event = AuditEvent.objects.get(action="cases.problem_import")
-    assert event.detail == {"rows": 3, "assigned": 1, "first": first.code, "last": third.code, "recurrences": 0}
+    assert event.detail == {"rows": 3, "assigned": 1, "first": first.code, "last": third.code, "recurrences": 0,
+                            "duplicates": 0}
+
+
+@pytest.mark.django_db
+def test_import_recognises_the_same_place_whichever_unit_the_row_names(personas, org):
+    """A row naming the grid at the spot of an open problem reported in the community is its
+    duplicate; a row at the spot of one closed lately is its 反弹 — the rule of a single report."""
+    office = personas["office_district_a"]
+    litter = Category.objects.get(code="0101")
+    open_one = Problem.objects.create(code="WT2025-000010", title="东门垃圾", category=litter, source="citizen",
+                                      area=org["community_a1"], area_path=org["community_a1"].path,
+                                      latitude="30.250100", longitude="120.160000", state=State.REPORTED)
+    rows = [["东门暴露垃圾", "0101", org["grid_a1"].code, "", "", "", "", 30.25, 120.16, ""],
+            ["井盖缺失", "0502", org["grid_a1"].code, "", "", "", "", 30.25, 120.16, ""]]
+    closed = Problem.objects.create(code="WT2025-000011", title="井盖", category=Category.objects.get(code="0502"),
+                                    source="inspection", area=org["community_a1"],
+                                    area_path=org["community_a1"].path, latitude="30.250000",
+                                    longitude="120.160200", state=State.CLOSED,
+                                    closed_at=timezone.now() - timedelta(days=3))
+    report = transfer.import_problems(actor=office, data=xlsx(rows), filename="a.xlsx")
+    assert report.ok
+    litter_row, cover_row = Problem.objects.exclude(pk__in=[open_one.pk, closed.pk]).order_by("code")
+    assert (litter_row.duplicate_of, litter_row.recurrence_of) == (open_one, None)
+    assert (cover_row.duplicate_of, cover_row.recurrence_of) == (None, closed)
+    assert ProblemEvent.objects.get(problem=litter_row, action="report").data["duplicate_of"] == open_one.code
+    assert AuditEvent.objects.get(action="cases.problem_import").detail["duplicates"] == 1
 
 
 @pytest.mark.django_db

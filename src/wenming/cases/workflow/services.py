@@ -369,6 +369,7 @@ def problem_recur(*, actor, problem: Problem, note: str, photos=()) -> Problem:
         now = timezone.now()
         new = Problem.objects.create(
             code=intake_services.next_code(timezone.localtime(now).year), title=old.title, description=note,
+            tracking_code=intake_services.new_tracking_code(),
             category=old.category, severity=old.severity, source=Source.INSPECTION, area=old.area,
             area_path=old.area_path, address=old.address, latitude=old.latitude, longitude=old.longitude,
             reporter=actor, reporter_name=actor.display_name, created_by=actor, recurrence_of=old,

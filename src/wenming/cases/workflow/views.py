@@ -50,15 +50,14 @@ def detail(request, code: str):
         "may": {"ledger": policy.may_view_ledger(request.user),
                 "unit_list": policy.may_view_unit_list(request.user),
                 "recurrence_of": policy.may_view_problem(request.user, problem.recurrence_of),
-                "merged_into": policy.may_view_problem(request.user, problem.merged_into)},
+                "merged_into": policy.may_view_problem(request.user, problem.merged_into),
+                "duplicate_of": policy.may_view_problem(request.user, problem.duplicate_of)},
     }
     if any(t.action == "assign" for t in available):
         context["verifiers"] = selectors.verifier_choices(request.user, problem)
     if any(t.action in {"assign", "reassign"} for t in available):
         context["suggestion"] = routing.suggest(problem.category, problem.area)
-        context["duplicates"] = selectors.duplicates_near(
-            request.user, category=problem.category, area=problem.area, latitude=problem.latitude,
-            longitude=problem.longitude, address=problem.address, exclude_pk=problem.pk)
+        context["duplicates"] = selectors.duplicates_near(request.user, problem)
     return render(request, "cases/detail.html", context)
 
 
