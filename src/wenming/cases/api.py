@@ -6,10 +6,10 @@ errors and pagination come from core/api.py. Every endpoint checks the token per
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
+from django.utils import timezone
 from ninja import Field, Header, Path, Query, Router
 from pydantic import field_validator
 
@@ -17,10 +17,11 @@ from wenming.core import access, tokens
 from wenming.core import api as core_api
 from wenming.core.api import ERRORS, ApiSchema, PageQuery, Text
 from wenming.core.errors import NotFound, ValidationFailed
-from wenming.core.parsing import parse_datetime
+from wenming.core.parsing import parse_date_or_datetime
 from wenming.org.models import Unit
 
 from . import policy, selectors
+from .escalation import sla
 from .intake import locate
 from .intake import services as intake_services
 from .intake import sql as intake_sql
@@ -67,7 +68,8 @@ class IntakeIn(ApiSchema):
 
 class ActionIn(ApiSchema):
     unit: Code | None = Field(None, description="责任单位编码（交办、改派）")
-    deadline: Text(40) | None = Field(None, description="期限，ISO 8601，如 2026-12-01T17:30:00+08:00")
+    deadline: Text(40) | None = Field(
+        None, description="期限，ISO 8601，如 2026-12-01T17:30:00+08:00；只写日期（2026-12-01）为当天下班时间")
     verifier: Text(150) | None = Field(None, description="复核人的账号（交办时指定）")
     keep: Code | None = Field(None, description="保留的问题编号（合并重复）")
     note: Text(2000) = Field("", description="说明")
@@ -81,7 +83,7 @@ class ActionIn(ApiSchema):
         if value is None:
             return None
         try:
-            parse_datetime(value, label="期限")
+            parse_date_or_datetime(value, label="期限")
         except ValidationFailed as error:
             raise ValueError(error.message) from None
         return value
@@ -117,16 +119,18 @@ class ProblemOut(ApiSchema):
     address: str
     latitude: str | None
     longitude: str | None
-    deadline: str | None = Field(description="整改期限，ISO 8601")
+    deadline: str | None = Field(description="整改期限，ISO 8601，北京时间（+08:00）")
+    deadline_warning: str | None = Field(
+        description="期限所在年份的调休安排尚未录入时的提示（期限按法定节假日推算，可能与实际不符），否则为 null")
     is_overdue: bool
-    created_at: str = Field(description="报告时间，ISO 8601")
+    created_at: str = Field(description="报告时间，ISO 8601，北京时间（+08:00）")
 
 
 class EventOut(ApiSchema):
     action: str
     from_: str = Field(alias="from")
     to: str
-    at: str = Field(description="ISO 8601")
+    at: str = Field(description="ISO 8601，北京时间（+08:00）")
     actor: str
     role: str
     note: str
@@ -163,7 +167,7 @@ class NearbyOut(ApiSchema):
 
 
 class NearbyClosedOut(NearbyOut):
-    closed_at: datetime | None
+    closed_at: str | None = Field(description="销号时间，ISO 8601，北京时间（+08:00）")
 
 
 class NearbyList(ApiSchema):
@@ -174,6 +178,11 @@ class NearbyList(ApiSchema):
 
 # --- answers ---------------------------------------------------------------------------------------
 
+def local_iso(moment) -> str | None:
+    """A time as the API gives it: ISO 8601 in Asia/Shanghai (+08:00), seconds precision."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment is not None else None
+
+
 def serialize(problem, *, request=None, full: bool = False) -> dict:
     data = {
         "code": problem.code, "title": problem.title, "state": problem.state,
@@ -183,8 +192,8 @@ def serialize(problem, *, request=None, full: bool = False) -> dict:
         "address": problem.address,
         "latitude": str(problem.latitude) if problem.latitude is not None else None,
         "longitude": str(problem.longitude) if problem.longitude is not None else None,
-        "deadline": problem.deadline.isoformat() if problem.deadline else None,
-        "is_overdue": problem.is_overdue, "created_at": problem.created_at.isoformat(),
+        "deadline": local_iso(problem.deadline), "deadline_warning": sla.calendar_warning(problem.deadline),
+        "is_overdue": problem.is_overdue, "created_at": local_iso(problem.created_at),
     }
     if full:
         pending = selectors.problem_pending_request(problem)
@@ -195,7 +204,7 @@ def serialize(problem, *, request=None, full: bool = False) -> dict:
         data["actions"] = [t.action for t in services.available_actions(request.user, problem, pending)
                            if tokens.allows(request, f"problems.{t.action}")]
         data["timeline"] = [
-            {"action": e.action, "from": e.from_state, "to": e.to_state, "at": e.at.isoformat(),
+            {"action": e.action, "from": e.from_state, "to": e.to_state, "at": local_iso(e.at),
              "actor": e.actor.display_name if e.actor_id else "系统", "role": e.actor_role, "note": e.note}
             for e in selectors.problem_timeline(problem)
         ]
@@ -310,7 +319,8 @@ def problem_nearby(request, query: Query[NearbyQuery]):
     matches = intake_services.open_problems_near(category=category, area=area, latitude=query.latitude,
                                                  longitude=query.longitude, address=query.address)
     found = selectors.place_problems(request.user, matches)
-    return {"results": found["open"], "recently_closed": found["closed"]}
+    closed = [{**row, "closed_at": local_iso(row["closed_at"])} for row in found["closed"]]
+    return {"results": found["open"], "recently_closed": closed}
 
 
 @router.get("/{code}/", response={200: ProblemDetailOut, **ERRORS}, url_name="api_problem",
@@ -342,7 +352,8 @@ def problem_action(request, code: Path[Code], action: Path[Text(40)]):
         if keep is None:
             raise ValidationFailed("保留的问题编号无效", field="keep")
     verifier = verifier_named(payload.verifier, found) if payload.verifier else None
-    deadline = parse_datetime(payload.deadline, field="deadline", label="期限") if payload.deadline else None
+    deadline = sla.user_deadline(parse_date_or_datetime(payload.deadline, field="deadline", label="期限")
+                                 if payload.deadline else None)  # a date alone: the end of that office day
     processed = processed_photos(request, "photos")
     with photo_transaction() as stored:
         photos = store_photos(request, processed, found.unit or found.area, stored)

@@ -322,6 +322,18 @@ class CalendarOverride(models.Model):
     note = models.CharField("说明", max_length=50, blank=True)
 
 
+class CalendarYear(models.Model):
+    """The office's word that it has entered a year's 调休 arrangement (the State Council's notice)
+    as ``CalendarOverride`` days. For a year the calendar library does not cover, deadlines are
+    counted on the computed statutory holidays (``core.worktime.statutory_holidays``) and carry a
+    warning until this row exists (``escalation.sla.calendar_warning``)."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField("确认时间", auto_now_add=True)
+
+
 class NoticeKind(models.TextChoices):
     NOTICE = "notice", "督办单"
     LETTER = "letter", "督办函"

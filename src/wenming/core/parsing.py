@@ -5,7 +5,7 @@ never a ``ValueError``/``OverflowError`` that would end as a server error."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils import dateparse, timezone
@@ -57,6 +57,21 @@ def parse_datetime(text, *, field: str | None = None, label: str = "时间") -> 
     if parsed is None:
         raise ValidationFailed(f"{label}格式应为 ISO 8601，如 {DATETIME_EXAMPLE}", field=field)
     return datetime_check(parsed, field=field, label=label)
+
+
+def parse_date_or_datetime(text, *, field: str | None = None, label: str = "时间") -> date | datetime:
+    """A date alone (``2026-12-01``) → that ``date`` (within MIN_YEAR–MAX_YEAR); anything else as
+    :func:`parse_datetime`. For deadlines, where a date means the end of that office day."""
+    if isinstance(text, str) and "\x00" not in text:
+        try:
+            day = dateparse.parse_date(text.strip())
+        except ValueError:  # 2026-02-30
+            raise ValidationFailed(f"{label}不是有效的日期（如 2026-12-01）", field=field) from None
+        if day is not None and len(text.strip()) <= 10:
+            if not MIN_YEAR <= day.year <= MAX_YEAR:
+                raise ValidationFailed(f"{label}超出可用范围（{MIN_YEAR}–{MAX_YEAR}年）", field=field)
+            return day
+    return parse_datetime(text, field=field, label=label)
 
 
 def parse_decimal(value, *, field: str | None = None, label: str = "数值", minimum=None, maximum=None,

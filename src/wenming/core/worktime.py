@@ -5,7 +5,11 @@ Pure Python, no Django models: the caller builds a :class:`Schedule` from the of
 
 Working days follow the Chinese official calendar (statutory holidays and make-up working days 调休) via
 ``chinese_calendar``. Days the office marks in ``Schedule.overrides`` win over the library. For years the
-library does not cover (:func:`calendar_covers` is False) the fallback is plain Monday–Friday.
+library does not cover yet (:func:`calendar_covers` is False, after its last year) the working days are
+Monday–Friday less the statutory public holidays of the national regulation (:func:`statutory_holidays`, computed on the lunar
+calendar with ``lunar_python``); that year's 调休 (make-up working days, bridge days off, 补假) are known
+only once the office enters them as overrides, so deadlines in such a year are estimates (the cases layer
+warns, ``cases.escalation.sla.calendar_warning``).
 
 Conventions used throughout:
 
@@ -24,6 +28,7 @@ builds its own over its years and calls the same methods.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
@@ -37,6 +42,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from lunar_python import Lunar, Solar
 
 __all__ = [
     "OutOfRange",
@@ -45,9 +51,12 @@ __all__ = [
     "add_working_days",
     "add_working_hours",
     "calendar_covers",
+    "holidays_computed",
     "is_working_day",
     "next_office_moment",
+    "office_day_end",
     "office_periods",
+    "statutory_holidays",
     "working_hours_between",
 ]
 
@@ -129,14 +138,59 @@ def _wall_span(start: time, end: time) -> timedelta:
 def calendar_covers(year: int) -> bool:
     """True if the official holiday calendar for ``year`` is loaded (chinese_calendar has its data).
 
-    When False, :func:`is_working_day` falls back to Monday–Friday plus the schedule's overrides, and the UI
-    should warn: "{year}年节假日安排尚未载入，请在节假日设置中补充".
+    When False for a year after the library's last, :func:`is_working_day` counts Monday–Friday less
+    :func:`statutory_holidays`, plus the schedule's overrides; the 调休 days of such a year are unknown
+    until the office enters them.
     """
     return _CALENDAR_FIRST_YEAR <= year <= _CALENDAR_LAST_YEAR
 
 
+def holidays_computed(year: int) -> bool:
+    """True for a year after the library's data: its working days are Monday–Friday less the
+    computed :func:`statutory_holidays`, and its 调休 are unknown until the office enters them."""
+    return year > _CALENDAR_LAST_YEAR
+
+
+def _solar_date(solar: Solar) -> date:
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def _lunar_date(year: int, month: int, day: int) -> date:
+    """The Gregorian date of the ``day``-th day of the (non-leap) ``month``-th lunar month of lunar year ``year``."""
+    return _solar_date(Lunar.fromYmd(year, month, day).getSolar())
+
+
+@functools.lru_cache(maxsize=512)
+def statutory_holidays(year: int) -> Mapping[date, str]:
+    """The public holidays of ``year`` fixed by 《全国年节及纪念日放假办法》 (as amended in 2024, in force
+    from 2025), {date: name}: 元旦 1月1日; 春节 农历除夕、正月初一至初三; 清明节 the day of the 清明 solar
+    term; 劳动节 5月1日、2日; 端午节 农历五月初五; 中秋节 农历八月十五; 国庆节 10月1日至3日 — 13 days, fewer
+    when two coincide (中秋 on 10月1日–3日).
+
+    Only these days: the State Council's yearly arrangement adds the make-up working days and bridge
+    days off (调休) and the 补假 for a holiday on a weekend, which no rule predicts. Used for the years
+    after the last one :func:`calendar_covers`; for the years it covers, the library's data (which has
+    the arrangement) is used instead. Lunar dates and the solar term come from ``lunar_python``.
+    """
+    days: dict[date, str] = {date(year, 1, 1): "元旦"}
+    new_year = _lunar_date(year, 1, 1)  # 正月初一 of the lunar year beginning in ``year``
+    for offset in range(-1, 3):  # 除夕 (the last day of the twelfth month, 29th or 30th) .. 初三
+        days[new_year + timedelta(days=offset)] = "春节"
+    qingming = Solar.fromYmd(year, 4, 15).getLunar().getJieQiTable()["清明"]
+    days[_solar_date(qingming)] = "清明节"
+    days[date(year, 5, 1)] = days[date(year, 5, 2)] = "劳动节"
+    days[_lunar_date(year, 5, 5)] = "端午节"
+    days[_lunar_date(year, 8, 15)] = "中秋节"
+    for day in (1, 2, 3):
+        day_ = date(year, 10, day)
+        days[day_] = "中秋节、国庆节" if days.get(day_) == "中秋节" else "国庆节"
+    return MappingProxyType(dict(sorted(days.items())))
+
+
 def is_working_day(day: date, schedule: Schedule) -> bool:
-    """Is ``day`` a working day? Override first, then the official calendar, else Monday–Friday.
+    """Is ``day`` a working day? Override first, then the official calendar; for a later year, which
+    the library does not have yet, Monday–Friday less the statutory holidays (:func:`statutory_holidays`);
+    for a year before its data, Monday–Friday.
 
     Never raises for years outside the library's range. A ``datetime`` is accepted and reduced to its date in
     the schedule's zone (naive datetimes: their own date).
@@ -147,7 +201,9 @@ def is_working_day(day: date, schedule: Schedule) -> bool:
         return schedule.overrides[day]
     if calendar_covers(day.year):  # chinese_calendar.is_workday, without its per-call range scan
         return day in _LIBRARY_WORKDAYS or (day.weekday() < 5 and day not in _LIBRARY_HOLIDAYS)
-    return day.weekday() < 5  # fallback: Monday–Friday
+    if holidays_computed(day.year):  # a year the library does not have yet: 调休 unknown
+        return day.weekday() < 5 and day not in statutory_holidays(day.year)
+    return day.weekday() < 5  # before the library's years (and the regulation in force): Monday–Friday
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -169,6 +225,15 @@ def office_periods(day: date, schedule: Schedule) -> list[tuple[datetime, dateti
     tz = schedule.tz
     return [(datetime.combine(day, start, tzinfo=tz), datetime.combine(day, end, tzinfo=tz))
             for start, end in schedule.periods]
+
+
+def office_day_end(day: date, schedule: Schedule) -> datetime:
+    """The end of the office day ``day`` (the end of its last office period, 17:30), aware in the
+    schedule's zone: what a deadline given as a date alone means. Whether ``day`` is a working day
+    does not matter: the date is the one the person gave."""
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise TypeError(f"expected a date, got {day!r}")
+    return datetime.combine(day, schedule.periods[-1][1], tzinfo=schedule.tz)
 
 
 def _hours_to_timedelta(hours: float | Decimal) -> timedelta:

@@ -1,21 +1,28 @@
 """Deadlines: the SLA table and the office's working calendar, on top of core.worktime; the
-office's 督办 ladder (``EscalationStep``) and a problem's place on it, for ``escalation.ladder``."""
+office's 督办 ladder (``EscalationStep``) and a problem's place on it, for ``escalation.ladder``.
+
+A year the calendar library does not cover is counted on its computed statutory holidays; its 调休
+are unknown until the office enters them and confirms the year (``CalendarYear``), and until then
+every deadline in it carries :func:`calendar_warning`. A deadline given as a date alone is the end
+of that office day (:func:`user_deadline`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
 from django.utils import timezone
 
 from wenming.core import worktime
+from wenming.core.middleware import current_request
 
 from ..models import (
     RUNNING_STATES,
     CalendarOverride,
+    CalendarYear,
     CaseSettings,
     Category,
     Escalation,
@@ -68,6 +75,71 @@ def work_schedule() -> worktime.Schedule:
     if tables is not None:
         tables["schedule"] = result
     return result
+
+
+def end_of_office_day(day: date, schedule=None) -> datetime:
+    """The end of the office day ``day`` (the afternoon's end, 17:30 by default)."""
+    return worktime.office_day_end(day, schedule or work_schedule())
+
+
+def user_deadline(value: date | datetime | None) -> datetime | None:
+    """A deadline as a person gave it: a date alone is the end of that office day, a naive
+    datetime is local time."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        return end_of_office_day(value)
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+# --- years whose 调休 are not known -----------------------------------------------------------------
+
+CALENDAR_WARNING = "{year}年调休安排尚未录入，期限按法定节假日推算，可能与实际不符"
+_CONFIRMED_MEMO = "_wenming_calendar_years"
+
+
+def confirmed_years() -> frozenset[int]:
+    """The years whose 调休 the office has entered and confirmed (``CalendarYear``); read once per
+    request (and per ``read_once`` block)."""
+    tables = _tables.get()
+    if tables is not None and "years" in tables:
+        return tables["years"]
+    request = current_request()
+    years = getattr(request, _CONFIRMED_MEMO, None) if request is not None else None
+    if years is None:
+        years = frozenset(CalendarYear.objects.values_list("year", flat=True))
+        if request is not None:
+            setattr(request, _CONFIRMED_MEMO, years)
+    if tables is not None:
+        tables["years"] = years
+    return years
+
+
+def forget_confirmed_years() -> None:
+    """After the office confirms or withdraws a year within a request."""
+    request = current_request()
+    if request is not None and hasattr(request, _CONFIRMED_MEMO):
+        delattr(request, _CONFIRMED_MEMO)
+    tables = _tables.get()
+    if tables is not None:
+        tables.pop("years", None)
+
+
+def calendar_estimated(year: int) -> bool:
+    """True while ``year``'s working days are an estimate: the calendar library does not have it yet
+    (they are counted on the computed statutory holidays) and the office has not confirmed that it
+    entered the year's 调休."""
+    return worktime.holidays_computed(year) and year not in confirmed_years()
+
+
+def calendar_warning(moment: date | datetime | None) -> str | None:
+    """The warning a deadline (or any date counted in working time) carries when its year's
+    calendar is an estimate, else None. No query for a year the library covers."""
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return CALENDAR_WARNING.format(year=moment.year) if calendar_estimated(moment.year) else None
 
 
 def _rules(severity: str) -> dict:

@@ -54,8 +54,9 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 # --- export ------------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = ["编号", "标题", "类别", "严重程度", "来源", "状态", "所在区域", "地址", "责任单位", "发现时间",
-                  "交办时间", "整改期限", "办结时间", "是否逾期", "按期办结", "退回重改次数", "督办次数", "报告人"]
-EXPORT_WIDTHS = [15, 30, 22, 9, 12, 9, 16, 30, 18, 17, 17, 17, 17, 9, 9, 8, 8, 9]
+                  "交办时间", "整改期限", "期限提示", "办结时间", "是否逾期", "按期办结", "退回重改次数", "督办次数",
+                  "报告人"]
+EXPORT_WIDTHS = [15, 30, 22, 9, 12, 9, 16, 30, 18, 17, 17, 17, 30, 17, 9, 9, 8, 8, 9]
 # what is read per row: plain values, no model instances
 EXPORT_FIELDS = ("code", "title", "category__name", "category__parent__name", "severity", "source", "state",
                  "area__name", "address", "unit__name", "created_at", "assigned_at", "deadline", "closed_at",
@@ -76,14 +77,29 @@ def _local_text(value, zone) -> str:
     return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d}"
 
 
-def _ledger_values(row, zone) -> tuple:
+def _deadline_warnings(zone):
+    """``warning(deadline)``: the deadline's ``sla.calendar_warning`` or "", worked out once per year."""
+    by_year: dict[int, str] = {}
+
+    def warning(deadline) -> str:
+        if deadline is None:
+            return ""
+        year = deadline.astimezone(zone).year
+        if year not in by_year:
+            by_year[year] = sla.calendar_warning(deadline) or ""
+        return by_year[year]
+
+    return warning
+
+
+def _ledger_values(row, zone, warning) -> tuple:
     (code, title, category, parent, severity, source, state, area, address, unit, created_at, assigned_at,
      deadline, closed_at, is_overdue, closed_on_time, rework, supervision, reporter_name) = row
     return (code, title, f"{parent} › {category}" if parent else category, SEVERITY_LABELS.get(severity, severity),
             SOURCE_LABELS.get(source, source), STATE_LABELS.get(state, state), area or "", address or "",
             unit or "", _local_text(created_at, zone), _local_text(assigned_at, zone), _local_text(deadline, zone),
-            _local_text(closed_at, zone), YES_NO[is_overdue], YES_NO[closed_on_time], rework, supervision,
-            mask_name(reporter_name))
+            warning(deadline), _local_text(closed_at, zone), YES_NO[is_overdue], YES_NO[closed_on_time], rework,
+            supervision, mask_name(reporter_name))
 
 
 def export_ledger(*, actor, qs, fileobj, filters: dict | None = None, progress=None) -> int:
@@ -107,9 +123,10 @@ def export_ledger(*, actor, qs, fileobj, filters: dict | None = None, progress=N
     write_string, write_number = sheet.write_string, sheet.write_number
     rows = (qs.order_by("-created_at", "-id").values_list(*EXPORT_FIELDS).iterator(chunk_size=CHUNK_SIZE))
     n = 0
+    warning = _deadline_warnings(zone)
     for raw in rows:
         n += 1
-        for col, value in enumerate(_ledger_values(raw, zone)):
+        for col, value in enumerate(_ledger_values(raw, zone, warning)):
             if isinstance(value, int):
                 write_number(n, col, value)
             elif value:

@@ -11,9 +11,13 @@ from wenming.core import access, audit
 from wenming.core.errors import ServiceError
 from wenming.org.models import Unit
 
+from wenming.core import worktime
+
+from ..escalation import sla
 from ..escalation.sla import case_settings
 from ..models import (
     CalendarOverride,
+    CalendarYear,
     Category,
     EscalationStep,
     RoutingRule,
@@ -110,6 +114,31 @@ def calendar_override_delete(*, actor, override: CalendarOverride) -> None:
     with transaction.atomic():
         audit.record("cases.calendar_delete", actor=actor, target=f"calendar:{override.day.isoformat()}")
         override.delete()
+
+
+def calendar_year_confirm(*, actor, year: int) -> CalendarYear:
+    """The office has entered ``year``'s 调休 (the State Council's notice) as calendar days: its
+    deadlines stop carrying the estimate warning. Only for a year the calendar library lacks."""
+    require_config(actor)
+    if not worktime.holidays_computed(year):
+        raise ServiceError(f"{year}年的节假日安排已内置在系统日历中，无需确认", field="year")
+    with transaction.atomic():
+        row, created = CalendarYear.objects.get_or_create(year=year, defaults={"confirmed_by": actor})
+        if created:
+            audit.record("cases.calendar_year_confirm", actor=actor, target=f"calendar_year:{year}",
+                         detail={"overrides": CalendarOverride.objects.filter(day__year=year).count()})
+    sla.forget_confirmed_years()
+    return row
+
+
+def calendar_year_withdraw(*, actor, year: int) -> None:
+    """Withdraw the confirmation of ``year``: its deadlines carry the warning again."""
+    require_config(actor)
+    with transaction.atomic():
+        deleted, _ = CalendarYear.objects.filter(year=year).delete()
+        if deleted:
+            audit.record("cases.calendar_year_withdraw", actor=actor, target=f"calendar_year:{year}")
+    sla.forget_confirmed_years()
 
 
 def office_hours_save(*, actor, morning_start: time, morning_end: time, afternoon_start: time, afternoon_end: time,

@@ -16,6 +16,7 @@ from wenming.org.models import Unit
 from ..escalation.sla import case_settings
 from ..models import (
     CalendarOverride,
+    CalendarYear,
     Category,
     EscalationStep,
     RoutingRule,
@@ -54,6 +55,12 @@ class CalendarForm(forms.Form):
     note = forms.CharField(label="说明", max_length=50, required=False)
 
 
+class YearForm(forms.Form):
+    year = forms.IntegerField(label="年份", min_value=1900, max_value=2999)
+    confirmed = forms.TypedChoiceField(label="调休安排", choices=[("1", "已录入"), ("0", "撤销确认")],
+                                       coerce=lambda v: v == "1")
+
+
 class HoursForm(forms.Form):
     morning_start = forms.TimeField(label="上午上班", widget=forms.TimeInput(attrs={"type": "time"}))
     morning_end = forms.TimeField(label="上午下班", widget=forms.TimeInput(attrs={"type": "time"}))
@@ -88,6 +95,41 @@ def _unit(code: str) -> Unit | None:
     return unit
 
 
+def _spans(days) -> str:
+    """Consecutive days as 2月5日—8日, separated by 、."""
+    runs: list[list] = []
+    for day in days:
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        text = f"{first.month}月{first.day}日"
+        if last != first:
+            text += f"—{last.day}日" if last.month == first.month else f"—{last.month}月{last.day}日"
+        parts.append(text)
+    return "、".join(parts)
+
+
+def calendar_years(this_year: int) -> list[dict]:
+    """This year and the next when the calendar library lacks them: the computed statutory
+    holidays, the days the office entered, and whether it confirmed the year's 调休."""
+    confirmed = {row.year: row for row in CalendarYear.objects.select_related("confirmed_by")}
+    years = []
+    for year in (this_year, this_year + 1):
+        if not worktime.holidays_computed(year):
+            continue
+        by_name: dict[str, list] = {}
+        for day, name in worktime.statutory_holidays(year).items():
+            by_name.setdefault(name, []).append(day)
+        years.append({"year": year, "confirmed": confirmed.get(year),
+                      "holidays": [(name, _spans(days)) for name, days in by_name.items()],
+                      "overrides": CalendarOverride.objects.filter(day__year=year).count()})
+    return years
+
+
 @login_required
 @require_GET
 def settings_page(request):
@@ -106,12 +148,12 @@ def settings_page(request):
         "sla_form": SlaForm(), "category_form": CategoryForm(), "routing_form": RoutingForm(),
         "calendar_form": CalendarForm(), "step_form": StepForm(),
         "hours_form": HoursForm(initial={f: getattr(row, f) for f in HoursForm.base_fields}),
-        "uncovered_years": [y for y in (this_year, this_year + 1) if not worktime.calendar_covers(y)],
+        "calendar_years": calendar_years(this_year),
     })
 
 
 FORMS = {"sla": SlaForm, "category": CategoryForm, "routing": RoutingForm, "calendar": CalendarForm,
-         "hours": HoursForm, "step": StepForm}
+         "year": YearForm, "hours": HoursForm, "step": StepForm}
 
 
 @login_required
@@ -142,6 +184,11 @@ def settings_save(request, section: str):
                                   target=target, note=data["note"])
         elif section == "calendar":
             svc.calendar_override_save(actor=actor, day=data["day"], is_workday=data["is_workday"], note=data["note"])
+        elif section == "year":
+            if data["confirmed"]:
+                svc.calendar_year_confirm(actor=actor, year=data["year"])
+            else:
+                svc.calendar_year_withdraw(actor=actor, year=data["year"])
         elif section == "hours":
             svc.office_hours_save(actor=actor, **data)
         elif section == "step":

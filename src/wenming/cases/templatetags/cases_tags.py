@@ -4,6 +4,7 @@
 from django import template
 
 from .. import policy
+from ..escalation import sla
 from ..models import State
 from ..workflow.machine import BY_ACTION
 
@@ -32,3 +33,11 @@ def event_label(action: str) -> str:
 def may_view_problem(user, problem) -> bool:
     """``{% if request.user|may_view_problem:problem.recurrence_of %}`` — link only if he may open it."""
     return policy.may_view_problem(user, problem)
+
+
+@register.inclusion_tag("cases/_calendar_warning.html")
+def calendar_warning(moment, short: bool = False) -> dict:
+    """``{% calendar_warning problem.deadline %}`` — the warning a deadline carries while its
+    year's 调休 are not entered (``sla.calendar_warning``); nothing otherwise. ``short=True``: a
+    badge for lists, the full text as its title."""
+    return {"text": sla.calendar_warning(moment), "short": short}

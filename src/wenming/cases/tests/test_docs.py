@@ -74,6 +74,7 @@ def test_api_doc_names_every_endpoint_value_and_field():
     fields = [f"`{name}`" for name in NEEDS] + [f"`{name}`" for name in (
         "title", "category", "area", "severity", "source", "address", "description", "latitude", "longitude",
         "idempotency_key", "Idempotency-Key", "X-CSRFToken", "Authorization", "limit", "offset", "count",
+        "deadline_warning", "created_at",
         "results", "/api/openapi.json", "/api/docs")]
     missing = [word for word in operations + values + fields if word not in text]
     assert not missing, f"missing from docs/api.md: {missing}"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from wenming.core import access
@@ -15,6 +14,7 @@ from wenming.core.photos import PhotoError
 from wenming.org.models import Unit, User
 
 from .. import policy, selectors
+from ..escalation import sla
 from ..models import Problem
 from ..notices import selectors as notice_selectors
 from ..uploads import photo_transaction, processed_photos, store_photos
@@ -90,9 +90,7 @@ def act(request, code: str, action: str):
                 if keep is None:
                     raise ServiceError(f"找不到编号为{data['keep']}的问题")
             verifier = verifier_named(data["verifier"], problem) if data["verifier"] else None
-            deadline = data["deadline"]
-            if deadline is not None and timezone.is_naive(deadline):
-                deadline = timezone.make_aware(deadline)
+            deadline = sla.user_deadline(data["deadline"])  # a date alone: the end of that office day
             photos = store_photos(request, processed, problem.unit or problem.area, stored)
             result = services.perform(actor=request.user, problem=problem, action=action, note=data["note"],
                                       reason=data["reason"], unit=unit, deadline=deadline, keep=keep,

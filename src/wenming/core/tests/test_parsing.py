@@ -1,12 +1,12 @@
 """core/parsing.py: values typed by people and systems, refused in Chinese instead of failing."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
 from wenming.core.errors import ValidationFailed
-from wenming.core.parsing import nul_free, parse_datetime, parse_decimal
+from wenming.core.parsing import nul_free, parse_date_or_datetime, parse_datetime, parse_decimal
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -29,6 +29,26 @@ def test_iso_datetimes_are_read(text, expected):
 def test_impossible_datetimes_are_refused_in_chinese(text, says):
     with pytest.raises(ValidationFailed) as refused:
         parse_datetime(text, field="deadline", label="期限")
+    assert says in refused.value.message and refused.value.field == "deadline"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2026-12-01", date(2026, 12, 1)), (" 2027-01-08 ", date(2027, 1, 8)),   # a date alone stays a date
+    ("2026-12-01T17:30:00+08:00", datetime(2026, 12, 1, 9, 30, tzinfo=UTC)),  # anything else: a datetime
+    ("2026-12-01 09:00", datetime(2026, 12, 1, 1, 0, tzinfo=UTC)),
+])
+def test_a_date_alone_or_a_datetime(text, expected):
+    parsed = parse_date_or_datetime(text)
+    assert parsed == expected and type(parsed) is type(expected)
+
+
+@pytest.mark.parametrize("text,says", [
+    ("2026-02-30", "不是有效的日期"), ("0001-01-01", "超出可用范围"), ("3000-01-01", "超出可用范围"),
+    ("2026-12-01\x00", "空字符"), ("2026-02-30T10:00:00+08:00", "不是有效的日期和时间"), ("tomorrow", "ISO 8601"),
+])
+def test_a_date_alone_or_a_datetime_refused_in_chinese(text, says):
+    with pytest.raises(ValidationFailed) as refused:
+        parse_date_or_datetime(text, field="deadline", label="期限")
     assert says in refused.value.message and refused.value.field == "deadline"
 
 

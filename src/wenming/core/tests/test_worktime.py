@@ -23,9 +23,12 @@ from wenming.core.worktime import (
     add_working_days,
     add_working_hours,
     calendar_covers,
+    holidays_computed,
     is_working_day,
     next_office_moment,
+    office_day_end,
     office_periods,
+    statutory_holidays,
     working_hours_between,
 )
 
@@ -60,15 +63,97 @@ def test_is_working_day_follows_official_calendar(day, working):
     assert chinese_calendar.is_workday(day) is working  # the library agrees: the pins are real data
 
 
-def test_calendar_coverage_and_fallback_for_2027_does_not_raise():
+def test_calendar_coverage_and_the_computed_holidays_of_2027():
     assert calendar_covers(2004) and calendar_covers(2026)
     assert not calendar_covers(2003) and not calendar_covers(2027)
+    assert holidays_computed(2027) and not holidays_computed(2026) and not holidays_computed(2003)
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(date(2027, 1, 4))
-    # Fallback Monday–Friday: 2027-01-01 is a Friday (truly 元旦, which is why overrides exist).
-    assert is_working_day(date(2027, 1, 1), S) is True
+    # 2027 is not in the library: Monday–Friday less the statutory holidays. 元旦 is a Friday.
+    assert is_working_day(date(2027, 1, 1), S) is False
     assert is_working_day(date(2027, 1, 2), S) is False  # Saturday
-    assert is_working_day(date(2003, 6, 2), S) is True   # Monday, before the library's range
+    assert is_working_day(date(2027, 1, 4), S) is True   # Monday
+    assert is_working_day(date(2003, 6, 2), S) is True   # Monday, before the library's range: Monday–Friday
+    assert is_working_day(date(2003, 1, 1), S) is True   # (the regulation then in force is not modelled)
+
+
+# 2027 by the regulation as amended in 2024 (in force from 2025), the lunar dates from the lunar
+# calendar: 除夕 2-5 (正月初一 2-6), 清明 4-5, 端午 (五月初五) 6-9, 中秋 (八月十五) 9-15.
+HOLIDAYS_2027 = {
+    date(2027, 1, 1): "元旦",
+    date(2027, 2, 5): "春节", date(2027, 2, 6): "春节", date(2027, 2, 7): "春节", date(2027, 2, 8): "春节",
+    date(2027, 4, 5): "清明节",
+    date(2027, 5, 1): "劳动节", date(2027, 5, 2): "劳动节",
+    date(2027, 6, 9): "端午节",
+    date(2027, 9, 15): "中秋节",
+    date(2027, 10, 1): "国庆节", date(2027, 10, 2): "国庆节", date(2027, 10, 3): "国庆节",
+}
+
+
+def test_statutory_holidays_of_2027():
+    assert dict(statutory_holidays(2027)) == HOLIDAYS_2027
+    # the weekdays among them are days off; the weekend ones are off anyway (补假 is the State Council's)
+    for day in HOLIDAYS_2027:
+        assert is_working_day(day, S) is False, day
+    assert is_working_day(date(2027, 2, 4), S) is True    # Thursday before 除夕 (a bridge day only if announced)
+    assert is_working_day(date(2027, 2, 9), S) is True    # Tuesday after 初三
+    assert is_working_day(date(2027, 9, 14), S) is True   # Tuesday before 中秋
+    assert is_working_day(date(2027, 10, 4), S) is True   # Monday after 国庆 (its 补假 is announced, not computed)
+
+
+def test_statutory_holidays_when_two_coincide_and_in_a_hard_lunar_year():
+    # 2028: 中秋 (八月十五) is 10-3, inside 国庆: 12 days, not 13
+    holidays_2028 = statutory_holidays(2028)
+    assert len(holidays_2028) == 12 and holidays_2028[date(2028, 10, 3)] == "中秋节、国庆节"
+    assert [d for d, name in holidays_2028.items() if name == "春节"] == [date(2028, 1, 25) + timedelta(days=i)
+                                                                         for i in range(4)]
+    # 2033 (the “2033年问题” of the lunar calendar): 中秋 9-8, 春节 from 除夕 1-30
+    holidays_2033 = statutory_holidays(2033)
+    assert holidays_2033[date(2033, 9, 8)] == "中秋节" and holidays_2033[date(2033, 1, 30)] == "春节"
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_rule_gives_the_statutory_days_the_library_has(year):
+    """Under the current regulation (2025 on), every day the rule computes is a day off in the
+    official arrangement the library encodes, under the same festival (the arrangement adds the
+    调休 bridge days, which are not statutory)."""
+    names = {"元旦": "New Year's Day", "春节": "Spring Festival", "清明节": "Tomb-sweeping Day",
+             "劳动节": "Labour Day", "端午节": "Dragon Boat Festival", "中秋节": "Mid-autumn Festival",
+             "国庆节": "National Day"}
+    computed = statutory_holidays(year)
+    assert len(computed) == 13
+    for day, name in computed.items():
+        holiday, library_name = chinese_calendar.get_holiday_detail(day)
+        assert holiday and not chinese_calendar.is_workday(day), (day, name)
+        if library_name is not None:  # the library names no plain weekend
+            assert library_name == names[name], (day, name, library_name)
+
+
+@pytest.mark.parametrize("year", range(2008, 2027))
+def test_the_lunar_festivals_match_the_library_since_2008(year):
+    """正月初一, 清明, 端午 and 中秋 have been holidays since 2008: the lunar calendar library and the
+    solar term give the days the official arrangements (in chinese_calendar) gave them."""
+    computed = statutory_holidays(year)
+    festivals = {name: [day for day, n in computed.items() if name in n.split("、")]
+                 for name in ("春节", "清明节", "端午节", "中秋节")}
+    new_year = festivals["春节"][1]  # 正月初一 (除夕 was not statutory before 2025)
+    expected = {new_year: "Spring Festival", festivals["清明节"][0]: "Tomb-sweeping Day",
+                festivals["端午节"][0]: "Dragon Boat Festival", festivals["中秋节"][0]: "Mid-autumn Festival"}
+    for day, name in expected.items():
+        holiday, library_name = chinese_calendar.get_holiday_detail(day)
+        assert holiday, (day, name)
+        # a festival on a weekend is not named; 中秋 within 国庆 (2009: 10-3, 2020: 10-1) is named 国庆
+        assert library_name == name or (library_name is None and day.weekday() >= 5) or \
+            (library_name == "National Day" and day.month == 10 and day.day <= 3), (day, name, library_name)
+
+
+def test_the_end_of_an_office_day():
+    assert office_day_end(date(2027, 1, 4), S) == at(2027, 1, 4, 17, 30)
+    assert office_day_end(date(2027, 1, 1), S) == at(2027, 1, 1, 17, 30)  # the date given, working day or not
+    late = Schedule(periods=(("08:00", "12:00"), ("15:00", "18:00")))
+    assert office_day_end(date(2026, 12, 7), late) == at(2026, 12, 7, 18)
+    with pytest.raises(TypeError):
+        office_day_end(at(2026, 12, 7, 9), S)
 
 
 def test_overrides_win_over_library_and_fallback():
@@ -138,14 +223,21 @@ def test_override_saturday_working_shortens_deadline():
     assert add_working_hours(at(2026, 3, 13, 16), 3, schedule) == at(2026, 3, 14, 10, 0)
 
 
-def test_fallback_2027_and_override_for_new_year():
-    # Thu 2026-12-31 10:00, 2 working days: fallback treats Fri 2027-01-01 as working (1), Mon 1-4 (2).
-    assert add_working_days(at(2026, 12, 31, 10), 2, S) == at(2027, 1, 4, 17, 30)
-    with_new_year = Schedule(overrides={date(2027, 1, 1): False})
-    assert add_working_days(at(2026, 12, 31, 10), 2, with_new_year) == at(2027, 1, 5, 17, 30)
-    # Entirely inside the uncovered year: Mon–Fri.
+def test_a_deadline_across_new_year_2027_skips_yuandan():
+    # Thu 2026-12-31 10:00, 2 working days: Fri 2027-01-01 is 元旦, so Mon 1-4 (1), Tue 1-5 (2).
+    assert add_working_days(at(2026, 12, 31, 10), 2, S) == at(2027, 1, 5, 17, 30)
+    assert add_working_days(at(2026, 12, 31, 10), 3, S) == at(2027, 1, 6, 17, 30)
+    # 8 working hours from Thursday 16:00: 1.5 h on 12-31, then 6.5 h on Monday 1-4
+    assert add_working_hours(at(2026, 12, 31, 16), 8, S) == at(2027, 1, 4, 17, 0)
+    assert working_hours_between(at(2026, 12, 31, 9), at(2027, 1, 5, 9), S) == 7.0 - 0.5 + 7.0 + 0.5
+    # an office override still wins: a 调休 working Saturday the State Council might announce
+    with_saturday = Schedule(overrides={date(2027, 1, 2): True})
+    assert add_working_days(at(2026, 12, 31, 10), 2, with_saturday) == at(2027, 1, 4, 17, 30)
+    # ordinary weeks of the uncovered year: Mon–Fri
     assert add_working_days(at(2027, 3, 5, 9), 1, S) == at(2027, 3, 8, 17, 30)
     assert working_hours_between(at(2027, 3, 1), at(2027, 3, 8), S) == 35.0
+    # 春节 2027 (2-5 .. 2-8): from Thursday 2-4 one working day is Tuesday 2-9
+    assert add_working_days(at(2027, 2, 4, 9), 1, S) == at(2027, 2, 9, 17, 30)
 
 
 def test_add_working_days_rejects_bad_input():
