@@ -98,6 +98,11 @@ def may_see_reporter(user, problem) -> bool:
     return "office" in problem_reach(user, problem)
 
 
+def may_see_tracking_code(user, problem) -> bool:
+    """The 查询码 opens the public look-up: for the reporter himself and the offices over it."""
+    return bool(problem.reporter_id and problem.reporter_id == user.pk) or may_see_reporter(user, problem)
+
+
 def may_report(user) -> bool:
     return bool(access.scope_for(user).roles & REPORT_ROLES)
 

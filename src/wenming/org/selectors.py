@@ -182,3 +182,14 @@ def account_get(actor, pk: int) -> User:
 
 def account_memberships(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("unit").order_by("-is_active", "id")
+
+
+def units_by_name(user, text: str, limit: int = 20) -> list[Unit]:
+    """The name-search pickers (交办 unit, the ledger's and the metrics' unit filter): active units
+    the user sees whose name, or whose parent's name, contains ``text`` — higher units first."""
+    text = (text or "").replace("\x00", "").strip()[:50]
+    if not text:
+        return []
+    return list(units_visible_to(user).filter(is_active=True)
+                .filter(Q(name__icontains=text) | Q(parent__name__icontains=text))
+                .select_related("parent").order_by("depth", "path")[:limit])

@@ -91,6 +91,16 @@ def unit_children(request, pk: int):
 
 @login_required
 @require_GET
+def unit_search(request):
+    """Options of a unit picker (org/_unit_picker.html): the user's units matching a name."""
+    access.require(request.user, "org.view")
+    text = request.GET.get("uq") or request.GET.get("q") or ""
+    return render(request, "org/_unit_options.html", {"units": selectors.units_by_name(request.user, text),
+                                                      "q": text.strip()[:50]})
+
+
+@login_required
+@require_GET
 def unit_detail(request, pk: int):
     unit = selectors.unit_get(request.user, pk)
     access.require(request.user, "org.view", unit)

@@ -122,6 +122,7 @@ case("outbound", "", "/outbound/", only(200, [OC, AD]))
 # --- org -----------------------------------------------------------------------------------------------
 
 case("org:tree", "", "/org/", staff_only())
+case("org:unit_search", "by name", "/org/units/search/?uq=甲", staff_only())
 case("org:unit", "street A1", lambda w: f"/org/units/{w.org['street_a1'].pk}/", seen_by(SEES_A1))
 case("org:unit", "street B1 (the leader's 包保)", lambda w: f"/org/units/{w.org['street_b1'].pk}/",
      seen_by([OC, LD, AD]))

@@ -74,6 +74,7 @@ def ledger(request):
         "page": page, "errors": errors, "params": request.GET, "counts": selectors.state_counts(qs),
         "states": State.choices, "sources": Source.choices, "severities": Severity.choices,
         "categories": categories, "may": {"import": policy.may_import(request.user)},
+        "unit_chosen": f.unit if f.unit is not None and f.unit.pk else None,
     })
 
 

@@ -51,8 +51,11 @@ def test_handler_rectifies_on_a_phone(transactional_db, live_server, personas, o
 
     photo = tmp_path / "after.jpg"
     photo.write_bytes(jpeg_bytes((40, 160, 60)))
-    page.locator("details.action", has_text="整改完成").locator("summary").click()
-    form = page.locator("details.action", has_text="整改完成").locator("form")
+    # after 签收 the primary action is first and already open; the requests are folded away
+    expect(page.locator("details.action").first).to_have_attribute("data-action", "submit")
+    expect(page.locator("details.action[data-action=submit]")).to_have_attribute("open", "")
+    expect(page.locator("details.action[data-action=request_extension]")).not_to_be_visible()
+    form = page.locator("details.action[data-action=submit]").locator("form")
     form.locator("textarea[name=note]").fill("摊位已清理，设置劝导员")
     form.locator("input[name=photos]").set_input_files(str(photo))
     form.get_by_role("button", name="整改完成").click()

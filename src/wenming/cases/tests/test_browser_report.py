@@ -111,3 +111,23 @@ def test_a_place_is_picked_on_the_plan_when_there_is_no_location(live_server, ci
     expect(page.get_by_role("heading", name="井边杂物")).to_be_visible()
     problem = Problem.objects.get(title="井边杂物")
     assert problem.area == city["grid_a1"] and problem.latitude is not None
+
+
+@pytest.mark.browser
+def test_the_office_assigns_to_a_unit_found_by_name(live_server, city, personas, browser):  # noqa: F811
+    from wenming.cases.intake import services as intake_services
+    from wenming.cases.models import Category
+
+    reported, _ = intake_services.problem_report(actor=personas["citizen"], intake=intake_services.Intake(
+        title="井盖松动", category=Category.objects.get(code="0502"), area=city["community_a1"], address="东门"))
+    page = phone(browser, live_server, "office_district_a")
+    page.goto(f"{live_server.url}/problems/{reported.code}/")
+    form = page.locator("details.action[data-action=assign]")
+    expect(form).to_have_attribute("open", "")
+    expect(form.get_by_test_id("unit-picker-unit")).to_contain_text("已选：甲一社区")  # the suggestion
+    form.get_by_label("责任单位（已按建议填好，可按名称另选）").fill("甲二")
+    form.get_by_role("button", name="甲二街道").click()
+    expect(form.get_by_test_id("unit-picker-unit")).to_contain_text("已选：甲二街道")
+    form.get_by_role("button", name="交办").click()
+    expect(page.locator(".messages")).to_contain_text("交办：已完成")
+    assert Problem.objects.get(pk=reported.pk).unit == city["street_a2"]

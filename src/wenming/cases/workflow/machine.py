@@ -85,6 +85,17 @@ BY_ACTION = {t.action: t for t in TRANSITIONS}
 BLOCKED_BY_REQUEST = {"sign", "submit", "request_return", "request_coordination", "request_extension"}
 
 
+def arrange(actions: list[Transition]) -> tuple[list[Transition], list[Transition], str]:
+    """How a problem's page offers the actions: the main ones, the primary first (after 签收:
+    整改完成); the rarely used ones — the unit's requests (申请退回、申请协调、申请延期) — apart, to be
+    folded; and the one action open by default: the first main one if it is primary (a
+    destructive action such as 不予受理 or 反弹 never opens by itself)."""
+    main = sorted((t for t in actions if t.opens is None), key=lambda t: t.style != "primary")
+    rare = [t for t in actions if t.opens is not None]
+    first = main[0].action if main and main[0].style == "primary" else ""
+    return main, rare, first
+
+
 def transition(action: str) -> Transition:
     return BY_ACTION[action]
 

@@ -20,7 +20,7 @@ from ..notices import selectors as notice_selectors
 from ..uploads import photo_transaction, processed_photos, store_photos
 from . import routing, services
 from .forms import ActionForm
-from .machine import BY_ACTION, accepts
+from .machine import BY_ACTION, accepts, arrange
 
 
 def verifier_named(username: str, problem: Problem) -> User:
@@ -40,12 +40,14 @@ def detail(request, code: str):
     problem = selectors.problem_get(request.user, code)
     pending = selectors.problem_pending_request(problem)
     available = services.available_actions(request.user, problem, pending)
+    main, rare, open_action = arrange(available)
     context = {
-        "problem": problem, "pending": pending, "actions": available,
+        "problem": problem, "pending": pending, "actions": main, "rare_actions": rare, "open_action": open_action,
         "timeline": selectors.problem_timeline(problem), "photos": selectors.problem_photos(problem),
         "notices": notice_selectors.problem_notices(request.user, problem), "form": ActionForm(),
         "accepts": {t.action: accepts(t) for t in available},
         "show_reporter": policy.may_see_reporter(request.user, problem),
+        "show_tracking": policy.may_see_tracking_code(request.user, problem),
         # links the page may show: only where the viewer may follow them
         "may": {"ledger": policy.may_view_ledger(request.user),
                 "unit_list": policy.may_view_unit_list(request.user),

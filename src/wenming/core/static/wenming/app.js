@@ -18,3 +18,26 @@ document.addEventListener("htmx:afterRequest", function (event) {
     button.dataset.open = "1"; button.textContent = "▾"; button.setAttribute("aria-expanded", "true");
   }
 });
+
+// Unit pickers (org/_unit_picker.html): a unit is chosen by name; the hidden field gets its code.
+document.addEventListener("click", function (event) {
+  var picker = event.target.closest && event.target.closest(".unit-picker");
+  if (!picker) return;
+  var value = picker.querySelector(".unit-picker-value");
+  var chosen = picker.querySelector(".unit-picker-chosen");
+  var pick = event.target.closest(".pick-unit");
+  if (pick) {
+    value.value = pick.dataset.code;
+    chosen.textContent = "已选：";
+    var strong = document.createElement("strong");
+    strong.textContent = pick.dataset.name;
+    chosen.appendChild(strong);
+    picker.querySelector(".unit-picker-results").innerHTML = "";
+    picker.querySelector(".unit-picker-q").value = "";
+    value.dispatchEvent(new Event("change", {bubbles: true}));
+  } else if (event.target.closest(".unit-picker-clear")) {
+    value.value = "";
+    chosen.textContent = "";
+    value.dispatchEvent(new Event("change", {bubbles: true}));
+  }
+});
