@@ -9,6 +9,8 @@ An app registers its hooks in its ``AppConfig.ready()``:
   “需要关注” list (``label``, ``count``, ``url`` name, ``query``);
 * ``place_finders``: ``find(latitude, longitude) -> Unit | None`` — the unit a point lies in
   when no imported boundary contains it (places: the area of the nearest surveyed point);
+* ``audit_labels``: Chinese names of the app's audit actions and permissions, for the audit log
+  page (an action without one is shown by its code — a test requires one for every action);
 * ``nav``: menu entries ``NavEntry(order, url_name, label, may)``, shown to a user when
   ``may(user)`` — a function of the app's access policy — says he may open the page.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 photo_viewers: list[Callable] = []
 home_attention: list[Callable] = []
 place_finders: list[Callable] = []
+audit_labels: dict[str, str] = {}
 
 
 def register_photo_viewer(check: Callable) -> None:
@@ -31,6 +34,10 @@ def register_photo_viewer(check: Callable) -> None:
 def register_home_attention(items: Callable) -> None:
     if items not in home_attention:
         home_attention.append(items)
+
+
+def register_audit_labels(labels: dict[str, str]) -> None:
+    audit_labels.update(labels)
 
 
 def register_place_finder(find: Callable) -> None:

@@ -42,6 +42,16 @@ AUDIT_ACTION_LABELS = {
     "org.patronage_create": "新建包保关系",
     "org.patronage_end": "结束包保关系",
     "org.boundaries_import": "导入单位边界",
+    "org.grant_admin": "授予系统管理员",
+    "org.view": "查看组织体系",
+    "org.edit_units": "维护单位",
+    "org.manage_accounts": "管理账号",
+    "org.manage_patronage": "管理包保",
+    "org.manage_teams": "管理工作组",
+    "org.view_contacts": "查看联系方式",
+    "audit.view": "查看审计日志",
+    "outbound.view": "查看短信和邮件发送记录",
+    "core.api_tokens": "管理接口令牌",
     "api_token.create": "建立接口令牌",
     "api_token.revoke": "吊销接口令牌",
     "api_token.use": "使用接口令牌",
@@ -53,6 +63,21 @@ AUDIT_ACTION_LABELS = {
     "cases.timeline_purge": "清空问题时间线（重建演示数据）",
     "cases.ledger_export": "导出问题台账",
 }
+
+
+def audit_action_labels() -> dict[str, str]:
+    """Every audit action's Chinese name: core's and org's, and those the apps register."""
+    from . import extensions
+
+    return {**AUDIT_ACTION_LABELS, **extensions.audit_labels}
+
+
+def actor_names(events) -> dict[int, str]:
+    """The people behind a page of audit lines, by id: one query, however many lines."""
+    from wenming.org.models import User
+
+    ids = {e.actor_id for e in events if e.actor_id}
+    return {u.pk: u.display_name for u in User.objects.filter(pk__in=ids).only("full_name", "username")}
 
 
 def audit_events_visible_to(user, *, actor: str = "", action: str = "", result: str = "", start=None, end=None):

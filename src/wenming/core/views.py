@@ -100,7 +100,7 @@ def audit_log(request):
     page = Paginator(events, 50).get_page(params.get("page"))
     return render(request, "core/audit_log.html", {
         "page": page, "errors": errors, "params": params, "results": AuditResult.choices,
-        "actions": selectors.AUDIT_ACTION_LABELS,
+        "actions": selectors.audit_action_labels(), "names": selectors.actor_names(page),
     })
 
 

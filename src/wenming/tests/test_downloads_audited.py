@@ -62,6 +62,8 @@ DOWNLOADS = [
      "测评体系", "items", {"format": "yaml"}),
     ("standards:template", lambda d: reverse("standards:template"), "office_city", "测评体系导入模板", 4, {}),
     ("cases:import_template", lambda d: reverse("cases:import_template"), "office_city", "问题导入模板", 2, {}),
+    ("cases:metrics_export", lambda d: reverse("cases:metrics_export") + f"?unit={d['district_a'].code}",
+     "office_district_a", "整改指标", 3, {"format": "xlsx"}),
     ("cases:notice_docx", lambda d: reverse("cases:notice_docx", args=[d["notice"].pk]), "office_district_a",
      "督办文书", 1, {"format": "docx"}),
     ("job_download", lambda d: reverse("job_download", args=[d["job"].pk]), "office_city", "问题台账导出（全部）", 42,

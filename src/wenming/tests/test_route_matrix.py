@@ -235,6 +235,7 @@ case("cases:import", "", "/problems/import/", only(200, OFFICES))
 post("cases:import", "no file", "/problems/import/", only(200, OFFICES))
 case("cases:import_template", "", "/problems/import/template.xlsx", only(200, OFFICES))
 case("cases:metrics", "", "/problems/metrics/", only(200, [OC, OD, LD, AD]))
+case("cases:metrics_export", "", "/problems/metrics/export.xlsx", only(200, [OC, OD, LD, AD]))
 case("cases:metrics", "of district B", lambda w: f"/problems/metrics/?unit={w.org['district_b'].code}",
      expect(403, (200, SEES_B), (404, [OD, LD])))
 case("cases:settings", "", "/problems/settings/", only(200, [OC]))

@@ -100,6 +100,18 @@ def my_unit_problems(user) -> QuerySet[Problem]:
             .order_by("urgency", "deadline", "id"))
 
 
+MINE_VIEWS = {"": "全部", "assigned": "待签收", "overdue": "逾期"}
+
+
+def mine_filtered(qs: QuerySet[Problem], show: str) -> QuerySet[Problem]:
+    """A unit's problems as the tabs of its list (and the home page's cards) show them."""
+    if show == "assigned":
+        return qs.filter(state=State.ASSIGNED)
+    if show == "overdue":
+        return qs.filter(is_overdue=True).exclude(state=State.SUBMITTED)
+    return qs
+
+
 def awaiting_verification(user) -> QuerySet[Problem]:
     """Submitted problems this user is to verify: his own as verifier, and — for an office —
     those in scope without a named verifier."""
@@ -138,10 +150,10 @@ def home_attention(user) -> list[dict]:
                   {"label": "逾期未整改的问题", "count": overdue.count(), "url": "cases:ledger", "query": "overdue=1"}]
     if policy.may_view_unit_list(user):
         mine = my_unit_problems(user)
-        items += [{"label": "本单位待签收的问题", "count": mine.filter(state="assigned").count(), "url": "cases:mine",
-                   "query": ""},
-                  {"label": "本单位逾期的问题", "count": mine.filter(is_overdue=True).exclude(state="submitted").count(),
-                   "url": "cases:mine", "query": ""}]
+        items += [{"label": "本单位待签收的问题", "count": mine_filtered(mine, "assigned").count(), "url": "cases:mine",
+                   "query": "show=assigned"},
+                  {"label": "本单位逾期的问题", "count": mine_filtered(mine, "overdue").count(),
+                   "url": "cases:mine", "query": "show=overdue"}]
     if policy.may_view_verify_list(user):
         items.append({"label": "待我复核的问题", "count": awaiting_verification(user).count(), "url": "cases:verify",
                       "query": ""})

@@ -83,8 +83,12 @@ def ledger(request):
 def mine(request):
     if not policy.may_view_unit_list(request.user):
         access.refuse_forbidden(request.user, "cases.mine")
-    problems = list(selectors.my_unit_problems(request.user)[:200])
-    return render(request, "cases/mine.html", {"problems": problems, "now": timezone.now()})
+    show = request.GET.get("show", "")
+    show = show if show in selectors.MINE_VIEWS else ""
+    page = Paginator(selectors.mine_filtered(selectors.my_unit_problems(request.user), show), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "cases/mine.html", {"problems": page, "page": page, "params": request.GET, "show": show,
+                                               "views": selectors.MINE_VIEWS, "now": timezone.now()})
 
 
 @login_required
@@ -92,7 +96,8 @@ def mine(request):
 def verify_list(request):
     if not policy.may_view_verify_list(request.user):
         access.refuse_forbidden(request.user, "cases.verify")
-    return render(request, "cases/verify.html", {"problems": selectors.awaiting_verification(request.user)[:200]})
+    page = Paginator(selectors.awaiting_verification(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "cases/verify.html", {"problems": page, "page": page, "params": request.GET})
 
 
 @login_required
@@ -100,7 +105,8 @@ def verify_list(request):
 def todo(request):
     if not policy.may_view_office_todo(request.user):
         access.refuse_forbidden(request.user, "cases.todo")
-    return render(request, "cases/todo.html", {"problems": selectors.office_inbox(request.user)[:200]})
+    page = Paginator(selectors.office_inbox(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "cases/todo.html", {"problems": page, "page": page, "params": request.GET})
 
 
 @login_required

@@ -6,4 +6,5 @@ from . import views
 
 urlpatterns = [
     path("metrics/", views.metrics_page, name="metrics"),
+    path("metrics/export.xlsx", views.metrics_export, name="metrics_export"),
 ]

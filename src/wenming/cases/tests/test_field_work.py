@@ -95,3 +95,28 @@ def test_a_problem_with_coordinates_links_to_the_phones_map(login, assigned, per
     assert 'href="geo:30.250000,120.160000?q=30.250000,120.160000"' in page and "导航到现场" in page
     bare, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
     assert "导航到现场" not in login("inspector").get(reverse("cases:detail", args=[bare.code])).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_home_cards_open_the_filtered_list_and_lists_are_paged_not_cut(login, personas, org, intake):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    made = []
+    for n in range(53):
+        found, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake(title=f"问题{n}"))
+        made.append(services.problem_assign(actor=personas["office_district_a"], problem=found,
+                                            unit=org["street_a1"]))
+    Problem.objects.filter(pk__in=[p.pk for p in made[:2]]).update(
+        is_overdue=True, state=State.RECTIFYING, deadline=timezone.now() - timedelta(days=1))
+    client = login("handler_street_a1")
+    home = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("cases:mine")}?show=overdue"' in home
+    overdue = client.get(reverse("cases:mine"), {"show": "overdue"}).content.decode()
+    assert overdue.count('href="/problems/WT') == 2 and 'aria-current="page">逾期' in overdue
+    first = client.get(reverse("cases:mine")).content.decode()
+    assert first.count('href="/problems/WT') == 50 and "第 1 / 2 页" in first
+    second = client.get(reverse("cases:mine"), {"page": 2}).content.decode()
+    assert second.count('href="/problems/WT') == 3
+    assert client.get(reverse("cases:mine"), {"show": "x"}).status_code == 200

@@ -315,3 +315,33 @@ def test_page_queries_do_not_grow_with_children(login, org, data, category):
     eight, rows_eight = count()
     assert two == eight
     assert rows_eight - rows_two == 6
+
+
+@pytest.mark.django_db
+def test_the_metrics_page_lists_districts_first_sorts_and_exports(login, personas, org, intake):
+    import io
+
+    from openpyxl import load_workbook
+
+    from wenming.cases.intake import services as intake_services
+    from wenming.cases.workflow import services as workflow
+
+    for unit in (org["street_a1"], org["street_a1"], org["department"]):
+        found, _ = intake_services.problem_report(actor=personas["inspector"], intake=intake())
+        workflow.problem_assign(actor=personas["office_city"], problem=found, unit=unit)
+    client = login("office_city")
+    url = reverse("cases:metrics")
+    page = client.get(url, {"unit": org["city"].code}).content.decode()
+    table = page.split("<h2>下级单位</h2>")[1]
+    assert table.index("甲区") < table.index("乙区") < table.index("市城管局")  # the districts first
+    by_assigned = client.get(url, {"unit": org["city"].code, "sort": "assigned", "dir": "asc"}).content.decode()
+    table = by_assigned.split("<h2>下级单位</h2>")[1]
+    assert table.index("乙区") < table.index("市城管局") < table.index("甲区")  # 0, 1, 2 交办
+    assert 'aria-sort="ascending"' in by_assigned
+    assert client.get(url, {"unit": org["city"].code, "sort": "nonsense"}).status_code == 200
+    export = client.get(reverse("cases:metrics_export"), {"unit": org["city"].code, "sort": "assigned"})
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=4)]
+    assert [r[0] for r in rows] == ["甲区", "市城管局", "乙区", "测试市（合计）"]
+    assert [r[1] for r in rows] == [2, 1, 0, 3]
+    assert login("citizen").get(reverse("cases:metrics_export")).status_code == 403

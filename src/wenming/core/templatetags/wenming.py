@@ -1,3 +1,5 @@
+import re
+
 from django import template
 
 from wenming.core.masking import mask_name, mask_phone  # the one implementation, as filters
@@ -15,9 +17,38 @@ def can(context, permission, unit=None):
 
 @register.filter
 def audit_label(action: str) -> str:
-    from wenming.core.selectors import AUDIT_ACTION_LABELS
+    from wenming.core.selectors import audit_action_labels
 
-    return AUDIT_ACTION_LABELS.get(action, action)
+    return audit_action_labels().get(action, action)
+
+
+TARGET = re.compile(r"^(?P<app>[a-z_]+)\.(?P<model>[a-z_]+):(?P<pk>[\w-]+)(?: (?P<text>.*))?$", re.S)
+
+
+@register.filter
+def audit_target(target: str) -> str:
+    """An audit line's object as people read it: ``inspections.roundpoint:220 RoundPoint object
+    (220)`` → ``轮次点位 #220``; a permission → its Chinese name; anything else as written."""
+    from django.apps import apps
+
+    from wenming.core.selectors import audit_action_labels
+
+    if not target:
+        return ""
+    labels = audit_action_labels()
+    if target in labels:
+        return labels[target]
+    found = TARGET.match(target)
+    if found is None:
+        return target
+    try:
+        model = apps.get_model(found["app"], found["model"])
+    except LookupError:
+        return target
+    text = (found["text"] or "").strip()
+    if not text or text.endswith(f"object ({found['pk']})"):
+        text = f"#{found['pk']}"
+    return f"{model._meta.verbose_name} {text}"
 
 
 @register.simple_tag
