@@ -101,6 +101,43 @@ def _office_paths(user) -> list[str]:
     return [path for path, _, role in scope.grants if role in (Role.OFFICE, Role.ADMIN)]
 
 
+def may_plan(user, owner, kind: str) -> bool:
+    """May create a round of ``kind`` owned by ``owner``: an office at or above the owner; for a
+    自查, also the owning unit's handler."""
+    scope = access.scope_for(user)
+    if any(owner.path.startswith(path) for path, _, role in scope.grants if role == Role.OFFICE):
+        return True
+    return kind == RoundKind.SELF_CHECK and any(unit_id == owner.pk and role == Role.HANDLER
+                                                for _, unit_id, role in scope.grants)
+
+
+def may_plan_any(user) -> bool:
+    """May plan some round: an office (any kind, at or below it) or a handler (his unit's 自查)."""
+    return bool(access.scope_for(user).roles & {Role.OFFICE, Role.HANDLER})
+
+
+def planning_office_paths(user) -> list[str]:
+    """Paths of the units whose office the user is: he may plan rounds owned at or below them."""
+    return [path for path, _, role in access.scope_for(user).grants if role == Role.OFFICE]
+
+
+def plannable_unit_filter(user) -> Q:
+    """Units the user may own a round for: his office units and two levels below them, or, for a
+    handler, his own unit (自查)."""
+    scope = access.scope_for(user)
+    q = Q(pk__in=[unit_id for _, unit_id, role in scope.grants if role == Role.HANDLER])
+    for path in planning_office_paths(user):
+        q |= Q(path__startswith=path, depth__lte=path.count("/") - 2 + 2)
+    return q
+
+
+def may_auto_assign(organiser, unit) -> bool:
+    """May a round's organiser 交办 the problems its inspections raise to ``unit`` (an office whose
+    scope sees the unit); otherwise they wait 待受理 for the office."""
+    scope = access.scope_for(organiser)
+    return Role.OFFICE in scope.roles and scope.sees_unit(unit)
+
+
 def manages(user, round_: InspectionRound) -> bool:
     """May plan, open, close and publish the round and see all of it."""
     scope = access.scope_for(user)

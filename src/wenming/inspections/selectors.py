@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from wenming.core import access
+from wenming.org.models import Unit
 
 from .models import Inspection, InspectionRound, ItemResult, RoundPoint, RoundStatus
 from .policy import (  # noqa: F401  (the access rules, re-exported for the selectors' callers)
@@ -28,7 +29,10 @@ from .policy import (  # noqa: F401  (the access rules, re-exported for the sele
     inspects,
     manages,
     may_inspect,
+    may_plan_any,
     member_team_ids,
+    plannable_unit_filter,
+    planning_office_paths,
     results_visible,
     round_filter,
     sees_everything,
@@ -52,6 +56,11 @@ def with_progress(rounds_: list[InspectionRound]) -> list[InspectionRound]:
         row = counts.get(round_.pk, {})
         round_.total, round_.done = row.get("total", 0), row.get("done", 0)
     return rounds_
+
+
+def plannable_units(user) -> list:
+    """Units the user may own a round for (policy.plannable_unit_filter), in tree order, all of them."""
+    return list(Unit.objects.filter(plannable_unit_filter(user), is_active=True).order_by("path"))
 
 
 def round_for(user, pk: int) -> InspectionRound:

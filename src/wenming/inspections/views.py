@@ -20,7 +20,7 @@ from wenming.core.errors import ServiceError
 from wenming.core.models import Photo
 from wenming.core.photos import ProcessedPhoto, process_photo, read_upload
 from wenming.core.services_photos import files_removed_on_failure, photo_create
-from wenming.org.models import Role, Team, Unit, UnitKind, User
+from wenming.org.models import Team, UnitKind, User
 from wenming.standards.models import PointType
 
 from . import scores, selectors, services
@@ -31,10 +31,6 @@ MAX_PHOTOS_PER_ITEM = 3
 PAGE_SIZE = 50
 
 
-def _may_plan(user) -> bool:
-    return bool(access.scope_for(user).roles & {Role.OFFICE, Role.HANDLER})
-
-
 @login_required
 @require_GET
 def round_list(request):
@@ -43,30 +39,17 @@ def round_list(request):
         access.refuse_forbidden(request.user, "inspections.view")
     page = Paginator(selectors.rounds(request.user), 30).get_page(request.GET.get("page"))
     page.object_list = selectors.with_progress(page.object_list)
-    return render(request, "inspections/list.html", {"page": page, "may_plan": _may_plan(request.user)})
-
-
-def _plannable_units(user) -> list[Unit]:
-    """Units the user may own a round for: his office units (and below, two levels) or, for a
-    handler, his own unit (自查)."""
-    scope = access.scope_for(user)
-    office_paths = [path for path, _, role in scope.grants if role == Role.OFFICE]
-    handler_ids = [unit_id for _, unit_id, role in scope.grants if role == Role.HANDLER]
-    q = Q(pk__in=handler_ids)
-    for path in office_paths:
-        depth = path.count("/") - 2
-        q |= Q(path__startswith=path, depth__lte=depth + 2)
-    return list(Unit.objects.filter(q, is_active=True).order_by("path")[:500])
+    return render(request, "inspections/list.html", {"page": page, "may_plan": selectors.may_plan_any(request.user)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_create(request):
-    if not _may_plan(request.user):
+    if not selectors.may_plan_any(request.user):
         access.refuse_forbidden(request.user, "inspections.round_create")
-    units = _plannable_units(request.user)
+    units = selectors.plannable_units(request.user)
     types = list(PointType.objects.order_by("sort", "code"))
-    office_paths = [path for path, _, role in access.scope_for(request.user).grants if role == Role.OFFICE]
+    office_paths = selectors.planning_office_paths(request.user)
     form = RoundForm(request.POST or None, units=units, point_types=types, office_paths=office_paths)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -310,6 +293,12 @@ class _AlreadySubmitted(Exception):
         self.inspection = inspection
 
 
+def _kept_submit_key(request) -> str:
+    """The form's key again (a retry must send the same one), a new one when it had none or a bad one."""
+    key = request.POST.get("submit_key", "")
+    return key if key and len(key) <= services.SUBMIT_KEY_MAX else uuid.uuid4().hex
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspect(request, pk: int):
@@ -381,7 +370,7 @@ def inspect(request, pk: int):
             groups.append((item.indicator, [entry]))
     return render(request, "inspections/inspect.html", {
         "row": row, "groups": groups, "errors": errors, "inspection": inspection,
-        "submit_key": request.POST.get("submit_key") or uuid.uuid4().hex, "item_count": len(items),
+        "submit_key": _kept_submit_key(request), "item_count": len(items),
         "draft_storage_key": f"wenming-inspect-{row.pk}",
     })
 

@@ -11,7 +11,7 @@ from wenming.cases.models import Problem, State
 from wenming.cases.workflow import services as case_services
 from wenming.inspections import scores, selectors, services
 from wenming.inspections.models import Inspection, ItemResult, RoundPoint, RoundStatus
-from wenming.inspections.services import Answer, InspectionError
+from wenming.inspections.services import InspectionError
 from wenming.places.models import Point
 
 from .conftest import answers_for, make_point
@@ -95,6 +95,21 @@ def test_failed_item_raises_exactly_one_routed_problem_even_when_retried(persona
     with pytest.raises(InspectionError, match="已提交测评结果"):
         submit(round_, points["station"], personas, failing, key="another")
     assert Problem.objects.count() == 1 and Inspection.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_submit_key_is_never_cut_an_overlong_one_is_refused(personas, org, points, make_round):
+    round_ = opened(make_round(), personas)
+    prefix = "k" * services.SUBMIT_KEY_MAX
+    with pytest.raises(InspectionError, match="提交标识过长（最多64个字符）"):
+        submit(round_, points["station"], personas, STATION_ANSWERS, key=prefix + "-first")
+    assert not Inspection.objects.exists() and RoundPoint.objects.get(point=points["station"]).status == "pending"
+    assert services.submitted_with(personas["inspector"], prefix + "-first") is None
+    inspection, created = submit(round_, points["station"], personas, STATION_ANSWERS, key=prefix)
+    assert created and inspection.submit_key == f"{personas['inspector'].pk}:{prefix}"
+    # a key sharing the stored one's first 64 characters is another key, not a retry of it
+    with pytest.raises(InspectionError, match="提交标识过长"):
+        submit(round_, points["station"], personas, STATION_ANSWERS, key=prefix + "x")
 
 
 @pytest.mark.django_db

@@ -1,45 +1,29 @@
-"""Writes of the inspection side: plan a round, draw its sample, assign inspectors, open, close and
-publish it; keep an inspector's draft; submit an inspection (idempotently) into item results and
-scores; raise a problem for each failed item; re-check problems in a 复查 round.
+"""Planning and running a round: create it, draw its sample, assign inspectors or 督查组, open,
+close and publish it.
 
-Who may do what:
-* a round is planned and run by an office at or above its owner unit; a 自查 round also by the
-  owning unit's handler, for the unit's own points;
-* an inspection is recorded by the inspector assigned to the point (for a 自查, the unit's staff
-  member assigned to it) or, when the point is shared to a 督查组, by any member of the group whose
-  account may inspect the round; the inspection records who did it.
+Who may: a round is planned and run by an office at or above its owner unit; a 自查 round also by
+the owning unit's handler, for the unit's own points (inspections.policy.may_plan / manages).
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from wenming.cases import policy as cases_policy
-from wenming.cases.escalation import sla
-from wenming.cases.intake import services as intake_services
 from wenming.cases.models import (
-    Category,
     Notification,
-    Problem,
-    Severity,
-    Source,
     State,
 )
-from wenming.cases.workflow import services as case_services
-from wenming.cases.workflow.routing import active_rules, suggest
 from wenming.core import access, audit
 from wenming.core.models import Photo
 from wenming.org.models import (
     Membership,
-    Role,
     Team,
     TeamKind,
     TeamMember,
@@ -47,11 +31,11 @@ from wenming.org.models import (
     Unit,
 )
 from wenming.places.models import Point
-from wenming.standards import rules
 from wenming.standards.models import CheckItem, IndexSystem, SystemStatus
 
-from . import selectors
-from .models import (
+from .. import policy, selectors
+from ..errors import InspectionError
+from ..models import (
     Inspection,
     InspectionRound,
     ItemResult,
@@ -60,6 +44,7 @@ from .models import (
     RoundStatus,
     SampleMode,
 )
+from .findings import raise_problems
 
 TWO = Decimal("0.01")
 MAX_SAMPLE = 20000
@@ -67,24 +52,12 @@ INSPECTOR_ROLES = selectors.INSPECTOR_ROLES
 SELF_CHECK_ROLES = selectors.SELF_CHECK_ROLES
 
 
-class InspectionError(Exception):
-    """A refused change; the message is Chinese. ``field`` names the form field when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
 # --- planning ------------------------------------------------------------------------------------
 
 def _require_planner(actor, owner: Unit, kind: str, permission: str, target=None) -> None:
-    scope = access.scope_for(actor)
-    if any(owner.path.startswith(path) for path, _, role in scope.grants if role == Role.OFFICE):
+    if policy.may_plan(actor, owner, kind):
         return
-    if kind == RoundKind.SELF_CHECK and any(unit_id == owner.pk and role == Role.HANDLER
-                                            for _, unit_id, role in scope.grants):
-        return
-    if not scope.sees_unit(owner):
+    if not access.scope_for(actor).sees_unit(owner):
         access.refuse_not_found(actor, "inspections.round", target or owner)
     access.refuse_forbidden(actor, permission, target or owner, owner)
 
@@ -500,320 +473,3 @@ def round_publish(*, actor, round_: InspectionRound) -> InspectionRound:
 
 
 # --- inspecting ----------------------------------------------------------------------------------
-
-@dataclass
-class Answer:
-    """What the inspector recorded for one item (from the form or the API)."""
-
-    verdict: str = ""          # pass / partial / fail / na
-    met: int | None = None     # grade by conditions: how many conditions are met
-    rate: str = ""             # grade by rate: the measured rate in %
-    count: str = ""            # deduction: occurrences found
-    note: str = ""
-    photos: list = field(default_factory=list)   # core.Photo rows
-    # grade by conditions: which conditions are met (1-based positions); ``met`` is their number
-    conditions: list[int] | None = None
-
-    def __post_init__(self):
-        if self.conditions is not None:
-            self.conditions = sorted(set(self.conditions))
-            if self.met is None:
-                self.met = len(self.conditions)
-
-    def as_rule_answer(self) -> dict:
-        """What ``rules.evaluate`` takes (it scores ``met``), with the conditions ticked alongside."""
-        if self.verdict == "na":
-            return {"verdict": "na"}
-        answer = {"verdict": self.verdict, "met": self.met, "rate": self.rate, "count": self.count}
-        if self.conditions is not None:
-            answer["conditions"] = self.conditions
-        return answer
-
-    def as_draft(self) -> dict:
-        return {"verdict": self.verdict, "met": self.met, "conditions": self.conditions, "rate": self.rate,
-                "count": self.count, "note": self.note, "photos": [photo.pk for photo in self.photos]}
-
-    def conditions_error(self, item: CheckItem) -> str | None:
-        """Why the conditions ticked don't fit the item (positions beyond its list, a count that
-        is not theirs); None when they fit or none were given."""
-        if self.conditions is None or self.verdict == "na":
-            return None
-        if item.rule_kind != "grade" or (item.params or {}).get("by") != "conditions":
-            return "该检查项不按条件评等级"
-        total = len(item.params.get("conditions") or [])
-        if any(not isinstance(c, int) or isinstance(c, bool) or not 1 <= c <= total for c in self.conditions):
-            return f"勾选的条件无效（该项共{total}个条件）"
-        if self.met != len(self.conditions):
-            return "满足的条件数与勾选的条件不一致"
-        return None
-
-
-def items_for(round_point: RoundPoint) -> list[CheckItem]:
-    """The items an inspector answers at this point: those of the round's system for its type —
-    in a 复查, only those whose earlier failure raised a problem now awaiting re-check."""
-    items = list(CheckItem.objects.filter(system=round_point.round.system,
-                                          point_types=round_point.point.point_type_id)
-                 .select_related("indicator").order_by("sort", "id"))
-    if round_point.round.kind == RoundKind.RECHECK:
-        linked = recheck_targets(round_point)
-        items = [item for item in items if item.pk in linked]
-    return items
-
-
-def recheck_targets(round_point: RoundPoint) -> dict[int, Problem]:
-    """item id → the latest problem raised for it at this point that awaits re-check."""
-    rows = (ItemResult.objects.filter(inspection__round_point__point=round_point.point, problem__isnull=False,
-                                      problem__state__in=[State.SUBMITTED, State.RECTIFYING, State.ASSIGNED,
-                                                          State.CLOSED])
-            .exclude(inspection__round_point__round=round_point.round)
-            .select_related("problem").order_by("id"))
-    targets = {}
-    for row in rows:
-        targets[row.item_id] = row.problem
-    return targets
-
-
-def _require_inspector(actor, round_point: RoundPoint) -> None:
-    """The point's inspector, or a member of its 督查组 who may inspect: 403 to others who see the
-    round, 404 to the rest."""
-    if not selectors.inspects(actor, round_point):
-        round_ = round_point.round
-        if selectors.rounds(actor).filter(pk=round_.pk).exists():
-            access.refuse_forbidden(actor, "inspections.inspect", f"RoundPoint#{round_point.pk}")
-        access.refuse_not_found(actor, "inspections.round_point", f"RoundPoint#{round_point.pk}")
-
-
-def _check_open(round_point: RoundPoint) -> None:
-    if round_point.round.status != RoundStatus.OPEN:
-        raise InspectionError("该轮次不在进行中，不能测评")
-
-
-def inspection_save_draft(*, actor, round_point: RoundPoint, answers: dict[int, Answer], note: str = "",
-                          latitude=None, longitude=None) -> Inspection:
-    """Keep what was typed so far (nothing is scored): a dropped connection loses nothing."""
-    _require_inspector(actor, round_point)
-    _check_open(round_point)
-    with transaction.atomic():
-        locked = RoundPoint.objects.select_for_update().get(pk=round_point.pk)
-        if locked.status == RoundPoint.Status.DONE:
-            raise InspectionError("该点位已提交测评结果")
-        inspection, _ = Inspection.objects.get_or_create(round_point=locked, defaults={"inspector": actor})
-        inspection.inspector = actor
-        inspection.draft = {str(item_id): answer.as_draft() for item_id, answer in answers.items()}
-        inspection.note = note
-        if latitude is not None and longitude is not None:
-            inspection.latitude, inspection.longitude = latitude, longitude
-        inspection.save()
-        if locked.status == RoundPoint.Status.PENDING:
-            locked.status = RoundPoint.Status.DRAFT
-            locked.save(update_fields=["status"])
-    return inspection
-
-
-def _submit_key(actor, submit_key: str) -> str | None:
-    return f"{actor.pk}:{submit_key}"[:80] if submit_key else None
-
-
-def submitted_with(actor, submit_key: str) -> Inspection | None:
-    """The inspection ``actor`` already submitted with ``submit_key`` (the form's key, sent again
-    by a retried upload), or None — what :func:`inspection_submit` would return unchanged."""
-    key = _submit_key(actor, submit_key)
-    return Inspection.objects.filter(submit_key=key).select_related("round_point").first() if key else None
-
-
-def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answer], note: str = "",
-                      latitude=None, longitude=None, submit_key: str,
-                      items: list[CheckItem] | None = None) -> tuple[Inspection, bool]:
-    """Score every applicable item and finish the point. The same ``submit_key`` again returns the
-    first submission and changes nothing (a retried upload); returns (inspection, created).
-    ``items`` are the point's items as :func:`items_for` gave them, when the caller has just read
-    them (the form does, to read the answers): they are not read again."""
-    _require_inspector(actor, round_point)
-    key = _submit_key(actor, submit_key)
-    if not key:
-        raise InspectionError("缺少提交标识，请刷新页面后重试")
-    existing = submitted_with(actor, submit_key)
-    if existing is not None:
-        return existing, False
-    _check_open(round_point)
-    items = items_for(round_point) if items is None else items
-    if not items and round_point.round.kind == RoundKind.RECHECK:
-        raise InspectionError("该点位的问题已不再等待复查，没有需要测评的检查项")
-    if not items:
-        raise InspectionError("该点位没有需要测评的检查项")
-    errors, outcomes = {}, {}
-    for item in items:
-        answer = answers.get(item.pk)
-        if answer is None or (not answer.verdict and answer.met is None and answer.rate in ("", None)
-                              and answer.count in ("", None)):
-            errors[item.pk] = "未填写"
-            continue
-        if answer.verdict == "na" and not answer.note.strip():
-            errors[item.pk] = "选择“不适用”须填写说明"
-            continue
-        if len(answer.note) > 1000:
-            errors[item.pk] = "说明最长1000字"
-            continue
-        if answer.conditions_error(item):
-            errors[item.pk] = answer.conditions_error(item)
-            continue
-        try:
-            outcomes[item.pk] = item.evaluate(answer.as_rule_answer())
-        except rules.RuleError as error:
-            errors[item.pk] = str(error)
-    if errors:
-        codes = {item.pk: item.code for item in items}
-        raise InspectionError("以下检查项有误：" + "；".join(f"{codes[pk]} {text}" for pk, text in errors.items()),
-                              field="items")
-    try:
-        with transaction.atomic():
-            locked = RoundPoint.objects.select_for_update().select_related("round", "point").get(pk=round_point.pk)
-            if locked.status == RoundPoint.Status.DONE:
-                # a retried upload that waited for the lock while its first submission finished
-                existing = Inspection.objects.filter(submit_key=key, round_point=locked).first()
-                if existing is not None:
-                    return existing, False
-                raise InspectionError("该点位已提交测评结果")
-            _check_open(locked)
-            inspection, _ = Inspection.objects.get_or_create(round_point=locked, defaults={"inspector": actor})
-            inspection.round_point = locked  # the point as scored below, for the caller
-            inspection.inspector = actor
-            inspection.status, inspection.submitted_at, inspection.submit_key = (
-                Inspection.Status.SUBMITTED, timezone.now(), key)
-            inspection.note, inspection.draft = note, {}
-            if latitude is not None and longitude is not None:
-                inspection.latitude, inspection.longitude = latitude, longitude
-            inspection.save()
-            results = ItemResult.objects.bulk_create([
-                ItemResult(inspection=inspection, item=item, verdict=answers[item.pk].verdict,
-                           answer=answers[item.pk].as_rule_answer(), label=outcomes[item.pk].label,
-                           note=answers[item.pk].note.strip(), applicable=outcomes[item.pk].applicable,
-                           earned=outcomes[item.pk].earned, possible=outcomes[item.pk].possible,
-                           failed=outcomes[item.pk].failed)
-                for item in items])
-            results = {row.item_id: row for row in ItemResult.objects.filter(inspection=inspection)}
-            through = ItemResult.photos.through
-            through.objects.bulk_create([through(itemresult_id=results[item.pk].pk, photo_id=photo.pk)
-                                         for item in items for photo in answers[item.pk].photos])
-            earned = sum((outcomes[item.pk].earned for item in items), Decimal(0))
-            possible = sum((outcomes[item.pk].possible for item in items), Decimal(0))
-            locked.earned, locked.possible = earned, possible
-            locked.score = (earned * 100 / possible).quantize(TWO) if possible else None
-            locked.failed_items = sum(1 for item in items if outcomes[item.pk].failed)
-            locked.status, locked.done_at = RoundPoint.Status.DONE, inspection.submitted_at
-            locked.save(update_fields=["earned", "possible", "score", "failed_items", "status", "done_at"])
-            InspectionRound.objects.filter(pk=locked.round_id).update(earned=F("earned") + earned,
-                                                                      possible=F("possible") + possible)
-            audit.record("inspections.submit", actor=actor, target=f"RoundPoint#{locked.pk}", unit=locked.unit,
-                         detail={"round": locked.round_id, "point": locked.point.code, "score": str(locked.score),
-                                 "failed": locked.failed_items})
-            if locked.round.kind == RoundKind.RECHECK:
-                _apply_recheck(actor, locked, inspection)
-            elif locked.round.kind != RoundKind.UNANNOUNCED:
-                raise_problems(inspection)
-    except IntegrityError:
-        existing = Inspection.objects.filter(submit_key=key).first()
-        if existing is not None:
-            return existing, False
-        raise
-    return inspection, True
-
-
-# --- problems from failed items --------------------------------------------------------------------
-
-def _category_for(item: CheckItem) -> Category:
-    category = None
-    if item.category_code:
-        category = Category.objects.filter(code=item.category_code, is_active=True).first()
-    return category or Category.objects.get(code="9901")
-
-
-def raise_problems(inspection: Inspection) -> int:
-    """One problem per failed item result that has none yet — pre-filled from the item, the point
-    and the photos, reported by the inspector, and 交办 by the round's organiser to the unit the
-    routing table gives. Idempotent: results that already raised one are skipped."""
-    round_point = inspection.round_point
-    round_ = round_point.round
-    point = Point.objects.select_related("area", "unit", "point_type").get(pk=round_point.point_id)
-    rows = list(ItemResult.objects.select_for_update().filter(inspection=inspection, failed=True, problem__isnull=True)
-                .select_related("item").prefetch_related("photos").order_by("id"))
-    source = Source.SELF_CHECK if round_.kind == RoundKind.SELF_CHECK else Source.INSPECTION
-    routing_rules = None  # the routing table, read at the first failed item for all of them
-    with sla.read_once():  # so are the working calendar and the SLA rules, for the deadlines
-        for row in rows:
-            item = row.item
-            category = _category_for(item)
-            unmet = "；".join(unmet_conditions(row))
-            description = f"{round_.get_kind_display()}“{round_.title}”在{point.name}发现：{item.content}\n" \
-                          f"测评结果：{row.label}" + (f"\n未满足的条件：{unmet}" if unmet else "") + \
-                          (f"\n说明：{row.note}" if row.note else "") + \
-                          (f"\n判定规则：{item.rule_text}" if item.rule_text else "")
-            intake = intake_services.Intake(
-                title=f"{point.name}：{item.content}"[:100], category=category, area=point.area,
-                description=description[:4000], severity=Severity.NORMAL, source=source,
-                address=point.address or point.name, latitude=point.latitude, longitude=point.longitude)
-            problem, _ = intake_services.problem_report(actor=inspection.inspector, intake=intake,
-                                                      photos=list(row.photos.all()),
-                                                      idempotency_key=f"item-result-{row.pk}")
-            row.problem = problem
-            row.save(update_fields=["problem"])
-            if routing_rules is None:
-                routing_rules = active_rules()
-            _route(problem, round_, point, routing_rules)
-    return len(rows)
-
-
-def condition_marks(result: ItemResult) -> list[tuple[str, bool]] | None:
-    """(condition, met) for each condition of a grade-by-conditions result; None for other items,
-    不适用 ones, and results recorded before the ticked conditions were kept (only their count is)."""
-    params = result.item.params or {}
-    if result.item.rule_kind != "grade" or params.get("by") != "conditions" or not result.applicable:
-        return None
-    ticked = (result.answer or {}).get("conditions")
-    if ticked is None:
-        return None
-    return [(text, position in ticked) for position, text in enumerate(params.get("conditions") or [], start=1)]
-
-
-def unmet_conditions(result: ItemResult) -> list[str]:
-    return [text for text, met in condition_marks(result) or [] if not met]
-
-
-def _route(problem: Problem, round_: InspectionRound, point: Point, routing_rules: list | None = None) -> None:
-    """交办 by the organiser to the routing table's unit — the point's own unit when the table has
-    no rule for it. Left 待受理 for the office when the organiser may not assign it there."""
-    suggestion = suggest(problem.category, point.area, routing_rules)
-    unit = point.unit if suggestion.reason.startswith("默认") else suggestion.unit
-    organiser = round_.created_by
-    if Role.OFFICE not in access.scope_for(organiser).roles or not access.scope_for(organiser).sees_unit(unit):
-        return
-    try:
-        case_services.problem_assign(actor=organiser, problem=problem, unit=unit,
-                                     note=f"测评发现，自动交办（{suggestion.reason}）")
-    except case_services.ServiceError:
-        return
-
-
-def _apply_recheck(actor, round_point: RoundPoint, inspection: Inspection) -> None:
-    """复查: a passed item closes (复核通过) the problem it re-checks; a failed one returns it
-    (复核不通过) or, when it was already 销号, re-opens it as 反弹."""
-    targets = recheck_targets(round_point)
-    for row in ItemResult.objects.filter(inspection=inspection).select_related("item"):
-        problem = targets.get(row.item_id)
-        if problem is None:
-            continue
-        row.rechecked_problem = problem
-        row.save(update_fields=["rechecked_problem"])
-        organiser = round_point.round.created_by
-        reach = cases_policy.problem_reach(actor, problem)
-        who = actor if "verifier" in reach else organiser
-        note = f"复查“{round_point.round.title}”：{row.label}" + (f"，{row.note}" if row.note else "")
-        try:
-            if not row.failed and row.applicable and problem.state == State.SUBMITTED:
-                case_services.problem_verify_pass(actor=who, problem=problem, note=note)
-            elif row.failed and problem.state == State.SUBMITTED:
-                case_services.problem_verify_fail(actor=who, problem=problem, reason=note)
-            elif row.failed and problem.state == State.CLOSED:
-                case_services.problem_recur(actor=who, problem=problem, note=note, photos=list(row.photos.all()))
-        except case_services.ServiceError:
-            continue

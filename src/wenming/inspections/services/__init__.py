@@ -1,0 +1,39 @@
+"""Writes of the inspection side, by concern:
+
+* :mod:`.rounds` — plan a round, draw its sample, assign inspectors or 督查组, open, close, publish;
+* :mod:`.inspect` — an inspector's draft and the idempotent submission that scores the items;
+* :mod:`.findings` — a problem for each failed item, and the 复查 of problems raised earlier.
+
+Callers import from here (``from wenming.inspections import services``); each function runs in one
+transaction, checks permission through inspections.policy and writes an audit event.
+"""
+
+from ..errors import InspectionError
+from .findings import condition_marks, raise_problems, recheck_targets, unmet_conditions
+from .inspect import SUBMIT_KEY_MAX, Answer, inspection_save_draft, inspection_submit, items_for, submitted_with
+from .rounds import (
+    LATEST_SCORE_KINDS,
+    MAX_SAMPLE,
+    RECHECK_SAMPLE_STATES,
+    candidate_points,
+    draw_sample,
+    eligible_groups,
+    eligible_inspectors,
+    group_inspectors,
+    round_assign,
+    round_close,
+    round_create,
+    round_open,
+    round_publish,
+    round_reassign,
+    round_sample,
+    stratified_sample,
+)
+
+__all__ = [
+    "LATEST_SCORE_KINDS", "MAX_SAMPLE", "RECHECK_SAMPLE_STATES", "SUBMIT_KEY_MAX", "Answer", "InspectionError", "candidate_points",
+    "condition_marks", "draw_sample", "eligible_groups", "eligible_inspectors", "group_inspectors",
+    "inspection_save_draft", "inspection_submit", "items_for", "raise_problems", "recheck_targets",
+    "round_assign", "round_close", "round_create", "round_open", "round_publish", "round_reassign", "round_sample",
+    "stratified_sample", "submitted_with", "unmet_conditions",
+]
