@@ -81,7 +81,7 @@ def link_rows(rows: list[dict], photo_ids: list | None = None) -> None:
         seq += 1
         row["seq"], row["prev_hash"] = seq, prev_hash
         row["hash"] = prev_hash = chain.digest(content(row, photo_ids[index] if photo_ids else ()))
-    type(head).objects.filter(pk=HEAD).update(last_seq=seq, last_hash=prev_hash)
+    chain.advance_head(HEAD, seq, prev_hash)
 
 
 def link(events: list, photo_ids: list | None = None) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
 from .models import AuditChainHead, canonical_json
@@ -69,14 +70,35 @@ def canonical(values: list) -> str:
     return canonical_json(values)
 
 
-def lock_head(head_pk: int) -> AuditChainHead:
+@dataclass
+class Head:
+    """A chain head as locked: its last number and hash."""
+
+    pk: int
+    last_seq: int
+    last_hash: str
+
+
+def _head_sql(count: int) -> str:
+    """The head lock as plain SQL: on the hot path of every problem intake, where composing the
+    ORM query cost more than running it (docs/performance.md)."""
+    quote = connection.ops.quote_name
+    meta = AuditChainHead._meta
+    columns = ", ".join(quote(meta.get_field(name).column) for name in ("id", "last_seq", "last_hash"))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} IN "
+            f"({', '.join(['%s'] * count)}) ORDER BY {quote(meta.pk.column)}{lock}")
+
+
+def lock_head(head_pk: int) -> Head:
     """Lock head row 1 (the audit log's) and then ``head_pk``, creating them if missing (a test
-    database emptied by a flush); returns the locked row ``head_pk``. Call inside a transaction."""
+    database emptied by a flush); returns row ``head_pk`` as locked. Call inside a transaction."""
     wanted = sorted({AUDIT_HEAD, head_pk})
 
-    def locked():
-        return {row.pk: row for row in
-                AuditChainHead.objects.select_for_update().filter(pk__in=wanted).order_by("pk")}
+    def locked() -> dict[int, Head]:
+        with connection.cursor() as cursor:
+            cursor.execute(_head_sql(len(wanted)), wanted)
+            return {row[0]: Head(*row) for row in cursor.fetchall()}
 
     rows = locked()
     if len(rows) < len(wanted):
@@ -84,6 +106,16 @@ def lock_head(head_pk: int) -> AuditChainHead:
             AuditChainHead.objects.get_or_create(pk=pk)
         rows = locked()
     return rows[head_pk]
+
+
+def advance_head(head_pk: int, last_seq: int, last_hash: str) -> None:
+    """Move a locked head on to the chain's new last row (plain SQL, as :func:`lock_head`)."""
+    quote = connection.ops.quote_name
+    meta = AuditChainHead._meta
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('last_seq').column)} = %s, "
+                       f"{quote(meta.get_field('last_hash').column)} = %s WHERE {quote(meta.pk.column)} = %s",
+                       [last_seq, last_hash, head_pk])
 
 
 def restart(head_pk: int) -> None:

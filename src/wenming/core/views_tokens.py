@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wenming.org.models import Unit
+from wenming.org.widgets import UnitPicker
 
 from . import access, services_tokens, tokens
 from .errors import ServiceError
@@ -18,7 +19,7 @@ from .models_tokens import TOKEN_ROLES, ApiToken
 
 class TokenForm(forms.Form):
     name = forms.CharField(label="名称", max_length=100, help_text="对接的系统，如“12345热线”")
-    unit = forms.CharField(label="单位范围（单位编码）", max_length=18,
+    unit = forms.CharField(label="单位范围", max_length=18, widget=UnitPicker,
                            help_text="令牌只能看到、办理这个单位（按所选身份）范围内的问题")
     role = forms.ChoiceField(label="身份", choices=[(r.value, r.label) for r in TOKEN_ROLES],
                              help_text="令牌的服务账号以这个身份在该单位任职：创建办看到本单位及下级，"
@@ -27,9 +28,10 @@ class TokenForm(forms.Form):
     days = forms.IntegerField(label="有效期（天）", required=False, min_value=1, max_value=services_tokens.MAX_DAYS,
                               initial=365, help_text="留空为长期有效（不建议）")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["permissions"].choices = list(tokens.PERMISSIONS.items())
+        self.fields["unit"].widget.scope_user = user
 
 
 def _require_manager(request) -> None:
@@ -44,7 +46,7 @@ def token_list(request):
     """The list, and the form that creates a token; a created token's secret is shown on the
     answer to that POST only (never stored, never redirected through the session)."""
     _require_manager(request)
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST or None, user=request.user)
     created = secret = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -60,7 +62,7 @@ def token_list(request):
             if not error.errors:
                 form.add_error(None, error.message)
         else:
-            form = TokenForm()
+            form = TokenForm(user=request.user)
     listed = ApiToken.objects.select_related("unit", "user", "created_by", "revoked_by").order_by("-id")
     return render(request, "core/api_tokens.html", {
         "form": form, "tokens": listed, "created": created, "secret": secret,

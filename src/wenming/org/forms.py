@@ -3,17 +3,20 @@ from django import forms
 from wenming.core import access
 
 from .models import PatronageKind, Role, TeamKind, TeamPost, Unit, UnitKind
+from .widgets import PersonPicker, UnitPicker
 
 
 class UnitCodeField(forms.CharField):
-    """A unit chosen by its code. A unit outside the user's scope gets the same answer as a code
-    that does not exist, so the form reveals nothing (services check the scope again)."""
+    """A unit, chosen by name in a picker (org/widgets.py) that sends its code. A unit outside the
+    user's scope gets the same answer as a code that does not exist, so the form reveals nothing
+    (services check the scope again)."""
 
     scope_user = None
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 18)
-        kwargs.setdefault("label", "单位编码")
+        kwargs.setdefault("label", "单位")
+        kwargs.setdefault("widget", UnitPicker)
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -26,14 +29,28 @@ class UnitCodeField(forms.CharField):
         return unit
 
 
+class PersonField(forms.CharField):
+    """A person's account, chosen by name in a picker (org/widgets.py) that sends the username;
+    ``role`` narrows the picker's matches (e.g. leaders for a 包保领导). Whether the account may be
+    named is checked by the view or service that uses it, with one message whether it exists or not."""
+
+    def __init__(self, *, role: str = "", **kwargs):
+        kwargs.setdefault("max_length", 150)
+        kwargs.setdefault("widget", PersonPicker(search_params={"role": role} if role else None))
+        super().__init__(**kwargs)
+
+
 class ScopedForm(forms.Form):
-    """A form whose unit fields only accept units the user sees."""
+    """A form whose unit fields only accept units the user sees, and whose pickers show only names
+    the user may see."""
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field, UnitCodeField):
                 field.scope_user = user
+            if isinstance(field.widget, (UnitPicker, PersonPicker)):
+                field.widget.scope_user = user
 
 
 class UnitForm(forms.Form):
@@ -88,30 +105,31 @@ class GrantForm(ScopedForm):
 class TeamForm(ScopedForm):
     name = forms.CharField(label="名称", max_length=100)
     kind = forms.ChoiceField(label="类型", choices=TeamKind.choices)
-    unit = UnitCodeField(label="所属单位编码")
+    unit = UnitCodeField(label="所属单位")
     duties = forms.CharField(label="工作职责", widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
 
-class TeamMemberForm(forms.Form):
+class TeamMemberForm(ScopedForm):
     person_name = forms.CharField(label="姓名", max_length=50)
     team_post = forms.ChoiceField(label="组内职务", choices=TeamPost.choices)
     post = forms.CharField(label="职务", max_length=100, required=False)
-    username = forms.CharField(label="关联账号（可选）", max_length=150, required=False)
+    username = PersonField(label="关联账号（可选）", required=False,
+                           help_text="输入姓名查找，选中后关联其账号；督查组成员关联账号后才能测评本组的点位")
 
 
 class TeamUnitForm(ScopedForm):
-    unit = UnitCodeField(label="责任单位编码")
+    unit = UnitCodeField(label="责任单位")
     is_lead = forms.BooleanField(label="牵头单位", required=False)
 
 
 class PatronageForm(ScopedForm):
     kind = forms.ChoiceField(label="类型", choices=PatronageKind.choices)
-    patron_username = forms.CharField(label="包保领导（账号）", max_length=150, required=False)
-    patron_unit = UnitCodeField(label="包保单位编码", required=False)
+    patron_username = PersonField(label="包保领导", role=Role.LEADER, required=False)
+    patron_unit = UnitCodeField(label="包保单位", required=False)
     note = forms.CharField(label="说明", max_length=200, required=False)
 
     def clean(self):
         data = super().clean()
         if not data.get("patron_username") and not data.get("patron_unit"):
-            raise forms.ValidationError("请填写包保领导账号或包保单位编码（至少一项）")
+            raise forms.ValidationError("请选择包保领导或包保单位（至少一项）")
         return data

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from wenming.core import access
 
@@ -193,3 +205,43 @@ def units_by_name(user, text: str, limit: int = 20) -> list[Unit]:
     return list(units_visible_to(user).filter(is_active=True)
                 .filter(Q(name__icontains=text) | Q(parent__name__icontains=text))
                 .select_related("parent").order_by("depth", "path")[:limit])
+
+
+def person_label(user: User) -> str:
+    """How a person is named in a picker: name, post and unit, so two 张伟 can be told apart."""
+    unit_name = getattr(user, "first_unit_name", None)
+    if unit_name is None:
+        unit_name = (Membership.objects.filter(user=user, is_active=True).order_by("unit__depth", "id")
+                     .values_list("unit__name", flat=True).first())
+    parts = [part for part in (user.post, unit_name) if part]
+    return f"{user.display_name}（{'，'.join(parts)}）" if parts else user.display_name
+
+
+def people_pickable(user, role: str = "") -> QuerySet[User]:
+    """Active accounts a person picker offers: those holding an active role at a unit the user sees;
+    with ``role``, those holding that role there — and, for leaders (包保领导), also the leaders of
+    the units above the user's own (a district office names a city leader as a point's patron)."""
+    scope = access.scope_for(user)
+    if role not in Role.values:
+        return users_visible_to(user).filter(is_active=True)
+    where = scope.unit_filter("unit__")
+    if role == Role.LEADER:
+        ancestors = {int(part) for path, _, _ in scope.grants for part in path.strip("/").split("/") if part}
+        where |= Q(unit_id__in=ancestors)
+    return User.objects.filter(is_active=True, pk__in=Membership.objects.filter(
+        where, role=role, is_active=True, unit__is_active=True).values("user_id"))
+
+
+def people_by_name(user, text: str, role: str = "", limit: int = 20) -> list[User]:
+    """The person pickers (团队成员关联账号, 包保领导): :func:`people_pickable` whose name or
+    username contains ``text``. Each carries ``label`` (person_label)."""
+    text = (text or "").replace("\x00", "").strip()[:50]
+    if not text:
+        return []
+    qs = people_pickable(user, role).filter(Q(full_name__icontains=text) | Q(username__icontains=text))
+    first_unit = (Membership.objects.filter(user=OuterRef("pk"), is_active=True).order_by("unit__depth", "id")
+                  .values("unit__name")[:1])
+    people = list(qs.annotate(first_unit_name=Subquery(first_unit)).order_by("full_name", "username")[:limit])
+    for person in people:
+        person.label = person_label(person)
+    return people

@@ -7,6 +7,7 @@ app_name = "org"
 urlpatterns = [
     path("", views.tree, name="tree"),
     path("units/search/", views.unit_search, name="unit_search"),
+    path("people/search/", views.person_search, name="person_search"),
     path("units/<int:pk>/", views.unit_detail, name="unit"),
     path("units/<int:pk>/children/", views.unit_children, name="unit_children"),
     path("units/<int:pk>/new/", views.unit_create, name="unit_create"),

@@ -101,6 +101,17 @@ def unit_search(request):
 
 @login_required
 @require_GET
+def person_search(request):
+    """Options of a person picker (org/widgets.py PersonPicker): accounts the user sees matching a name."""
+    access.require(request.user, "org.view")
+    text = request.GET.get("pq") or ""
+    return render(request, "org/_person_options.html", {
+        "people": selectors.people_by_name(request.user, text, role=request.GET.get("role", "")),
+        "q": text.replace("\x00", "").strip()[:50]})
+
+
+@login_required
+@require_GET
 def unit_detail(request, pk: int):
     unit = selectors.unit_get(request.user, pk)
     access.require(request.user, "org.view", unit)
@@ -254,7 +265,7 @@ def team_detail(request, pk: int):
     units = [team.unit, *(link.unit for link in detail["units"])]
     return render(request, "org/team_detail.html", {
         "team": team, **detail,
-        "member_form": TeamMemberForm(), "unit_form": TeamUnitForm(),
+        "member_form": TeamMemberForm(user=request.user), "unit_form": TeamUnitForm(user=request.user),
         "can_manage": access.scope_for(request.user).has("org.manage_teams", team.unit),
         "may": {"units": {unit.pk for unit in units if access.may_open_unit(request.user, unit)}},
     })
@@ -293,7 +304,7 @@ def team_member_add(request, pk: int):
         services.team_member_add(actor=request.user, team=team, person_name=data["person_name"],
                                  team_post=data["team_post"], post=data["post"], user=user)
 
-    _inline_action(request, TeamMemberForm(request.POST), add, "已添加成员")
+    _inline_action(request, TeamMemberForm(request.POST, user=request.user), add, "已添加成员")
     return redirect("org:team", pk=team.pk)
 
 
@@ -412,7 +423,7 @@ def account_detail(request, pk: int):
             messages.success(request, "账号信息已保存")
             return redirect("org:account", pk=account.pk)
     return render(request, "org/account_detail.html", {
-        "account": account, "form": form, "grant_form": GrantForm(),
+        "account": account, "form": form, "grant_form": GrantForm(user=request.user),
         "memberships": selectors.account_memberships(account), "is_self": account.pk == request.user.pk,
     })
 

@@ -1,6 +1,7 @@
 from django import forms
 
-from wenming.org.forms import ScopedForm, UnitCodeField
+from wenming.org.forms import PersonField, ScopedForm, UnitCodeField
+from wenming.org.models import Role
 from wenming.standards.models import PointType
 
 
@@ -15,10 +16,9 @@ class PointForm(ScopedForm):
     name = forms.CharField(label="名称", max_length=100)
     point_type = PointTypeField(label="点位类型", queryset=PointType.objects.order_by("sort", "code"),
                                 empty_label="请选择")
-    unit = UnitCodeField(label="责任单位编码", help_text="社区、街道，或市场监管、卫健等职能部门")
-    area = UnitCodeField(label="所在区域编码", help_text="点位所在的网格（或社区、街道）")
-    patron = forms.CharField(label="包保领导账号", max_length=150, required=False,
-                             help_text="领导的登录账号，可留空", widget=forms.TextInput(attrs={"list": "patron-list"}))
+    unit = UnitCodeField(label="责任单位", help_text="社区、街道，或市场监管、卫健等职能部门")
+    area = UnitCodeField(label="所在区域", help_text="点位所在的网格（或社区、街道）")
+    patron = PersonField(label="包保领导", role=Role.LEADER, required=False, help_text="可留空")
     address = forms.CharField(label="地址", max_length=200, required=False)
     latitude = forms.DecimalField(label="纬度", max_digits=12, decimal_places=9, required=False,
                                   help_text="十进制度数，如 28.682892")

@@ -13,7 +13,7 @@ from django.db.models.functions import Cast
 from wenming.cases import policy as cases_policy
 from wenming.core import access
 from wenming.core.geo import distance_m
-from wenming.org.models import Role, Unit
+from wenming.org.models import Unit
 from wenming.standards.models import PointType
 
 from .models import Point
@@ -165,21 +165,6 @@ def problems_at(user, point: Point) -> tuple[list, list]:
     open_ = list(qs.filter(state__in=OPEN_STATES).order_by("deadline", "id")[:100])
     past = list(qs.exclude(state__in=OPEN_STATES).order_by("-closed_at", "-id")[:20])
     return open_, past
-
-
-def patron_candidates(user) -> QuerySet:
-    """Leaders an office may name as a point's patron: leaders of the units it sees and of the
-    units above its own."""
-    from wenming.org.models import Membership, User
-
-    scope = access.scope_for(user)
-    ancestors = set()
-    for path, _, _ in scope.grants:
-        ancestors.update(int(part) for part in path.strip("/").split("/") if part)
-    memberships = Membership.objects.filter(scope.unit_filter("unit__") | Q(unit_id__in=ancestors),
-                                            role=Role.LEADER, is_active=True, unit__is_active=True)
-    return (User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
-            .order_by("username"))
 
 
 def photo_visible(user, photo) -> bool:

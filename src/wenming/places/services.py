@@ -61,7 +61,6 @@ class PointInput:
 
 from .policy import may_manage  # noqa: E402,F401  (the access rule, re-exported)
 
-
 # --- who manages -------------------------------------------------------------------------------------
 
 def require_manage(user, point: Point | None = None) -> None:

@@ -23,7 +23,6 @@ from . import selectors, services
 from .models import Point
 
 
-
 def _coordinate(label: str):
     def parse(text: str):
         value, message = services.parse_coordinate(text, label)

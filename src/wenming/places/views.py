@@ -123,8 +123,7 @@ def point_create(request):
             else:
                 messages.success(request, f"已新建点位：{point.name}")
                 return redirect("places:detail", code=point.code)
-    return render(request, "places/form.html", {"form": form, "title": "新建点位",
-                                                "patrons": selectors.patron_candidates(request.user)})
+    return render(request, "places/form.html", {"form": form, "title": "新建点位"})
 
 
 @login_required
@@ -146,8 +145,7 @@ def point_edit(request, code: str):
             else:
                 messages.success(request, "点位信息已保存")
                 return redirect("places:detail", code=point.code)
-    return render(request, "places/form.html", {"form": form, "point": point, "title": f"修改点位「{point.name}」",
-                                                "patrons": selectors.patron_candidates(request.user)})
+    return render(request, "places/form.html", {"form": form, "point": point, "title": f"修改点位「{point.name}」"})
 
 
 ACTIONS = {

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from wenming.core import worktime
 from wenming.core.errors import ServiceError
 from wenming.org.models import Unit
+from wenming.org.widgets import UnitPicker
 
 from ..escalation.sla import case_settings
 from ..models import (
@@ -27,25 +28,50 @@ from ..models import (
 from . import services as svc
 
 
-class SlaForm(forms.Form):
-    category = forms.CharField(label="类别编码（留空为全部类别）", max_length=20, required=False)
+def _category_choices(top_only: bool = False, blank: str = "全部类别") -> list[tuple[str, str]]:
+    """Categories by name for a select (the value sent is still the code): first level, then its children."""
+    choices = [("", blank)]
+    for top in Category.objects.filter(parent__isnull=True).prefetch_related("children").order_by("code"):
+        choices.append((top.code, f"{top.name}（{top.code}）"))
+        if not top_only:
+            choices += [(child.code, f"　{top.name} › {child.name}（{child.code}）")
+                        for child in sorted(top.children.all(), key=lambda c: c.code)]
+    return choices
+
+
+class CategorySelectForm(forms.Form):
+    """A form whose category fields are chosen from a list by name (the codes travel as values)."""
+
+    category_fields: dict[str, tuple[bool, str]] = {}   # field → (first level only, blank label)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (top_only, blank) in self.category_fields.items():
+            self.fields[name].widget = forms.Select(choices=_category_choices(top_only, blank))
+
+
+class SlaForm(CategorySelectForm):
+    category_fields = {"category": (False, "全部类别")}
+    category = forms.CharField(label="类别（不选为全部类别）", max_length=20, required=False)
     severity = forms.ChoiceField(label="严重程度", choices=Severity.choices)
     limit = forms.IntegerField(label="时限", min_value=0, max_value=3650)
     limit_unit = forms.ChoiceField(label="单位", choices=SlaUnit.choices)
     warn_hours = forms.IntegerField(label="提前预警（工作小时）", min_value=0, max_value=2000, initial=4)
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(CategorySelectForm):
+    category_fields = {"parent": (True, "无（一级类别）")}
     code = forms.CharField(label="编码", max_length=20)
     name = forms.CharField(label="名称", max_length=50)
-    parent = forms.CharField(label="上级类别编码（一级类别留空）", max_length=20, required=False)
+    parent = forms.CharField(label="上级类别", max_length=20, required=False)
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
 
 
-class RoutingForm(forms.Form):
-    category = forms.CharField(label="类别编码（留空为全部类别）", max_length=20, required=False)
-    area = forms.CharField(label="区域单位编码（留空为全市）", max_length=18, required=False)
-    target = forms.CharField(label="责任单位编码", max_length=18)
+class RoutingForm(CategorySelectForm):
+    category_fields = {"category": (False, "全部类别")}
+    category = forms.CharField(label="类别（不选为全部类别）", max_length=20, required=False)
+    area = forms.CharField(label="区域（不选为全市）", max_length=18, required=False, widget=UnitPicker)
+    target = forms.CharField(label="责任单位", max_length=18, widget=UnitPicker)
     note = forms.CharField(label="说明", max_length=100, required=False)
 
 

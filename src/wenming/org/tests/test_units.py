@@ -73,7 +73,7 @@ def test_patronage_through_page(login, personas, org):
     response = client.post(url, {"kind": "baobao", "patron_username": "handler_street_a1"})
     assert "包保领导必须是您范围内具有“领导”角色的账号" in response.content.decode()
     response = client.post(url, {"kind": "baobao"})
-    assert "请填写包保领导账号或包保单位编码" in response.content.decode()
+    assert "请选择包保领导或包保单位（至少一项）" in response.content.decode()
     assert client.post(url, {"kind": "baobao", "patron_username": "leader", "note": "分包"}).status_code == 302
     patronage = Patronage.objects.get(target_unit=org["street_a2"])
     assert patronage.patron_user == personas["leader"]

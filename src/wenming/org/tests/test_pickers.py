@@ -1,0 +1,85 @@
+"""Units and people are chosen by name (org/widgets.py): the forms that name a unit or a person show a
+search box, the search answers only with what the user may see, and the hidden field still takes the
+code or username the services check."""
+
+import re
+
+import pytest
+
+from wenming.org.forms import PatronageForm, TeamUnitForm
+from wenming.org.models import Membership, Role, User
+
+
+def options(response) -> list[str]:
+    return re.findall(r'data-code="([^"]+)"', response.content.decode())
+
+
+@pytest.fixture
+def city_leader(org):
+    user = User.objects.create(username="city_leader", full_name="陈市长", post="副市长")
+    Membership.objects.create(user=user, unit=org["city"], role=Role.LEADER)
+    return user
+
+
+@pytest.mark.django_db
+def test_person_search_answers_with_people_the_user_sees_named_with_post_and_unit(login, personas, city_leader):
+    office = login("office_district_a")
+    response = office.get("/org/people/search/", {"pq": "王"})
+    assert response.status_code == 200 and options(response) == ["handler_street_a1"]
+    assert "王志强（测试职务，甲一街道）" in response.content.decode()
+    # the city's leader is not in the district office's scope: not offered for a team member …
+    assert options(office.get("/org/people/search/", {"pq": "陈"})) == []
+    # … but offered as a 包保领导 (leaders of the units above), and only leaders are
+    assert options(office.get("/org/people/search/", {"pq": "陈", "role": "leader"})) == ["city_leader"]
+    assert options(office.get("/org/people/search/", {"pq": "王", "role": "leader"})) == []
+    assert "没有找到姓名含“无此人”的人员" in office.get("/org/people/search/", {"pq": "无此人"}).content.decode()
+    # a street handler sees his own unit's people only
+    handler = login("handler_street_a2")
+    assert options(handler.get("/org/people/search/", {"pq": "王"})) == []
+    assert options(handler.get("/org/people/search/", {"pq": "赵"})) == ["handler_street_a2"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona,status", [("citizen", 403), (None, 302)])
+def test_person_search_is_refused_to_citizens_and_anonymous(login, client, persona, status):
+    browser = login(persona) if persona else client
+    response = browser.get("/org/people/search/", {"pq": "王"})
+    assert response.status_code == status and "王志强" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_nul_and_overlong_search_text_is_harmless(login):
+    office = login("office_city")
+    refused = office.get("/org/people/search/", {"pq": "王\x00"})
+    assert refused.status_code == 400 and "王志强" not in refused.content.decode()   # the pages' NUL guard
+    assert office.get("/org/people/search/", {"pq": "王" + "x" * 500}).status_code == 200
+    assert office.get("/org/people/search/", {"pq": ""}).content.decode().strip() == ""
+
+
+@pytest.mark.django_db
+def test_forms_show_a_search_box_and_the_chosen_name_only_when_visible(personas, org, city_leader):
+    form = TeamUnitForm(data={"unit": org["street_a1"].code}, user=personas["office_district_a"])
+    html = str(form["unit"])
+    assert 'type="hidden" name="unit" value="330102001"' in html and "已选：<strong>甲一街道（甲区）</strong>" in html
+    assert 'id="id_unit-q"' in html and form["unit"].id_for_label == "id_unit-q"
+    # a unit outside the user's scope: its name is never shown, the field is refused
+    form = TeamUnitForm(data={"unit": org["street_b1"].code}, user=personas["office_district_a"])
+    assert "乙一街道" not in str(form["unit"]) and "所选项无效" in str(form["unit"])
+    assert not form.is_valid() and "找不到编码为330103001的单位" in form.errors["unit"][0]
+    # the 包保领导 picker offers leaders only, also those above the office
+    form = PatronageForm(data={"kind": "leader", "patron_username": "city_leader"}, user=personas["office_district_a"])
+    assert "已选：<strong>陈市长（副市长，测试市）</strong>" in str(form["patron_username"])
+    assert '"role": "leader"' in str(form["patron_username"]).replace("&quot;", '"')
+
+
+@pytest.mark.django_db
+def test_pages_that_name_units_or_people_ask_for_names_not_codes(login):
+    office = login("office_city")
+    for url in ("/places/new/", "/org/teams/new/", "/problems/settings/", "/tokens/"):
+        page = office.get(url).content.decode()
+        labels = re.findall(r"<label[^>]*>([^<]*)", page)
+        assert not [label for label in labels if re.search(r"(单位|区域)编码|账号）|领导账号|类别编码", label)], url
+    settings = office.get("/problems/settings/").content.decode()
+    assert re.search(r'<option value=""( selected)?>全部类别</option>', settings)
+    assert re.search(r'<option value="0101"[^>]*>[^<（]+（0101）</option>', settings)
+    assert 'data-testid="picker-target"' in settings and 'data-testid="picker-area"' in settings
