@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from wenming.core import outbound
+from wenming.core.dates import chinese_datetime
 from wenming.org.models import Membership, Patronage, Role, Unit
 
 from .intake import sql as intake_sql
@@ -80,7 +81,7 @@ def _tell_reporter(problem: Problem, text: str) -> None:
 def after_action(problem: Problem, action: str, *, actor, note: str, data: dict) -> None:
     code, title = problem.code, problem.title
     if action in {"assign", "reassign", "escalate"}:
-        deadline = problem.deadline.astimezone().strftime("%m月%d日%H:%M") if problem.deadline else ""
+        deadline = chinese_datetime(problem.deadline, year=False) if problem.deadline else ""
         send(unit_staff(problem.unit), problem, f"交办：{code} {title}", f"请于{deadline}前整改完毕", sms=True)
     elif action in {"request_return", "request_coordination", "request_extension"}:
         labels = {"request_return": "申请退回", "request_coordination": "申请协调", "request_extension": "申请延期"}
@@ -110,7 +111,7 @@ def after_action(problem: Problem, action: str, *, actor, note: str, data: dict)
 
 
 def warned(problem: Problem) -> None:
-    deadline = problem.deadline.astimezone().strftime("%m月%d日%H:%M")
+    deadline = chinese_datetime(problem.deadline, year=False)
     send(unit_staff(problem.unit), problem, f"即将到期：{problem.code} {problem.title}", f"整改期限{deadline}",
          sms=True)
 
@@ -120,7 +121,7 @@ def escalated(problem: Problem, notice) -> None:
     if notice.kind == "letter":
         recipients += patron_leaders(problem.unit)
     send(recipients + nearest_office_users(problem.unit), problem, f"{notice.get_kind_display()} {notice.number}：{problem.code}",
-         f"已逾期，请于{notice.deadline.astimezone().strftime('%m月%d日%H:%M')}前整改完毕", sms=True)
+         f"已逾期，请于{chinese_datetime(notice.deadline, year=False)}前整改完毕", sms=True)
 
 
 def bulletined(problem: Problem) -> None:

@@ -28,6 +28,8 @@ from .models import AuditResult
 PERMISSIONS: dict[str, set[str]] = {
     "org.view": {Role.OFFICE, Role.LEADER, Role.ADMIN, Role.HANDLER, Role.GRID_WORKER, Role.INSPECTOR},
     "org.edit_units": {Role.OFFICE},
+    # held at a root unit (the city office): the offices' 机关代字 must not collide (org.doccodes)
+    "org.set_doc_code": {Role.OFFICE},
     "org.manage_teams": {Role.OFFICE},
     "org.manage_patronage": {Role.OFFICE},
     "org.manage_accounts": {Role.OFFICE},

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from wenming.org.models import Membership, Role, TeamMember, UnitKind
 from wenming.org import selectors as org_selectors
+from wenming.org.models import Membership, Role, TeamMember, UnitKind
 
 from . import access, extensions
 from .models import AuditEvent, AuditResult, OutboundMessage, OutboundStatus
@@ -45,6 +45,7 @@ AUDIT_ACTION_LABELS = {
     "org.grant_admin": "授予系统管理员",
     "org.view": "查看组织体系",
     "org.edit_units": "维护单位",
+    "org.set_doc_code": "设置机关代字",
     "org.manage_accounts": "管理账号",
     "org.manage_patronage": "管理包保",
     "org.manage_teams": "管理工作组",

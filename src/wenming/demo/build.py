@@ -20,6 +20,7 @@ from django.db.models import Q
 
 from wenming.core import audit
 from wenming.org.models import (
+    DocCodeClaim,
     Membership,
     Patronage,
     Team,
@@ -155,6 +156,7 @@ def _reset_org() -> None:
     # accounts (a superuser made with createsuperuser, without any role) are kept
     User.objects.filter(Q(pk__in=Membership.objects.values("user_id")) | Q(username__in=PERSONA_USERNAMES)).delete()
     Membership.objects.all().delete()
+    DocCodeClaim.objects.all().delete()  # the 机关代字 used on the 督办文书 deleted above
     Unit.objects.update(parent=None)  # children PROTECT their parent
     Unit.objects.all().delete()
 

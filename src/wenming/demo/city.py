@@ -39,8 +39,10 @@ from wenming.cases.models import (
     State,
     SupervisionNotice,
 )
-from wenming.cases.notices.services import PREFIX
+from wenming.cases.notices.services import notice_number
 from wenming.core import worktime
+from wenming.core.dates import chinese_datetime
+from wenming.org.doccodes import claim_doc_code
 from wenming.org.models import Membership, Role, Unit, User
 
 from . import names
@@ -113,6 +115,7 @@ class _CityGenerator:
             if dept.parent_id != org.city.pk:
                 self.district_depts[dept.parent_id][dept.name] = dept
         self._issuer_cache: dict[int, Unit] = {}
+        self._doc_codes: dict[int, str] = {}
         self._office_cache: dict[int, tuple[Unit, list[int]]] = {}
 
     # -- helpers --
@@ -134,6 +137,13 @@ class _CityGenerator:
             found = next((i for i in ids[1:] + ids[:1] if self.offices.get(i)), ids[-1])
             cached = self._issuer_cache[unit.pk] = self.units[found]
         return cached
+
+    def doc_code_of(self, issuer: Unit) -> str:
+        """The issuer's 机关代字, recorded as used, as ``notices.next_number`` does (org.doccodes)."""
+        code = self._doc_codes.get(issuer.pk)
+        if code is None:
+            code = self._doc_codes[issuer.pk] = claim_doc_code(issuer)
+        return code
 
     def target(self, rng: random.Random, code: str, place: Place) -> Unit:
         r = rng.random()
@@ -276,9 +286,9 @@ def _city_batch(gen: _CityGenerator, rng: random.Random, n: int, slice_start: da
         year = timezone.localtime(issued).year
         key = (issuer.pk, kind, year)
         counters[key] = counters.get(key, 0) + 1
-        number.append(f"{PREFIX[kind]}〔{year}〕第{counters[key]}号")
+        number.append(notice_number(gen.doc_code_of(issuer), kind, year, counters[key]))
         body = (f"{unit.name}：\n    经查，交由你单位整改的问题“{p.title}”（编号{p.code}，位于{p.address}）"
-                f"已超过整改期限，至今未整改到位。请于{timezone.localtime(deadline):%Y年%m月%d日%H:%M}前整改完毕，"
+                f"已超过整改期限，至今未整改到位。请于{chinese_datetime(deadline)}前整改完毕，"
                 f"并将整改情况通过平台报送{issuer.name}创建办复核。")
         notice_rows.append(SupervisionNotice(problem_id=p.pk, kind=kind, issuer=issuer, year=year,
                                              seq=counters[key], number=number[0], unit=unit,
@@ -530,7 +540,7 @@ def _city_row(gen: _CityGenerator, rng: random.Random, created: datetime, rows: 
         elif step.issues:
             p.supervision_count += 1
             number: list[str] = []  # the document's number, given when the batch is written
-            note = f"下发{NoticeKind(step.kind).label} {{}}，限{timezone.localtime(step.deadline):%m月%d日%H:%M}前整改"
+            note = f"下发{NoticeKind(step.kind).label} {{}}，限{chinese_datetime(step.deadline, year=False)}前整改"
             events.append((step.kind, at, None, "system", s, s, lambda note=note, number=number: note.format(number[0]),
                            lambda number=number, deadline=step.deadline.isoformat(): {"notice": number[0],
                                                                                     "deadline": deadline}))

@@ -39,6 +39,7 @@ from . import names
 DEMO_PASSWORD = "Wenming@2026"
 CITY_NAME = "江城市"
 CITY_SHORT = "江城"
+CITY_DOC_CODE = "江创城"  # the city office's 机关代字 (org.doccodes): 江创城督〔2026〕3号
 CITY_CODE = "361200"
 BATCH = 500
 
@@ -178,6 +179,11 @@ def _credit_code(rng: random.Random, category: str, area: str, used: set[str]) -
             return code
 
 
+def district_doc_code(name: str, used: set[str]) -> str:
+    """A district office's 机关代字: 东湖区 → 东创城; 江北区 → 江北创城 (江创城 is the city's)."""
+    return next(code for k in range(1, len(name)) if (code := f"{name[:k]}创城") not in used)
+
+
 def district_post(district: Unit, post: str) -> str:
     """"区委书记" at 东湖区 -> "东湖区委书记"; "副区长" -> "东湖区副区长"."""
     return district.name + (post[1:] if post.startswith("区") else post)
@@ -292,6 +298,8 @@ class _Builder:
         self.city_leaders = [(post, team_post, self.person()) for post, team_post in names.CITY_LEADER_POSTS]
         city = self.new_unit(name=CITY_NAME, kind=UnitKind.CITY, code=CITY_CODE, parent=None,
                              head_name=self.city_leaders[0][2])
+        city.doc_code = CITY_DOC_CODE
+        doc_codes = {CITY_DOC_CODE}
         self.insert([city], bar)
 
         # level 1: districts, city departments, city-owned enterprises
@@ -300,8 +308,11 @@ class _Builder:
         for i in range(s.districts):
             leaders = [(post, self.person()) for post in names.DISTRICT_LEADER_POSTS[:max(5, s.leaders_per_district)]]
             self.district_leaders[i] = leaders
-            districts.append(self.new_unit(name=names.DISTRICT_NAMES[i], kind=UnitKind.DISTRICT,
-                                           code=f"{CITY_CODE[:4]}{i + 2:02d}", parent=city, head_name=leaders[0][1]))
+            district = self.new_unit(name=names.DISTRICT_NAMES[i], kind=UnitKind.DISTRICT,
+                                     code=f"{CITY_CODE[:4]}{i + 2:02d}", parent=city, head_name=leaders[0][1])
+            district.doc_code = district_doc_code(district.name, doc_codes)
+            doc_codes.add(district.doc_code)
+            districts.append(district)
         city_departments: dict[str, Unit] = {}
         level1 = list(districts)
         # departments headed by a city leader (宣传部部长, 公安局局长) carry that leader's name

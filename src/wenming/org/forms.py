@@ -70,7 +70,17 @@ class UnitEditForm(forms.Form):
     contact_name = forms.CharField(label="联系人", max_length=50, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
     head_name = forms.CharField(label="主要负责人", max_length=50, required=False)
+    # checked by the service (org.doccodes), which gives the Chinese reason
+    doc_code = forms.CharField(label="机关代字", required=False, strip=True,
+                               help_text="督办文书文号开头的机关代字，1至8个汉字，各单位不能重复，"
+                                         "如“江创城”（文号：江创城督〔2026〕3号）；留空则由名称生成")
     is_active = forms.BooleanField(label="启用", required=False)
+
+    def __init__(self, *args, doc_code: bool = False, **kwargs):
+        """``doc_code``: whether the 机关代字 field is shown (only the city office sets it)."""
+        super().__init__(*args, **kwargs)
+        if not doc_code:
+            del self.fields["doc_code"]
 
 
 class ImportForm(forms.Form):

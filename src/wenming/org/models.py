@@ -56,6 +56,9 @@ class Unit(TimeStampedModel):
     contact_name = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     head_name = models.CharField("主要负责人", max_length=50, blank=True)
+    # 机关代字: the office's abbreviation at the head of its documents' numbers (江创城督〔2026〕3号),
+    # 1-8 Chinese characters, set by the city office (org.doccodes); blank: a derived one is used
+    doc_code = models.CharField("机关代字", max_length=8, blank=True, default="")
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -63,6 +66,8 @@ class Unit(TimeStampedModel):
         verbose_name_plural = "单位"
         ordering = ["path"]
         indexes = [models.Index(fields=["parent", "kind"])]
+        constraints = [models.UniqueConstraint(fields=["doc_code"], condition=~Q(doc_code=""),
+                                               name="unit_doc_code_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -98,6 +103,23 @@ class UnitBoundary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit}的边界"
+
+
+class DocCodeClaim(models.Model):
+    """A 机关代字 that a unit has put on an issued document. A code belongs to one unit for good
+    once used (the unique ``code``), so two offices never write the same document number, even
+    after one of them changes its code (org.doccodes)."""
+
+    code = models.CharField("机关代字", max_length=40, unique=True)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="doc_code_claims", verbose_name="单位")
+    claimed_at = models.DateTimeField("首次使用时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "机关代字使用记录"
+        verbose_name_plural = "机关代字使用记录"
+
+    def __str__(self) -> str:
+        return f"{self.code}（{self.unit}）"
 
 
 class Role(models.TextChoices):

@@ -13,6 +13,7 @@ from wenming.core.errors import ServiceError
 from wenming.core.masking import mask_phone
 
 from .codes import code_error
+from .doccodes import doc_code_error, normalize_doc_code
 from .models import (
     ALLOWED_PARENTS,
     Membership,
@@ -105,29 +106,51 @@ def unit_create(*, actor: User, parent: Unit, name: str, kind: str, code: str, p
     return unit
 
 
+def may_set_doc_code(user) -> bool:
+    """Whether the user may set offices' 机关代字: the city office (the codes are unique city-wide)."""
+    return access.scope_for(user).has_at_root("org.set_doc_code")
+
+
 def unit_update(*, actor: User, unit: Unit, name: str, population: int, contact_name: str,
-                contact_phone: str, head_name: str, is_active: bool) -> Unit:
+                contact_phone: str, head_name: str, is_active: bool, doc_code: str | None = None) -> Unit:
+    """Save the unit's details. ``doc_code`` (机关代字): None leaves it as it is; "" clears it; a
+    change needs ``org.set_doc_code`` at the city."""
     access.require(actor, "org.edit_units", unit)
+    if doc_code is not None:
+        doc_code = normalize_doc_code(doc_code)
+        if doc_code == unit.doc_code:
+            doc_code = None
+        elif not may_set_doc_code(actor):
+            access.refuse_forbidden(actor, "org.set_doc_code", unit, unit)
     errors = validate_unit_fields(name=name, kind=unit.kind, code=unit.code, parent=unit.parent,
                                   population=population, contact_name=contact_name, contact_phone=contact_phone,
                                   head_name=head_name, exclude_pk=unit.pk, check_parent=False)
+    if doc_code:
+        message = doc_code_error(doc_code, unit=unit, viewer_sees=access.scope_for(actor).sees_unit)
+        if message:
+            errors["doc_code"] = message
     if errors:
         raise ServiceError("；".join(errors.values()), field=next(iter(errors)))
     if not is_active and access.scope_for(actor).subtree_paths and unit.path in access.scope_for(actor).subtree_paths:
         raise ServiceError("不能停用本人所在的单位")
-    with transaction.atomic():
-        locked = Unit.objects.select_for_update().get(pk=unit.pk)
-        fields = ["name", "population", "contact_name", "contact_phone", "head_name", "is_active"]
-        before = {field: getattr(locked, field) for field in fields}
-        locked.name, locked.population = name.strip(), population
-        locked.contact_name, locked.contact_phone, locked.head_name = contact_name, contact_phone, head_name
-        locked.is_active = is_active
-        locked.save()
-        after = {field: getattr(locked, field) for field in fields}
-        changed = {field: [before[field], after[field]] for field in fields if before[field] != after[field]}
-        if "contact_phone" in changed:  # the audit log is kept for good: no phone in clear
-            changed["contact_phone"] = [mask_phone(value) for value in changed["contact_phone"]]
-        audit.record("org.unit_update", actor=actor, target=locked, unit=locked, detail={"changed": changed})
+    try:
+        with transaction.atomic():
+            locked = Unit.objects.select_for_update().get(pk=unit.pk)
+            fields = ["name", "population", "contact_name", "contact_phone", "head_name", "is_active", "doc_code"]
+            before = {field: getattr(locked, field) for field in fields}
+            locked.name, locked.population = name.strip(), population
+            locked.contact_name, locked.contact_phone, locked.head_name = contact_name, contact_phone, head_name
+            locked.is_active = is_active
+            if doc_code is not None:
+                locked.doc_code = doc_code
+            locked.save()
+            after = {field: getattr(locked, field) for field in fields}
+            changed = {field: [before[field], after[field]] for field in fields if before[field] != after[field]}
+            if "contact_phone" in changed:  # the audit log is kept for good: no phone in clear
+                changed["contact_phone"] = [mask_phone(value) for value in changed["contact_phone"]]
+            audit.record("org.unit_update", actor=actor, target=locked, unit=locked, detail={"changed": changed})
+    except IntegrityError as error:  # the same code set on another unit a moment ago
+        raise ServiceError(f"机关代字“{doc_code}”已被其他单位使用，请换一个", field="doc_code") from error
     return locked
 
 

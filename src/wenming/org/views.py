@@ -17,7 +17,7 @@ from wenming.core.errors import ServiceError
 from wenming.core.selectors import locked_usernames
 from wenming.core.sheets import SheetError
 
-from . import boundaries, selectors, services, transfer
+from . import boundaries, doccodes, selectors, services, transfer
 from .forms import (
     AccountEditForm,
     AccountForm,
@@ -126,6 +126,10 @@ def unit_detail(request, pk: int):
         "patrons": selectors.unit_patrons(unit),
         "patronages_given": given,
         "boundary": UnitBoundary.objects.filter(unit=unit).only("vertices", "source", "updated_at").first(),
+        # the 机关代字 of a unit that signs documents (or has one): the one its next number carries
+        "doc_code": (doccodes.effective_doc_code(unit) if unit.doc_code or doccodes.issues_documents(unit)
+                     else None),
+        "may_set_doc_code": services.may_set_doc_code(request.user),
         "show_contacts": access.scope_for(request.user).has("org.view_contacts", unit),
         # the unit's teams and the units it 包保 may lie outside the viewer's scope (a department's
         # working group, a street of another district): links only where he may open them
@@ -156,8 +160,9 @@ def unit_create(request, pk: int):
 def unit_edit(request, pk: int):
     unit = selectors.unit_get(request.user, pk)
     access.require(request.user, "org.edit_units", unit)
-    initial = {f: getattr(unit, f) for f in ["name", "population", "contact_name", "contact_phone", "head_name", "is_active"]}
-    form = UnitEditForm(request.POST or None, initial=initial)
+    initial = {f: getattr(unit, f) for f in ["name", "population", "contact_name", "contact_phone", "head_name",
+                                             "doc_code", "is_active"]}
+    form = UnitEditForm(request.POST or None, initial=initial, doc_code=services.may_set_doc_code(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.unit_update(actor=request.user, unit=unit, **form.cleaned_data)

@@ -13,6 +13,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from wenming.core.dates import chinese_datetime
+
 from .. import notify
 from ..events import system_event
 from ..models import Problem
@@ -72,7 +74,7 @@ def _take(problem: Problem, now: datetime, rules: ladder.LadderRules, schedule) 
         problem.escalation = step.escalation
         problem.supervision_count += 1
         system_event(problem, step.kind, f"下发{notice.get_kind_display()} {notice.number}，"
-                                         f"限{timezone.localtime(step.deadline):%m月%d日%H:%M}前整改",
+                                         f"限{chinese_datetime(step.deadline, year=False)}前整改",
                      data={"notice": notice.number, "deadline": step.deadline.isoformat()})
         notify.escalated(problem, notice)
     elif step.kind == ladder.BULLETIN:

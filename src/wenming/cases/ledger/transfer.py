@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wenming.core import access, audit, outbound
+from wenming.core.dates import chinese_datetime
 from wenming.core.importer import (
     CellInvalid,
     Column,
@@ -440,7 +441,7 @@ def _notify(actor, problems: list[Problem]) -> list[tuple[str, str]]:
                   .values_list("pk", "phone"))
     for unit_id, items in by_unit.items():
         first = min(p.deadline for p in items)
-        deadline = timezone.localtime(first).strftime("%m月%d日%H:%M")
+        deadline = chinese_datetime(first, year=False)
         title, body = f"交办：批量导入{len(items)}个问题", f"请及时签收整改，最早的整改期限为{deadline}"
         for user_id in sorted(set(staff[unit_id])):
             notes.append(Notification(user_id=user_id, title=title, body=body, url=reverse("cases:mine")))

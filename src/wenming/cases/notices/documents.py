@@ -35,7 +35,6 @@ import io
 import math
 from dataclasses import dataclass
 
-from django.utils import timezone
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -43,6 +42,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
+
+from wenming.core.dates import chinese_date, chinese_datetime
 
 from ..models import NoticeKind, SupervisionNotice
 
@@ -87,24 +88,13 @@ class NoticeLayout:
     ``cases/notice.html``."""
 
     office: str                          # 版头: "甲区创建办"
-    number: str                          # 发文字号: "督办〔2026〕第1号"
+    number: str                          # 发文字号: "甲创城督〔2026〕1号"
     title: str                           # "督办单" / "督办函"
     addressees: str                      # 主送 line, ending with "："
     paragraphs: list[str]                # the body, one item per paragraph
     facts: list[tuple[str, str]]         # (label, value) rows of the facts table
     signature: str                       # "甲区创建全国文明城市工作领导小组办公室"
-    date: str                            # "2026年11月22日"
-
-
-def chinese_date(value) -> str:
-    """成文日期 per GB/T 9704-2012 §7.3.5.1: Arabic numerals, full year, no leading zeros."""
-    day = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def chinese_datetime(value) -> str:
-    local = timezone.localtime(value)
-    return f"{chinese_date(local)}{local:%H:%M}"
+    date: str                            # 成文日期 (core.dates): "2026年11月22日"
 
 
 def _body_and_addressees(notice: SupervisionNotice) -> tuple[str, list[str]]:

@@ -1,4 +1,10 @@
-"""督办单 / 督办函: numbered per issuing office, kind and year (督办〔2026〕第15号)."""
+"""督办单 / 督办函: numbered per issuing office, kind and year.
+
+The number (发文字号) is written as GB/T 9704-2012 §7.2.4 asks: the issuing office's 机关代字, the
+kind's word, the year in full in 〔〕 and the sequence number without 第 or leading zeros, then 号 —
+``江创城督〔2026〕3号`` for the city office's third 督办单 of 2026, ``东创城督函〔2026〕1号`` for a
+district office's first 督办函. The 代字 is set per office (org.doccodes), so two offices never
+write the same number."""
 
 from __future__ import annotations
 
@@ -6,11 +12,14 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from wenming.core.dates import chinese_datetime
+from wenming.org.doccodes import claim_doc_code
 from wenming.org.models import Membership, Patronage, Role, Unit
 
 from ..models import NoticeCounter, NoticeKind, Problem, SupervisionNotice
 
-PREFIX = {NoticeKind.NOTICE: "督办", NoticeKind.LETTER: "督办函"}
+# the word after the 机关代字 that tells a 督办单 from a 督办函
+KIND_WORD = {NoticeKind.NOTICE: "督", NoticeKind.LETTER: "督函"}
 
 
 def issuing_office(unit: Unit) -> Unit:
@@ -24,11 +33,18 @@ def issuing_office(unit: Unit) -> Unit:
     return Unit.objects.get(pk=ids[-1])
 
 
+def notice_number(doc_code: str, kind: str, year: int, seq: int) -> str:
+    """``江创城督〔2026〕3号``: the 文号 of the ``seq``-th notice of ``kind`` in ``year``."""
+    return f"{doc_code}{KIND_WORD[kind]}〔{year}〕{seq}号"
+
+
 def next_number(issuer: Unit, kind: str, year: int) -> tuple[int, str]:
+    """The issuer's next sequence number of ``kind`` in ``year`` (the counter row is locked until
+    the caller's transaction ends) and the 文号 it makes with the issuer's 机关代字."""
     counter, _ = NoticeCounter.objects.select_for_update().get_or_create(issuer=issuer, kind=kind, year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
-    return counter.last, f"{PREFIX[kind]}〔{year}〕第{counter.last}号"
+    return counter.last, notice_number(claim_doc_code(issuer), kind, year, counter.last)
 
 
 def issue(problem: Problem, kind: str, deadline: datetime, now: datetime | None = None) -> SupervisionNotice:
@@ -45,15 +61,14 @@ def issue(problem: Problem, kind: str, deadline: datetime, now: datetime | None 
         patrons = Patronage.objects.filter(target_unit_id__in=unit.ancestor_ids() + [unit.pk], is_active=True,
                                            patron_user__isnull=False).select_related("patron_user")
         addressees += [f"包保领导{p.patron_user.display_name}同志" for p in patrons]
-    local = timezone.localtime
     place = problem.address or problem.area.name
-    first = problem.deadline and local(problem.deadline).strftime("%Y年%m月%d日%H:%M")
+    first = problem.deadline and chinese_datetime(problem.deadline)
     body = (
         f"{'、'.join(addressees)}：\n"
         f"    经查，交由你单位整改的问题“{problem.title}”（编号{problem.code}，位于{place}，"
         f"类别：{problem.category}）已超过整改期限（{first}），至今未整改到位。"
         f"{'此前已下发督办单，仍未整改到位。' if kind == NoticeKind.LETTER else ''}\n"
-        f"    请你单位高度重视，于{local(deadline).strftime('%Y年%m月%d日%H:%M')}前整改完毕，"
+        f"    请你单位高度重视，于{chinese_datetime(deadline)}前整改完毕，"
         f"并将整改情况（附整改前后对比照片）通过平台报送{issuer.name}创建办复核。"
         f"{'逾期仍未整改到位的，将在全市通报批评，并纳入年度考核。' if kind == NoticeKind.LETTER else '逾期仍未整改到位的，将下发督办函。'}"
     )

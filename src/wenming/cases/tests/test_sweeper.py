@@ -70,7 +70,7 @@ def test_ladder_warn_notice_letter_bulletin(assigned, personas, org):
     year = timezone.localtime(at).year
     assert report.actions == {"notice": 1}
     assert problem.is_overdue and problem.escalation == Escalation.NOTICE and problem.supervision_count == 1
-    assert notice.number == f"督办〔{year}〕第1号" and notice.issuer == org["district_a"]
+    assert notice.number == f"甲创城督〔{year}〕1号" and notice.issuer == org["district_a"]  # 代字 from 甲区
     assert notice.unit == org["street_a1"] and notice.deadline > at
     assert problem.next_due_at == notice.deadline
     assert "已超过整改期限" in notice.body
@@ -81,7 +81,7 @@ def test_ladder_warn_notice_letter_bulletin(assigned, personas, org):
     problem.refresh_from_db()
     letter = SupervisionNotice.objects.get(problem=problem, kind="letter")
     assert report.actions == {"letter": 1} and problem.escalation == Escalation.LETTER
-    assert letter.number == f"督办函〔{year}〕第1号"
+    assert letter.number == f"甲创城督函〔{year}〕1号"
     assert "王主任" in letter.addressees and "周海涛" in letter.addressees
     assert Notification.objects.filter(user=personas["leader"], title__startswith="督办函").exists()
 

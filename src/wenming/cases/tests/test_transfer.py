@@ -27,6 +27,7 @@ from wenming.cases.models import (
 )
 from wenming.conftest import PERSONAS
 from wenming.core import jobs as jobs_core
+from wenming.core.dates import chinese_datetime
 from wenming.core.models import AuditEvent, Job, JobStatus, OutboundMessage
 from wenming.core.sheets import SheetError, csv_bytes
 from wenming.core.tests.helpers import run_pending_tasks
@@ -377,7 +378,7 @@ def test_good_sheet_lands_whole(personas, org):
     assert not Notification.objects.filter(user=office).exists()
     assert list(OutboundMessage.objects.values_list("to", "body")) == [
         ("13800001234", f"【创城办】交办：批量导入1个问题。请及时签收整改，最早的整改期限为"
-                        f"{timezone.localtime(second.deadline):%m月%d日%H:%M}")]
+                        f"{chinese_datetime(second.deadline, year=False)}")]
     event = AuditEvent.objects.get(action="cases.problem_import")
     assert event.detail == {"rows": 3, "assigned": 1, "first": first.code, "last": third.code, "recurrences": 0,
                             "duplicates": 0}

@@ -103,8 +103,10 @@ def test_small_demo_has_every_state_and_branch(small):
     kinds = set(SupervisionNotice.objects.values_list("kind", flat=True))
     assert kinds == {NoticeKind.NOTICE, NoticeKind.LETTER}
     for notice in SupervisionNotice.objects.all():
-        assert notice.number.endswith(f"第{notice.seq}号") and notice.unit.name in notice.body
-        assert str(notice.year) in notice.number
+        # 文号: the issuing office's 机关代字, the kind's word, 〔year〕 and the number (GB/T 9704)
+        word = "督函" if notice.kind == NoticeKind.LETTER else "督"
+        assert notice.number == f"{notice.issuer.doc_code}{word}〔{notice.year}〕{notice.seq}号"
+        assert notice.issuer.doc_code and notice.unit.name in notice.body
     assert Problem.objects.filter(escalation=Escalation.BULLETIN, in_bulletin=True).exists()
     assert Problem.objects.filter(state=State.CLOSED, closed_on_time=False, supervision_count__gt=0).exists()
     assert Problem.objects.filter(is_overdue=True, state__in=[State.ASSIGNED, State.RECTIFYING]).exists()

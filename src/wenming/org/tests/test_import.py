@@ -12,7 +12,7 @@ from wenming.core.sheets import csv_bytes
 from wenming.org import transfer
 from wenming.org.models import Unit
 
-HEADER = ["编码", "名称", "类型", "上级编码", "常住人口", "联系人", "联系电话", "主要负责人"]
+HEADER = ["编码", "名称", "类型", "上级编码", "常住人口", "联系人", "联系电话", "主要负责人", "机关代字"]
 
 
 def xlsx(rows, header=HEADER) -> bytes:
