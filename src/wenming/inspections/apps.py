@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 
 AUDIT_LABELS = {
+    "inspections.configure": "测评设置", "inspections.settings_save": "修改测评设置",
+    "inspections.round_min_sample": "修改排名最少样本点位数",
     "inspections.inspect": "现场测评", "inspections.result": "查看测评结果", "inspections.round": "测评轮次",
     "inspections.round_action": "测评轮次操作", "inspections.round_assign": "分配测评任务",
     "inspections.round_close": "结束测评轮次", "inspections.round_create": "新建测评轮次",

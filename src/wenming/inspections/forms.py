@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from wenming.standards.models import IndexSystem, SystemStatus
 
-from .models import RoundKind, SampleMode
+from .models import DEFAULT_MIN_SAMPLE, MAX_MIN_SAMPLE, RoundKind, SampleMode
 
 
 class RoundForm(forms.Form):
@@ -20,8 +20,11 @@ class RoundForm(forms.Form):
     sample_mode = forms.ChoiceField(label="抽样方式", choices=SampleMode.choices)
     sample_seed = forms.IntegerField(label="抽样种子", required=False, min_value=1, max_value=2**31,
                                      help_text="留空则随机生成；记下种子可重现同一样本")
+    min_sample = forms.IntegerField(label="排名最少样本点位数", required=False, min_value=1, max_value=MAX_MIN_SAMPLE,
+                                    help_text="同类同项排名：已测点位少于此数的单位列在同类单位之后，标明“样本不足”，不参与排名。"
+                                              "默认为“测评设置”中的值（留空亦同）；发布结果前可在轮次页面修改")
 
-    def __init__(self, *args, units, point_types, office_paths=(), **kwargs):
+    def __init__(self, *args, units, point_types, office_paths=(), min_sample=DEFAULT_MIN_SAMPLE, **kwargs):
         """``office_paths``: the user's 创建办 units; elsewhere (a handler's unit) only a 自查."""
         super().__init__(*args, **kwargs)
         self.point_types = point_types
@@ -37,6 +40,7 @@ class RoundForm(forms.Form):
         today = timezone.localdate()
         self.fields["period_start"].initial = today
         self.fields["period_end"].initial = today + timezone.timedelta(days=6)
+        self.fields["min_sample"].initial = min_sample
         for point_type in point_types:
             self.fields[f"size_{point_type.code}"] = forms.IntegerField(
                 label=f"{point_type.name}抽样数", required=False, min_value=0, max_value=10000)
@@ -57,7 +61,7 @@ class RoundForm(forms.Form):
 
     def base_fields_list(self):
         return [self[name] for name in ("title", "kind", "system", "owner", "scope", "period_start", "period_end",
-                                        "sample_mode", "sample_seed")]
+                                        "sample_mode", "sample_seed", "min_sample")]
 
     def type_rows(self):
         return [(t, self[f"size_{t.code}"], self[f"weight_{t.code}"]) for t in self.point_types]

@@ -31,6 +31,11 @@ class SampleMode(models.TextChoices):
     STRATIFIED = "stratified", "分层随机抽样"
 
 
+# 同类同项 ranking (scores.ranking): the fewest points inspected a unit needs to be ranked
+DEFAULT_MIN_SAMPLE = 3
+MAX_MIN_SAMPLE = 100
+
+
 class InspectionRound(TimeStampedModel):
     """A scheduled check over a sample of points. The office (or, for a 自查, the unit itself)
     owns it; ``scope`` names the units whose points are in play. The sample is drawn once, from
@@ -52,6 +57,9 @@ class InspectionRound(TimeStampedModel):
     sample_seed = models.BigIntegerField("抽样种子", null=True, blank=True)
     # {"SQ": 2, "NM": 1.5}: weights of point types in a unit's score (missing types weigh 1)
     weights = models.JSONField("点位类型权重", default=dict, blank=True)
+    # 同类同项: a unit with fewer points inspected than this is listed after its peers, not ranked.
+    # Copied from the office's setting when the round is planned, so a published ranking never moves.
+    min_sample = models.PositiveSmallIntegerField("最少样本点位数", default=DEFAULT_MIN_SAMPLE)
     status = models.CharField("状态", max_length=10, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT,
                                    related_name="rounds_created")
@@ -76,6 +84,20 @@ class InspectionRound(TimeStampedModel):
         if not self.possible:
             return None
         return round(self.earned * 100 / self.possible, 2)
+
+
+class InspectionSettings(models.Model):
+    """One row: the inspection rules the city office sets for every round it and its districts plan
+    (each round keeps its own copy, so changing them moves no ranking already made)."""
+
+    min_sample = models.PositiveSmallIntegerField("排名最少样本点位数", default=DEFAULT_MIN_SAMPLE)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="修改人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "测评设置"
+        verbose_name_plural = "测评设置"
 
 
 class RoundPoint(models.Model):

@@ -200,6 +200,16 @@ def results_visible(user, round_: InspectionRound, round_point: RoundPoint | Non
     return round_point is not None and inspects(user, round_point, teams)
 
 
+def may_configure(user) -> bool:
+    """May set the inspection rules every round starts from (测评设置): the city's office, as for
+    the loop's settings."""
+    return access.scope_for(user).is_root_office
+
+
+def may_change_ranking_rule(user, round_: InspectionRound) -> bool:
+    """May change the round's minimum sample: its managers, until the results are published."""
+    return manages(user, round_) and round_.status != RoundStatus.PUBLISHED
+
 
 def may_view_rounds(user) -> bool:
     """The round list (督查测评) is for the organisation's staff."""

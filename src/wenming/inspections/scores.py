@@ -5,9 +5,13 @@
 * **unit score** = the weighted mean of its points' scores in the round, each point weighing its
   type's weight (``round.weights``, 1 when not set);
 * **得分率** of the round = all points earned / all applicable points × 100;
-* **failure rate** of an item = results that failed / results where it applied.
+* **failure rate** of an item = results that failed / results where it applied;
+* **ranking** (同类同项, DESIGN.md §8): units are ranked among peers of the same kind only
+  (:func:`peer_group`: streets with streets, 市直部门 with 市直部门, schools with schools); a unit
+  whose sample — points inspected and scored — is smaller than the round's ``min_sample`` is listed
+  after its peers, unranked and marked, never above a fully sampled peer (:func:`ranking`).
 
-Each is one aggregate query, whatever the size of the round.
+Each is one aggregate query (and one for the units' names), whatever the size of the round.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from wenming.org.models import Unit
+from wenming.org.models import Unit, UnitKind
 
 from .models import InspectionRound, ItemResult, RoundPoint
 
@@ -33,14 +37,16 @@ class UnitScore:
     failed_items: int
     score: Decimal | None
     unit_code: str = ""
+    unit_kind: str = ""
+    parent_kind: str = ""    # the kind of the unit's parent ("" for a root): 市直 or 区直 部门
 
 
 def unit_scores(round_: InspectionRound, unit_ids=None, depth: int | None = None) -> list[UnitScore]:
     """Scores best first (units with nothing inspected last): per responsible unit, or with
     ``depth`` per unit at that depth of the tree, over every point whose responsible unit lies
-    under it (a responsible unit above that depth — a city department under a city — counts as
-    its own row). Weighted by point type either way: a district's score is the weighted mean of
-    all its points, not a mean of its streets' means."""
+    under it. A responsible unit above that depth (a city department, when ranking streets) has no
+    row at that depth: it is ranked at its own level. Weighted by point type either way: a
+    district's score is the weighted mean of all its points, not a mean of its streets' means."""
     weights = {code: Decimal(str(value)) for code, value in (round_.weights or {}).items()}
     rows = RoundPoint.objects.filter(round=round_)
     if unit_ids is not None:
@@ -50,7 +56,9 @@ def unit_scores(round_: InspectionRound, unit_ids=None, depth: int | None = None
             "unit_id", "unit_path", "point__point_type__code", "status", "score", "failed_items"):
         if depth is not None:
             ids = unit_path.strip("/").split("/")
-            unit_id = int(ids[depth]) if len(ids) > depth else unit_id
+            if len(ids) <= depth:
+                continue
+            unit_id = int(ids[depth])
         entry = per_unit.get(unit_id)
         if entry is None:
             entry = per_unit[unit_id] = {"points": 0, "done": 0, "failed": 0, "weighted": Decimal(0),
@@ -62,14 +70,132 @@ def unit_scores(round_: InspectionRound, unit_ids=None, depth: int | None = None
             entry["failed"] += failed
             entry["weighted"] += score * weight
             entry["weight"] += weight
-    names = {pk: (name, code) for pk, name, code in
-             Unit.objects.filter(pk__in=list(per_unit)).values_list("pk", "name", "code")} if per_unit else {}
-    result = [UnitScore(unit_id, names.get(unit_id, ("", ""))[0], entry["points"], entry["done"], entry["failed"],
-                        (entry["weighted"] / entry["weight"]).quantize(TWO) if entry["weight"] else None,
-                        names.get(unit_id, ("", ""))[1])
-              for unit_id, entry in per_unit.items()]
+    units = {pk: (name, code, kind, parent_kind or "") for pk, name, code, kind, parent_kind in
+             Unit.objects.filter(pk__in=list(per_unit)).values_list("pk", "name", "code", "kind", "parent__kind")
+             } if per_unit else {}
+    result = []
+    for unit_id, entry in per_unit.items():
+        name, code, kind, parent_kind = units.get(unit_id, ("", "", "", ""))
+        result.append(UnitScore(unit_id, name, entry["points"], entry["done"], entry["failed"],
+                                (entry["weighted"] / entry["weight"]).quantize(TWO) if entry["weight"] else None,
+                                code, kind, parent_kind))
     result.sort(key=lambda row: (row.score is None, -(row.score or 0), row.unit_name))
     return result
+
+
+# --- ranking like with like (同类同项) ----------------------------------------------------------
+
+# the peer groups in the order a ranking lists them: (kind, kind of the parent or None for any) → heading
+PEER_GROUPS = [
+    ((UnitKind.CITY, None), "市"),
+    ((UnitKind.DISTRICT, None), "区县"),
+    ((UnitKind.STREET, None), "街道/镇"),
+    ((UnitKind.COMMUNITY, None), "社区/村"),
+    ((UnitKind.GRID, None), "网格"),
+    ((UnitKind.DEPARTMENT, UnitKind.CITY), "市直部门"),
+    ((UnitKind.DEPARTMENT, UnitKind.DISTRICT), "区直部门"),
+    ((UnitKind.DEPARTMENT, UnitKind.STREET), "街道/镇直部门"),
+    ((UnitKind.SCHOOL, None), "学校"),
+    ((UnitKind.ENTERPRISE, None), "企业"),
+]
+_GROUP_ORDER = {key: n for n, (key, _) in enumerate(PEER_GROUPS)}
+_GROUP_LABEL = dict(PEER_GROUPS)
+
+
+def peer_group(kind: str, parent_kind: str = "") -> tuple[str, str]:
+    """(key, heading) of the peers a unit of ``kind`` is ranked among: its own kind — departments
+    also by the level they serve (市直部门 are not ranked with 区直部门: their duties differ)."""
+    for key in ((kind, parent_kind or None), (kind, None)):
+        if key in _GROUP_LABEL:
+            return f"{kind}:{key[1] or ''}", _GROUP_LABEL[key]
+    label = UnitKind(kind).label if kind in UnitKind.values else "其他单位"
+    return f"{kind}:{parent_kind or ''}", label
+
+
+def _group_order(key: str) -> tuple[int, str]:
+    kind, _, parent = key.partition(":")
+    return _GROUP_ORDER.get((kind, parent or None), len(_GROUP_ORDER)), key
+
+
+@dataclass
+class RankedUnit:
+    """A unit's row in a ranking: its score, its rank among its peers (None: not ranked) and why not."""
+
+    unit: UnitScore
+    group: PeerGroup
+    rank: int | None
+    min_sample: int
+
+    @property
+    def sample(self) -> int:
+        """样本数: the unit's points inspected and scored in the round."""
+        return self.unit.done
+
+    @property
+    def short_of_sample(self) -> bool:
+        return self.sample < self.min_sample
+
+    @property
+    def mark(self) -> str:
+        """Why the unit is not ranked ("" when it is)."""
+        if self.rank is not None:
+            return ""
+        if self.sample == 0:
+            return "未测评（0个点位）"
+        if self.sample < self.min_sample:
+            return f"样本不足（{self.sample}个点位，少于{self.min_sample}个）"
+        return "暂无得分"
+
+
+@dataclass
+class PeerGroup:
+    key: str
+    label: str
+    rows: list[RankedUnit]
+
+    @property
+    def ranked(self) -> int:
+        return sum(1 for row in self.rows if row.rank is not None)
+
+
+def ranking(round_: InspectionRound, unit_ids=None, depth: int | None = None,
+            min_sample: int | None = None) -> list[PeerGroup]:
+    """The round's ranking at a level (the rows of :func:`unit_scores`), like with like
+    (:func:`rank_peers`); ``min_sample`` defaults to the round's own."""
+    return rank_peers(unit_scores(round_, unit_ids, depth),
+                      min_sample if min_sample is not None else round_.min_sample)
+
+
+def rank_peers(rows: list[UnitScore], min_sample: int) -> list[PeerGroup]:
+    """One group per kind of unit (:func:`peer_group`), in :data:`PEER_GROUPS` order. Within a
+    group, the units whose sample reaches ``min_sample`` are ranked by score — equal scores share a
+    rank and the next rank skips (1, 1, 3) —; the others follow, unranked and marked (those with a
+    score first, by name): a unit short of sample never stands above a fully sampled peer."""
+    floor = max(1, min_sample)
+    groups: dict[str, PeerGroup] = {}
+    for row in rows:
+        key, label = peer_group(row.unit_kind, row.parent_kind)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = PeerGroup(key, label, [])
+        group.rows.append(RankedUnit(row, group, None, floor))
+    for group in groups.values():
+        rankable = [entry for entry in group.rows if entry.unit.score is not None and entry.sample >= floor]
+        rankable.sort(key=lambda entry: (-entry.unit.score, entry.unit.unit_name))
+        previous, rank = None, 0
+        for position, entry in enumerate(rankable, 1):
+            if entry.unit.score != previous:
+                rank, previous = position, entry.unit.score
+            entry.rank = rank
+        others = [entry for entry in group.rows if entry.rank is None]
+        others.sort(key=lambda entry: (entry.unit.score is None, entry.unit.unit_name))
+        group.rows = rankable + others
+    return [groups[key] for key in sorted(groups, key=_group_order)]
+
+
+def ranking_rows(groups: list[PeerGroup]) -> list[RankedUnit]:
+    """The groups' rows one after the other, for a paged table with a heading per group."""
+    return [row for group in groups for row in group.rows]
 
 
 def score_rate(round_: InspectionRound, unit_ids=None) -> Decimal | None:

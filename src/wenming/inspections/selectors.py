@@ -19,7 +19,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from wenming.core import access
 from wenming.org.models import Unit
 
-from .models import Inspection, InspectionRound, ItemResult, RoundPoint, RoundStatus
+from .models import Inspection, InspectionRound, InspectionSettings, ItemResult, RoundPoint, RoundStatus
 from .policy import (  # noqa: F401  (the access rules, re-exported for the selectors' callers)
     INSPECTOR_ROLES,
     SELF_CHECK_ROLES,
@@ -28,6 +28,8 @@ from .policy import (  # noqa: F401  (the access rules, re-exported for the sele
     group_points,
     inspects,
     manages,
+    may_change_ranking_rule,
+    may_configure,
     may_inspect,
     may_plan_any,
     member_team_ids,
@@ -37,6 +39,11 @@ from .policy import (  # noqa: F401  (the access rules, re-exported for the sele
     round_filter,
     sees_everything,
 )
+
+
+def inspection_settings() -> InspectionSettings:
+    """The office's inspection rules: the one row, or (unsaved) the defaults until the office sets them."""
+    return InspectionSettings.objects.order_by("pk").first() or InspectionSettings()
 
 
 def rounds(user) -> QuerySet[InspectionRound]:

@@ -25,7 +25,7 @@ from wenming.standards.models import PointType
 
 from . import scores, selectors, services
 from .forms import RoundForm
-from .models import RoundKind, RoundPoint, RoundStatus
+from .models import MAX_MIN_SAMPLE, RoundKind, RoundPoint, RoundStatus
 
 MAX_PHOTOS_PER_ITEM = 3
 PAGE_SIZE = 50
@@ -39,7 +39,8 @@ def round_list(request):
         access.refuse_forbidden(request.user, "inspections.view")
     page = Paginator(selectors.rounds(request.user), 30).get_page(request.GET.get("page"))
     page.object_list = selectors.with_progress(page.object_list)
-    return render(request, "inspections/list.html", {"page": page, "may_plan": selectors.may_plan_any(request.user)})
+    return render(request, "inspections/list.html", {"page": page, "may_plan": selectors.may_plan_any(request.user),
+                                                     "may_configure": selectors.may_configure(request.user)})
 
 
 @login_required
@@ -50,7 +51,8 @@ def round_create(request):
     units = selectors.plannable_units(request.user)
     types = list(PointType.objects.order_by("sort", "code"))
     office_paths = selectors.planning_office_paths(request.user)
-    form = RoundForm(request.POST or None, units=units, point_types=types, office_paths=office_paths)
+    form = RoundForm(request.POST or None, units=units, point_types=types, office_paths=office_paths,
+                     min_sample=selectors.inspection_settings().min_sample)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -58,7 +60,7 @@ def round_create(request):
                 actor=request.user, title=data["title"], kind=data["kind"], system=data["system"], owner=data["owner"],
                 scope_units=list(data["scope"]), period_start=data["period_start"], period_end=data["period_end"],
                 sample_mode=data["sample_mode"], sample_sizes=form.sizes("size"), sample_seed=data["sample_seed"],
-                weights=form.sizes("weight"))
+                weights=form.sizes("weight"), min_sample=data["min_sample"])
         except services.InspectionError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
         else:
@@ -67,7 +69,8 @@ def round_create(request):
     return render(request, "inspections/new.html", {"form": form, "point_types": types})
 
 
-# the levels a round's scores are ranked at, below its organiser (besides 责任单位)
+# the levels a round's scores are ranked at, below its organiser (besides 责任单位); within a level
+# each kind of unit is ranked among its own kind (scores.ranking: 同类同项)
 LEVEL_LABELS = {UnitKind.CITY: ["区县及市直部门", "街道/镇及区直部门"], UnitKind.DISTRICT: ["街道/镇及区直部门", "社区/村"],
                 UnitKind.STREET: ["社区/村"]}
 UNIT_PAGE_SIZE = 50
@@ -107,8 +110,8 @@ def round_detail(request, pk: int):
     level = next((entry for entry in levels if entry[0] == request.GET.get("level")), levels[0])
     if request.GET.get("level"):
         params["level"] = level[0]
-    unit_page = Paginator(scores.unit_scores(round_, visible_units, depth=level[2]) if show_scores else [],
-                          UNIT_PAGE_SIZE).get_page(request.GET.get("upage"))
+    ranking = scores.ranking(round_, visible_units, depth=level[2]) if show_scores else []
+    unit_page = Paginator(scores.ranking_rows(ranking), UNIT_PAGE_SIZE).get_page(request.GET.get("upage"))
     progress_by_inspector = (RoundPoint.objects.filter(round=round_)
                              .values("inspector_id", "inspector__full_name", "inspector__username")
                              .annotate(total=Count("id"), done=Count("id", filter=Q(status=RoundPoint.Status.DONE)),
@@ -126,6 +129,8 @@ def round_detail(request, pk: int):
         "round": round_, "manages": manages, "everything": everything, "show_scores": show_scores,
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), "params": params,
         "unit_page": unit_page, "levels": levels, "level": level, "chosen_unit": chosen_unit, "unit_code": unit_code,
+        "ranking": ranking, "may_change_ranking_rule": selectors.may_change_ranking_rule(request.user, round_),
+        "max_min_sample": MAX_MIN_SAMPLE,
         "score_rate": scores.score_rate(round_, visible_units) if show_scores else None,
         "item_rates": scores.item_failure_rates(round_, visible_units) if show_scores else [],
         "progress_by_inspector": progress_by_inspector, "progress_by_group": progress_by_group,
@@ -181,6 +186,11 @@ def round_action(request, pk: int, action: str):
             notified = "，已通知新旧测评员" if round_.status == RoundStatus.OPEN else ""
             to = f"督查组“{team.name}”" if team is not None else inspector.display_name
             messages.success(request, f"已将 {count} 个点位改派给 {to}{notified}")
+        elif action == "min_sample":
+            value = request.POST.get("min_sample", "").strip()
+            services.round_set_min_sample(actor=actor, round_=round_,
+                                          min_sample=int(value) if value.isdigit() and len(value) < 6 else None)
+            messages.success(request, f"排名最少样本点位数为 {round_.min_sample} 个")
         elif action == "open":
             services.round_open(actor=actor, round_=round_)
             messages.success(request, "轮次已开始，测评员已收到任务通知")
@@ -195,6 +205,26 @@ def round_action(request, pk: int, action: str):
     except services.InspectionError as error:
         messages.error(request, str(error))
     return redirect("inspections:round", pk=round_.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request):
+    """测评设置 (city office): the rules every new round starts from."""
+    if not selectors.may_configure(request.user):
+        access.refuse_forbidden(request.user, "inspections.configure")
+    if request.method == "POST":
+        value = request.POST.get("min_sample", "").strip()
+        try:
+            services.inspection_settings_save(actor=request.user,
+                                              min_sample=int(value) if value.isdigit() and len(value) < 6 else None)
+        except services.InspectionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "测评设置已保存，此后新建的轮次按新设置；已有轮次不变")
+        return redirect("inspections:settings")
+    return render(request, "inspections/settings.html", {"row": selectors.inspection_settings(),
+                                                         "max_min_sample": MAX_MIN_SAMPLE})
 
 
 # the 改派 form names a 督查组 as "group-<id>" beside inspectors' ids

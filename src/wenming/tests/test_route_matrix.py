@@ -333,6 +333,8 @@ case("inspections:list", "", "/inspections/", staff_only())
 case("inspections:new", "", "/inspections/new/", only(200, [OC, OD, H1, H2]))
 post("inspections:new", "nothing sent", "/inspections/new/", only(200, [OC, OD, H1, H2]))
 case("inspections:mine", "", "/inspections/mine/", expect(200))
+case("inspections:settings", "", "/inspections/settings/", only(200, [OC]))
+post("inspections:settings", "nothing sent", "/inspections/settings/", only(302, [OC]))
 # round A (district A's, published): its owner's side, its inspector, and the units whose points it holds
 ROUND_A = [OC, OD, LD, AD, IN, H1, GW]
 ROUND_B = [OC, AD, IN]                          # district B's, open
@@ -351,6 +353,7 @@ for action, key, managers, seers in [
     ("open", "round_draft", [OC], ROUND_DRAFT),
     ("reassign", "round_b", [OC], ROUND_B),
     ("close", "round_b", [OC], ROUND_B),
+    ("min_sample", "round_b", [OC], ROUND_B),
     ("publish", "round_a", OFFICES, ROUND_A),
 ]:
     post("inspections:action", f"{action} {key}", lambda w, k=key, a=action: f"/inspections/{w[k].pk}/{a}/",

@@ -2,13 +2,15 @@
 
 * :mod:`.rounds` — plan a round, draw its sample, assign inspectors or 督查组, open, close, publish;
 * :mod:`.inspect` — an inspector's draft and the idempotent submission that scores the items;
-* :mod:`.findings` — a problem for each failed item, and the 复查 of problems raised earlier.
+* :mod:`.findings` — a problem for each failed item, and the 复查 of problems raised earlier;
+* :mod:`.config` — the rules the city office sets for every round (测评设置).
 
 Callers import from here (``from wenming.inspections import services``); each function runs in one
 transaction, checks permission through inspections.policy and writes an audit event.
 """
 
 from ..errors import InspectionError
+from .config import inspection_settings_save
 from .findings import condition_marks, raise_problems, recheck_targets, unmet_conditions
 from .inspect import SUBMIT_KEY_MAX, Answer, inspection_save_draft, inspection_submit, items_for, submitted_with
 from .rounds import (
@@ -27,6 +29,7 @@ from .rounds import (
     round_publish,
     round_reassign,
     round_sample,
+    round_set_min_sample,
     stratified_sample,
 )
 
@@ -36,4 +39,5 @@ __all__ = [
     "inspection_save_draft", "inspection_submit", "items_for", "raise_problems", "recheck_targets",
     "round_assign", "round_close", "round_create", "round_open", "round_publish", "round_reassign", "round_sample",
     "stratified_sample", "submitted_with", "unmet_conditions",
+    "inspection_settings_save", "round_set_min_sample",
 ]

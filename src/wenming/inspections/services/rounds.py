@@ -36,6 +36,7 @@ from wenming.standards.models import CheckItem, IndexSystem, SystemStatus
 from .. import policy, selectors
 from ..errors import InspectionError
 from ..models import (
+    MAX_MIN_SAMPLE,
     Inspection,
     InspectionRound,
     ItemResult,
@@ -85,7 +86,9 @@ def _clean_sizes(values: dict, what: str) -> dict:
 def round_create(*, actor, title: str, kind: str, system: IndexSystem, owner: Unit, scope_units: list[Unit],
                  period_start: date, period_end: date, sample_mode: str = SampleMode.ALL,
                  sample_sizes: dict | None = None, sample_seed: int | None = None,
-                 weights: dict | None = None) -> InspectionRound:
+                 weights: dict | None = None, min_sample: int | None = None) -> InspectionRound:
+    """``min_sample``: the fewest points a unit needs inspected to be ranked (同类同项); when not
+    given, the office's setting (测评设置)."""
     _require_planner(actor, owner, kind, "inspections.round_create")
     title = (title or "").strip()
     if not title or len(title) > 100:
@@ -106,6 +109,9 @@ def round_create(*, actor, title: str, kind: str, system: IndexSystem, owner: Un
         raise InspectionError("自查只能检查本单位的点位", "scope")
     if sample_mode not in SampleMode.values:
         raise InspectionError("抽样方式无效", "sample_mode")
+    if min_sample is None:
+        min_sample = selectors.inspection_settings().min_sample
+    _check_min_sample(min_sample)
     sizes = _clean_sizes(sample_sizes or {}, "抽样数量")
     if sample_mode == SampleMode.STRATIFIED and not any(sizes.values()):
         raise InspectionError("分层抽样须至少为一种点位类型填写抽样数量", "sample_sizes")
@@ -114,11 +120,36 @@ def round_create(*, actor, title: str, kind: str, system: IndexSystem, owner: Un
             title=title, kind=kind, system=system, owner=owner, owner_path=owner.path, period_start=period_start,
             period_end=period_end, sample_mode=sample_mode, sample_sizes=sizes,
             sample_seed=sample_seed if sample_seed is not None else random.SystemRandom().randrange(1, 2**31),
-            weights=_clean_sizes(weights or {}, "权重"), created_by=actor)
+            weights=_clean_sizes(weights or {}, "权重"), min_sample=min_sample, created_by=actor)
         round_.scope.set(scope_units)
         audit.record("inspections.round_create", actor=actor, target=round_, unit=owner,
-                     detail={"kind": kind, "scope": [unit.code for unit in scope_units], "mode": sample_mode})
+                     detail={"kind": kind, "scope": [unit.code for unit in scope_units], "mode": sample_mode,
+                             "min_sample": min_sample})
     return round_
+
+
+def _check_min_sample(value, field: str = "min_sample") -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_MIN_SAMPLE:
+        raise InspectionError(f"最少样本点位数应为1到{MAX_MIN_SAMPLE}之间的整数", field)
+
+
+def round_set_min_sample(*, actor, round_: InspectionRound, min_sample: int | None) -> InspectionRound:
+    """Change the round's minimum sample for ranking (同类同项) — until its results are published:
+    a published ranking never moves."""
+    _require_manager(actor, round_, "inspections.round_min_sample")
+    _check_min_sample(min_sample)
+    with transaction.atomic():
+        locked = InspectionRound.objects.select_for_update().get(pk=round_.pk)
+        if locked.status == RoundStatus.PUBLISHED:
+            raise InspectionError("结果已发布，排名规则不能再修改", "min_sample")
+        previous = locked.min_sample
+        if previous != min_sample:
+            locked.min_sample = min_sample
+            locked.save(update_fields=["min_sample", "updated_at"])
+            audit.record("inspections.round_min_sample", actor=actor, target=locked, unit=locked.owner,
+                         detail={"from": previous, "to": min_sample})
+    round_.min_sample = locked.min_sample
+    return locked
 
 
 # a 复查 round samples the points where a problem raised by an earlier inspection awaits its re-check
