@@ -20,8 +20,11 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from wenming.core import extensions
 
-        from . import policy, selectors
-        from . import timeline  # noqa: F401  (registers the timeline's hash chain with core.chain)
+        from . import (
+            policy,
+            selectors,
+            timeline,  # noqa: F401  (registers the timeline's hash chain with core.chain)
+        )
         from .api import register_token_permissions
         from .ledger import selectors as ledger_selectors
         from .settings import config  # noqa: F401  (connects the receivers that keep its cache valid)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from . import chain
 from .chain import GENESIS, ChainReport
 from .masking import scrub
-from .middleware import current_request, client_ip
+from .middleware import client_ip, current_request
 from .models import AuditChainHead, AuditEvent, AuditResult, canonical_json
 
 __all__ = ["GENESIS", "ChainReport", "compute_hash", "download", "home_unit", "record", "verify_chain"]

@@ -42,8 +42,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .jobs import task
-from .models import OutboundChannel, OutboundMessage, OutboundStatus
 from .masking import mask_phone
+from .models import OutboundChannel, OutboundMessage, OutboundStatus
 
 log = logging.getLogger(__name__)
 

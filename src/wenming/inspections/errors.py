@@ -6,7 +6,9 @@ from wenming.core.errors import ServiceError
 
 
 class InspectionError(ServiceError):
-    """A refused change; the message is Chinese. ``field`` names the form field when there is one."""
+    """A refused change; the message is Chinese. ``field`` names the form field when there is one;
+    ``errors`` gives messages per field (for an inspection's answers: per check item, keyed by the
+    item's id as text)."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message, field=field)
+    def __init__(self, message: str, field: str | None = None, errors: dict | None = None):
+        super().__init__(message, field=field, errors=errors)

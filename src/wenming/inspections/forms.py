@@ -23,9 +23,13 @@ class RoundForm(forms.Form):
     min_sample = forms.IntegerField(label="排名最少样本点位数", required=False, min_value=1, max_value=MAX_MIN_SAMPLE,
                                     help_text="同类同项排名：已测点位少于此数的单位列在同类单位之后，标明“样本不足”，不参与排名。"
                                               "默认为“测评设置”中的值（留空亦同）；发布结果前可在轮次页面修改")
+    groups = forms.ModelMultipleChoiceField(label="督查组", queryset=None, required=False,
+                                            help_text="可不选。抽样后“分配督查组”默认选中这些组；复制上一轮时一并复制")
 
-    def __init__(self, *args, units, point_types, office_paths=(), min_sample=DEFAULT_MIN_SAMPLE, **kwargs):
-        """``office_paths``: the user's 创建办 units; elsewhere (a handler's unit) only a 自查."""
+    def __init__(self, *args, units, point_types, office_paths=(), min_sample=DEFAULT_MIN_SAMPLE, groups=None,
+                 **kwargs):
+        """``office_paths``: the user's 创建办 units; elsewhere (a handler's unit) only a 自查.
+        ``groups``: the 督查组 offered (selectors.plannable_groups); the field is left out without any."""
         super().__init__(*args, **kwargs)
         self.point_types = point_types
         self.office_paths = list(office_paths)
@@ -37,6 +41,13 @@ class RoundForm(forms.Form):
         self.fields["owner"].queryset = _units(units)
         self.fields["scope"].queryset = _units(units)
         self.fields["scope"].widget.attrs["size"] = 8
+        group_count = groups.count() if groups is not None else 0
+        if not group_count:
+            del self.fields["groups"]
+        else:
+            self.fields["groups"].queryset = groups
+            self.fields["groups"].label_from_instance = lambda team: f"{team.name}（{team.unit.name}）"
+            self.fields["groups"].widget.attrs["size"] = min(6, max(2, group_count))
         today = timezone.localdate()
         self.fields["period_start"].initial = today
         self.fields["period_end"].initial = today + timezone.timedelta(days=6)
@@ -61,7 +72,7 @@ class RoundForm(forms.Form):
 
     def base_fields_list(self):
         return [self[name] for name in ("title", "kind", "system", "owner", "scope", "period_start", "period_end",
-                                        "sample_mode", "sample_seed", "min_sample")]
+                                        "sample_mode", "sample_seed", "min_sample", "groups") if name in self.fields]
 
     def type_rows(self):
         return [(t, self[f"size_{t.code}"], self[f"weight_{t.code}"]) for t in self.point_types]

@@ -48,6 +48,9 @@ class InspectionRound(TimeStampedModel):
     owner = models.ForeignKey("org.Unit", verbose_name="组织单位", on_delete=models.PROTECT, related_name="rounds")
     owner_path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     scope = models.ManyToManyField("org.Unit", verbose_name="测评范围", related_name="rounds_in_scope")
+    # the 督查组 the organiser means to share the sample among: offered first when the points are
+    # assigned, and what "复制上一轮" carries over to the next round (selectors.following_round)
+    groups = models.ManyToManyField("org.Team", verbose_name="督查组", blank=True, related_name="planned_rounds")
     period_start = models.DateField("开始日期")
     period_end = models.DateField("结束日期")
     sample_mode = models.CharField("抽样方式", max_length=12, choices=SampleMode.choices, default=SampleMode.ALL)

@@ -14,6 +14,12 @@ Who sees a round and its results:
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import reduce
+from operator import or_
+
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from wenming.core import access
@@ -128,3 +134,131 @@ def results(round_point: RoundPoint) -> QuerySet[ItemResult]:
 
 def inspection_of(round_point: RoundPoint) -> Inspection | None:
     return Inspection.objects.filter(round_point=round_point).select_related("inspector").first()
+
+
+# --- 复制上一轮: the settings of the round that follows the latest one -----------------------------
+
+def previous_round(user, *, owner: Unit, kind: str) -> InspectionRound | None:
+    """The latest round of ``kind`` that ``owner`` organised, when the user may plan such a round
+    (policy.may_plan: he then manages it); None when there is none."""
+    from .policy import may_plan
+
+    if not may_plan(user, owner, kind):
+        return None
+    return (InspectionRound.objects.filter(owner=owner, kind=kind).select_related("system", "owner")
+            .order_by("-period_start", "-id").first())
+
+
+def _add_months(first_day: date, months: int) -> date:
+    years, month = divmod(first_day.month - 1 + months, 12)
+    return date(first_day.year + years, month + 1, 1)
+
+
+def next_period(start: date, end: date) -> tuple[date, date]:
+    """The period after ``start``–``end``, as long as it: whole calendar months (a 月考核 of
+    11-01 to 11-30) move to the following month(s), any other period by its number of days."""
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        return _add_months(start, months), _add_months(start, 2 * months) - timedelta(days=1)
+    days = timedelta(days=(end - start).days + 1)
+    return start + days, end + days
+
+
+_YEAR_MONTH = re.compile(r"(\d{4})年(\d{1,2})月")
+_NUMBERED = re.compile(r"第(\d{1,4})(周|期|次|轮|月)")
+_MONTH = re.compile(r"(?<!\d)(\d{1,2})月")
+
+
+def next_title(title: str, kind: str) -> str:
+    """The title of the next round as cities number them: 第47周测评 → 第48周测评, 2026年11月考核 →
+    2026年12月考核, 11月暗访 → 12月暗访 (a monthly kind); other titles are kept as they are."""
+    match = _YEAR_MONTH.search(title)
+    if match:
+        year, month = int(match[1]), int(match[2])
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return f"{title[:match.start()]}{year}年{month}月{title[match.end():]}"
+    match = _NUMBERED.search(title)
+    if match:
+        return f"{title[:match.start()]}第{int(match[1]) + 1}{match[2]}{title[match.end():]}"
+    match = _MONTH.search(title)
+    if match and kind != "weekly" and 1 <= int(match[1]) <= 12:
+        return f"{title[:match.start()]}{int(match[1]) % 12 + 1}月{title[match.end():]}"
+    return title
+
+
+@dataclass
+class FollowingRound:
+    """What 复制上一轮 fills in: the previous round's settings for the next period. ``notes`` say
+    what could not be carried over as it was (a system since retired, a unit or group gone)."""
+
+    previous: InspectionRound
+    title: str
+    system: object | None
+    scope: list
+    period_start: date
+    period_end: date
+    groups: list
+    notes: list[str]
+
+    def initial(self) -> dict:
+        """The new-round form's initial values (forms.RoundForm field names)."""
+        previous = self.previous
+        values = {"title": self.title, "kind": previous.kind, "owner": previous.owner_id,
+                  "scope": [unit.pk for unit in self.scope], "period_start": self.period_start,
+                  "period_end": self.period_end, "sample_mode": previous.sample_mode,
+                  "min_sample": previous.min_sample, "groups": [team.pk for team in self.groups]}
+        if self.system is not None:
+            values["system"] = self.system.pk
+        values.update({f"size_{code}": value for code, value in (previous.sample_sizes or {}).items()})
+        values.update({f"weight_{code}": value for code, value in (previous.weights or {}).items()})
+        return values
+
+
+def following_round(previous: InspectionRound) -> FollowingRound:
+    """The settings of the round after ``previous``: its kind, system, scope, sampling (mode, sizes
+    per point type — the seed is drawn anew, or every week would sample the same points), weights
+    and 督查组, for the next period. Its 督查组 are those planned for it, or, for a round planned
+    without, those its sample was shared among; only those still eligible are kept."""
+    from wenming.org.models import Team
+    from wenming.standards.models import SystemStatus
+
+    from .services import eligible_groups
+
+    notes = []
+    system = previous.system if previous.system.status == SystemStatus.ACTIVE else None
+    if system is None:
+        notes.append(f"上一轮的测评体系“{previous.system}”已不在用，请另选")
+    scope = list(previous.scope.order_by("path"))
+    gone = [unit for unit in scope if not unit.is_active]
+    if gone:
+        notes.append("测评范围中已停用的单位未复制：" + "、".join(unit.name for unit in gone))
+    planned = list(previous.groups.order_by("unit__path", "sort", "id"))
+    if not planned:
+        planned = list(Team.objects.filter(pk__in=RoundPoint.objects.filter(round=previous, team__isnull=False)
+                                           .values("team_id")).order_by("unit__path", "sort", "id"))
+    eligible = set(eligible_groups(previous).filter(pk__in=[team.pk for team in planned])
+                   .values_list("pk", flat=True))
+    lost = [team for team in planned if team.pk not in eligible]
+    if lost:
+        notes.append("已不能参加测评的督查组未复制：" + "、".join(team.name for team in lost))
+    start, end = next_period(previous.period_start, previous.period_end)
+    return FollowingRound(previous=previous, title=next_title(previous.title, previous.kind), system=system,
+                          scope=[unit for unit in scope if unit.is_active], period_start=start, period_end=end,
+                          groups=[team for team in planned if team.pk in eligible], notes=notes)
+
+
+def plannable_groups(user) -> QuerySet:
+    """督查组 the user may plan rounds for: those of the units he may own a round for and of the units
+    below them — and, for an office's rounds, of the units above them (services.eligible_groups
+    says, per round, which; a 自查 is served from its own unit down)."""
+    from wenming.org.models import Team, TeamKind
+
+    units = plannable_units(user)
+    if not units:
+        return Team.objects.none()
+    offices = planning_office_paths(user)
+    ancestors = {int(part) for unit in units if any(unit.path.startswith(path) for path in offices)
+                 for part in unit.path.strip("/").split("/") if part}
+    below = reduce(or_, [Q(unit__path__startswith=unit.path) for unit in units])
+    return (Team.objects.filter(below | Q(unit_id__in=ancestors), kind=TeamKind.INSPECTION_GROUP, unit__is_active=True)
+            .select_related("unit").order_by("unit__path", "sort", "id"))

@@ -4,6 +4,7 @@ an inspector's to-do, the inspection form on a phone, and a point's result with 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.cases import policy as cases_policy
@@ -23,7 +25,7 @@ from wenming.core.services_photos import files_removed_on_failure, photo_create
 from wenming.org.models import Team, UnitKind, User
 from wenming.standards.models import PointType
 
-from . import scores, selectors, services
+from . import policy, scores, selectors, services
 from .forms import RoundForm
 from .models import MAX_MIN_SAMPLE, RoundKind, RoundPoint, RoundStatus
 
@@ -51,8 +53,11 @@ def round_create(request):
     units = selectors.plannable_units(request.user)
     types = list(PointType.objects.order_by("sort", "code"))
     office_paths = selectors.planning_office_paths(request.user)
+    copied = _copy_previous(request, units, office_paths) if request.method == "GET" and "copy" in request.GET else None
     form = RoundForm(request.POST or None, units=units, point_types=types, office_paths=office_paths,
-                     min_sample=selectors.inspection_settings().min_sample)
+                     min_sample=selectors.inspection_settings().min_sample,
+                     groups=selectors.plannable_groups(request.user),
+                     initial=copied["initial"] if copied and "initial" in copied else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -60,13 +65,35 @@ def round_create(request):
                 actor=request.user, title=data["title"], kind=data["kind"], system=data["system"], owner=data["owner"],
                 scope_units=list(data["scope"]), period_start=data["period_start"], period_end=data["period_end"],
                 sample_mode=data["sample_mode"], sample_sizes=form.sizes("size"), sample_seed=data["sample_seed"],
-                weights=form.sizes("weight"), min_sample=data["min_sample"])
+                weights=form.sizes("weight"), min_sample=data["min_sample"], groups=list(data.get("groups") or []))
         except services.InspectionError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
         else:
             messages.success(request, "轮次已创建。下一步：抽取样本点位并分配测评员。")
             return redirect("inspections:round", pk=round_.pk)
-    return render(request, "inspections/new.html", {"form": form, "point_types": types})
+    return render(request, "inspections/new.html", {"form": form, "point_types": types, "copied": copied})
+
+
+def _copy_previous(request, units, office_paths) -> dict:
+    """复制上一轮: the new-round form filled from the latest round of the chosen kind and owner
+    (selectors.following_round), or why nothing was filled in. Writes nothing: the office checks
+    the form and saves it as any other. Without a kind or owner (a browser without scripts sends
+    the page's first choices), the form's first choices."""
+    kind = request.GET.get("kind") or (RoundKind.WEEKLY if office_paths else RoundKind.SELF_CHECK)
+    owner_id = request.GET.get("owner") or (str(units[0].pk) if units else "")
+    if kind not in RoundKind.values:
+        return {"error": "请先选择要复制的轮次类型"}
+    owner = next((unit for unit in units if str(unit.pk) == owner_id), None)
+    if owner is None:
+        return {"error": "您不能为所选单位组织测评轮次，无法复制"}
+    label = RoundKind(kind).label
+    previous = selectors.previous_round(request.user, owner=owner, kind=kind)
+    if previous is None and not policy.may_plan(request.user, owner, kind):
+        return {"error": f"您不能为“{owner.name}”组织“{label}”轮次，无法复制"}
+    if previous is None:
+        return {"error": f"“{owner.name}”还没有“{label}”轮次，没有可复制的上一轮，请逐项填写"}
+    following = selectors.following_round(previous)
+    return {"initial": following.initial(), "previous": previous, "notes": following.notes}
 
 
 # the levels a round's scores are ranked at, below its organiser (besides 责任单位); within a level
@@ -125,6 +152,8 @@ def round_detail(request, pk: int):
     uses_groups = bool(progress_by_group) if everything else \
         RoundPoint.objects.filter(round=round_, team__isnull=False).exists()
     staffing = manages and round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN)
+    planned_groups = list(round_.groups.select_related("unit").order_by("unit__path", "sort", "id")) \
+        if everything else []
     return render(request, "inspections/round.html", {
         "round": round_, "manages": manages, "everything": everything, "show_scores": show_scores,
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), "params": params,
@@ -138,6 +167,7 @@ def round_detail(request, pk: int):
         "inspectors": services.eligible_inspectors(round_)[:300] if staffing else [],
         "groups": list(services.eligible_groups(round_)[:100]) if staffing else [],
         "reassignable": staffing and round_.total,
+        "planned_groups": planned_groups, "planned_group_ids": {team.pk for team in planned_groups},
         "statuses": RoundStatus,
     })
 
@@ -266,12 +296,12 @@ def _decimal(value: str):
         return None
 
 
-def _answers_from(request, items, draft: dict) -> tuple[dict, list[str], list[tuple[int, ProcessedPhoto]]]:
+def _answers_from(request, items, draft: dict) -> tuple[dict, dict[int, list[str]], list[tuple[int, ProcessedPhoto]]]:
     """The form's answers per item with the draft's kept photos; and the new photos, validated
     and processed (decoded, cleaned, re-encoded, thumbnailed) but not stored — the image work
-    happens here, before any transaction, and writes nothing. Returns (answers, errors,
-    [(item id, processed photo)])."""
-    answers, errors, uploads = {}, [], []
+    happens here, before any transaction, and writes nothing. Returns (answers, {item id: photo
+    errors}, [(item id, processed photo)])."""
+    answers, errors, uploads = {}, {}, []
     kept_ids = {int(v) for v in request.POST.getlist("kept_photos") if v.isdigit()}
     # the photos of the point's saved draft the form sends back — a 督查组 member continuing a
     # draft another member saved keeps that member's photos too; one query for all items, none
@@ -285,13 +315,13 @@ def _answers_from(request, items, draft: dict) -> tuple[dict, list[str], list[tu
         files = request.FILES.getlist(f"photo_{key}")
         previous = [kept[pid] for pid in previous_ids[key] if pid in kept]
         if len(files) + len(previous) > MAX_PHOTOS_PER_ITEM:
-            errors.append(f"{item.code} 最多{MAX_PHOTOS_PER_ITEM}张照片")
+            errors.setdefault(item.pk, []).append(f"最多{MAX_PHOTOS_PER_ITEM}张照片")
             files = []
         for upload in files:
             try:
                 processed = process_photo(read_upload(upload), filename=upload.name)
             except ServiceError as error:
-                errors.append(f"{item.code} 照片：{error}")
+                errors.setdefault(item.pk, []).append(f"照片：{error}")
                 continue
             uploads.append((item.pk, processed))
         ticked = sorted({int(value) for value in request.POST.getlist(f"c_{key}") if value.isdigit()})
@@ -341,7 +371,7 @@ def inspect(request, pk: int):
     items = services.items_for(row)
     inspection = selectors.inspection_of(row)
     draft = inspection.draft if inspection else {}
-    errors = []
+    errors, item_errors = [], {}
     if request.method == "POST":
         photo_unit = row.round.owner if row.round.kind == RoundKind.UNANNOUNCED else row.unit
         latitude, longitude = _decimal(request.POST.get("latitude", "")), _decimal(request.POST.get("longitude", ""))
@@ -351,13 +381,17 @@ def inspect(request, pk: int):
             if earlier is not None:
                 messages.success(request, RESUBMITTED)
                 return redirect("inspections:result", pk=earlier.round_point_id)
+        draft = _with_kept_uploads(request, items, draft, photo_unit)
         # the photos are processed before the transaction: on SQLite it takes the database's write
         # lock, which is then held for the writes only, not for the image work
-        answers, errors, uploads = _answers_from(request, items, draft)
+        answers, photo_errors, uploads = _answers_from(request, items, draft)
         stored: list[Photo] = []
         try:
-            if errors:
-                raise services.InspectionError("；".join(errors))
+            if photo_errors:
+                if request.POST.get("intent") != "draft":   # say at once what else is wrong
+                    for item_id, text in services.check_answers(items, answers)[0].items():
+                        photo_errors.setdefault(item_id, []).insert(0, text)
+                raise services.answers_refused(items, photo_errors)
             # the files of photos stored in a transaction that then rolls back are deleted
             with files_removed_on_failure() as stored, transaction.atomic():
                 _store_photos(request.user, answers, uploads, photo_unit, stored)
@@ -378,31 +412,87 @@ def inspect(request, pk: int):
             messages.success(request, RESUBMITTED)
             return redirect("inspections:result", pk=already.inspection.round_point_id)
         except services.InspectionError as error:
-            errors = [str(error)]
+            # errors of items are shown at each item (and listed above the form); others on top
+            item_errors = {key: texts for key, texts in error.errors.items() if key.isdigit()}
+            errors = [] if item_errors else [str(error)]
             gone = {photo.pk for photo in stored}  # rolled back with the transaction, files deleted
-            draft = {}
-            for item_id, answer in answers.items():
-                saved = answer.as_draft()
-                saved["photos"] = [pk for pk in saved["photos"] if pk not in gone]
-                draft[str(item_id)] = saved
+            for answer in answers.values():
+                answer.photos = [photo for photo in answer.photos if photo.pk not in gone]
+            if item_errors:   # the answers were refused, not the form: its photos wait for the next try
+                _keep_for_next_try(request.user, answers, uploads, photo_unit)
+            draft = {str(item_id): answer.as_draft() for item_id, answer in answers.items()}
         else:
             done = inspection.round_point  # as inspection_submit scored it
             messages.success(request, f"测评已提交：{done.point.name} 得分 {done.score}")
             return redirect("inspections:result", pk=row.pk)
-    groups: list[tuple] = []
+    # the photos a refused form brought (not in the saved draft) go back with it as kept uploads
+    saved_photos = {pid for answer in (inspection.draft if inspection else {}).values()
+                    for pid in (answer or {}).get("photos", [])}
+    wanted = [pid for answer in draft.values() for pid in (answer or {}).get("photos", [])]
+    photos = Photo.objects.select_related("uploaded_by").in_bulk(wanted) if wanted else {}
+    groups: dict[int, dict] = {}   # by indicator, in the order of their first item
+    filled = fresh = 0
     for item in items:
         saved = draft.get(str(item.pk)) or {}
-        entry = {"item": item, "saved": saved, "photos": Photo.objects.filter(pk__in=saved.get("photos", []))
-                 .select_related("uploaded_by") if saved.get("photos") else []}
-        if groups and groups[-1][0] == item.indicator:
-            groups[-1][1].append(entry)
-        else:
-            groups.append((item.indicator, [entry]))
+        entry = {"item": item, "saved": saved, "answered": _answered(saved),
+                 "photos": [photos[pid] for pid in saved.get("photos", []) if pid in photos],
+                 "fresh": {pid for pid in saved.get("photos", []) if pid not in saved_photos},
+                 "errors": item_errors.get(str(item.pk), [])}
+        filled += entry["answered"]
+        fresh += len(entry["fresh"])
+        group = groups.setdefault(item.indicator_id, {"indicator": item.indicator, "entries": [], "filled": 0})
+        group["entries"].append(entry)
+        group["filled"] += entry["answered"]
+    summary = [entry for group in groups.values() for entry in group["entries"] if entry["errors"]]
     return render(request, "inspections/inspect.html", {
-        "row": row, "groups": groups, "errors": errors, "inspection": inspection,
-        "submit_key": _kept_submit_key(request), "item_count": len(items),
-        "draft_storage_key": f"wenming-inspect-{row.pk}",
+        "row": row, "groups": list(groups.values()), "errors": errors, "summary": summary,
+        "inspection": inspection, "submit_key": _kept_submit_key(request), "item_count": len(items),
+        "filled": filled, "fresh_count": fresh, "draft_storage_key": f"wenming-inspect-{row.pk}",
     })
+
+
+def _answered(saved: dict) -> bool:
+    """Whether a draft's answer gives something for its item (as inspection_submit reads "未填写")."""
+    return bool(saved.get("verdict") or saved.get("met") is not None or saved.get("rate") not in ("", None)
+                or saved.get("count") not in ("", None))
+
+
+# photos a refused form brought are kept for its next try this long
+KEPT_UPLOAD_AGE = timedelta(days=2)
+
+
+def _keep_for_next_try(actor, answers: dict, uploads: list[tuple[int, ProcessedPhoto]], unit) -> None:
+    """The form came back with an error: store the photos it brought (their rows were rolled back
+    with its transaction, or never written), each with its item's answer, so the inspector need
+    not take them again. They belong to no result until a draft or a submission takes them."""
+    for item_id, processed in uploads:
+        answers[item_id].photos.append(photo_create(actor=actor, processed=processed, unit=unit))
+
+
+def _with_kept_uploads(request, items, draft: dict, unit) -> dict:
+    """The draft with the photos a refused try of this form kept (``kept_new_<item>``), each for
+    the item it was taken for: only the inspector's own, recent, stored for this point's unit and
+    part of no result. One query, none when the form kept none."""
+    wanted: dict[str, list[int]] = {}
+    for item in items:
+        key = str(item.pk)
+        saved = set((draft.get(key) or {}).get("photos", []))
+        ids = [int(value) for value in request.POST.getlist(f"kept_new_{key}")
+               if value.isascii() and value.isdigit() and len(value) < 12]
+        ids = [pid for pid in ids if pid not in saved]
+        if ids:
+            wanted[key] = ids
+    if not wanted:
+        return draft
+    allowed = set(Photo.objects.filter(pk__in=[pid for ids in wanted.values() for pid in ids], uploaded_by=request.user,
+                                       unit=unit, created_at__gte=timezone.now() - KEPT_UPLOAD_AGE,
+                                       item_results__isnull=True).values_list("pk", flat=True))
+    merged = dict(draft)
+    for key, ids in wanted.items():
+        entry = dict(merged.get(key) or {})
+        entry["photos"] = list(entry.get("photos") or []) + [pid for pid in ids if pid in allowed]
+        merged[key] = entry
+    return merged
 
 
 @login_required

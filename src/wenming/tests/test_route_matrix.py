@@ -332,6 +332,9 @@ post("standards:status", "draft (no status)", lambda w: f"/standards/{w.draft.pk
 case("inspections:list", "", "/inspections/", staff_only())
 case("inspections:new", "", "/inspections/new/", only(200, [OC, OD, H1, H2]))
 post("inspections:new", "nothing sent", "/inspections/new/", only(200, [OC, OD, H1, H2]))
+# 复制上一轮 fills the form (or says why not) for whoever may plan some round; it writes nothing
+case("inspections:new", "复制上一轮 (district A's 周测评)",
+     lambda w: f"/inspections/new/?copy=1&kind=weekly&owner={w.org['district_a'].pk}", only(200, [OC, OD, H1, H2]))
 case("inspections:mine", "", "/inspections/mine/", expect(200))
 case("inspections:settings", "", "/inspections/settings/", only(200, [OC]))
 post("inspections:settings", "nothing sent", "/inspections/settings/", only(302, [OC]))

@@ -7,11 +7,9 @@ from datetime import date, time
 
 from django.db import IntegrityError, transaction
 
-from wenming.core import access, audit
+from wenming.core import access, audit, worktime
 from wenming.core.errors import ServiceError
 from wenming.org.models import Unit
-
-from wenming.core import worktime
 
 from ..escalation import sla
 from ..escalation.sla import case_settings

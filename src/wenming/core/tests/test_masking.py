@@ -27,7 +27,7 @@ def test_mask_text_masks_mobiles_and_id_numbers_only():
 
 
 def test_audit_record_masks_personal_data_in_detail_and_target(db):
-    event = audit.record("test.pii", username="cli", target=f"导入 13912345678.xlsx",
+    event = audit.record("test.pii", username="cli", target="导入 13912345678.xlsx",
                          detail={"changed": {"phone": ["13800001234", "13912345678"]},
                                  "note": f"证件号{ID_NUMBER.lower()}", "mobile": 13512345678, "rows": 3,
                                  "codes": ["330102001001001", "DW-0001"]})

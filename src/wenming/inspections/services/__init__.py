@@ -12,7 +12,16 @@ transaction, checks permission through inspections.policy and writes an audit ev
 from ..errors import InspectionError
 from .config import inspection_settings_save
 from .findings import condition_marks, raise_problems, recheck_targets, unmet_conditions
-from .inspect import SUBMIT_KEY_MAX, Answer, inspection_save_draft, inspection_submit, items_for, submitted_with
+from .inspect import (
+    SUBMIT_KEY_MAX,
+    Answer,
+    answers_refused,
+    check_answers,
+    inspection_save_draft,
+    inspection_submit,
+    items_for,
+    submitted_with,
+)
 from .rounds import (
     LATEST_SCORE_KINDS,
     MAX_SAMPLE,
@@ -34,7 +43,8 @@ from .rounds import (
 )
 
 __all__ = [
-    "LATEST_SCORE_KINDS", "MAX_SAMPLE", "RECHECK_SAMPLE_STATES", "SUBMIT_KEY_MAX", "Answer", "InspectionError", "candidate_points",
+    "LATEST_SCORE_KINDS", "MAX_SAMPLE", "RECHECK_SAMPLE_STATES", "SUBMIT_KEY_MAX", "Answer", "InspectionError",
+    "answers_refused", "candidate_points", "check_answers",
     "condition_marks", "draw_sample", "eligible_groups", "eligible_inspectors", "group_inspectors",
     "inspection_save_draft", "inspection_submit", "items_for", "raise_problems", "recheck_targets",
     "round_assign", "round_close", "round_create", "round_open", "round_publish", "round_reassign", "round_sample",

@@ -135,6 +135,43 @@ def inspection_save_draft(*, actor, round_point: RoundPoint, answers: dict[int, 
     return inspection
 
 
+def check_answers(items: list[CheckItem], answers: dict[int, Answer]) -> tuple[dict[int, str], dict]:
+    """What is wrong with each item's answer (item id → Chinese text), and the outcome of each
+    right one (item id → rules.Outcome). Writes nothing."""
+    errors, outcomes = {}, {}
+    for item in items:
+        answer = answers.get(item.pk)
+        if answer is None or (not answer.verdict and answer.met is None and answer.rate in ("", None)
+                              and answer.count in ("", None)):
+            errors[item.pk] = "未填写"
+            continue
+        if answer.verdict == "na" and not answer.note.strip():
+            errors[item.pk] = "选择“不适用”须填写说明"
+            continue
+        if len(answer.note) > 1000:
+            errors[item.pk] = "说明最长1000字"
+            continue
+        if answer.conditions_error(item):
+            errors[item.pk] = answer.conditions_error(item)
+            continue
+        try:
+            outcomes[item.pk] = item.evaluate(answer.as_rule_answer())
+        except rules.RuleError as error:
+            errors[item.pk] = str(error)
+    return errors, outcomes
+
+
+def answers_refused(items: list[CheckItem], errors: dict[int, list[str]]) -> InspectionError:
+    """The refusal of a form whose items have these errors: one message naming each item by its
+    code ("以下检查项有误：WHZ01 选择“不适用”须填写说明；…"), and the errors per item (keyed by the
+    item's id as text) for the form to show at each item."""
+    codes = {item.pk: item.code for item in items}
+    ordered = [(item.pk, errors[item.pk]) for item in items if item.pk in errors]
+    return InspectionError("以下检查项有误：" + "；".join(f"{codes[pk]} {text}" for pk, texts in ordered
+                                                    for text in texts),
+                           field="items", errors={str(pk): texts for pk, texts in ordered})
+
+
 SUBMIT_KEY_MAX = 64
 
 
@@ -177,30 +214,9 @@ def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answ
         raise InspectionError("该点位的问题已不再等待复查，没有需要测评的检查项")
     if not items:
         raise InspectionError("该点位没有需要测评的检查项")
-    errors, outcomes = {}, {}
-    for item in items:
-        answer = answers.get(item.pk)
-        if answer is None or (not answer.verdict and answer.met is None and answer.rate in ("", None)
-                              and answer.count in ("", None)):
-            errors[item.pk] = "未填写"
-            continue
-        if answer.verdict == "na" and not answer.note.strip():
-            errors[item.pk] = "选择“不适用”须填写说明"
-            continue
-        if len(answer.note) > 1000:
-            errors[item.pk] = "说明最长1000字"
-            continue
-        if answer.conditions_error(item):
-            errors[item.pk] = answer.conditions_error(item)
-            continue
-        try:
-            outcomes[item.pk] = item.evaluate(answer.as_rule_answer())
-        except rules.RuleError as error:
-            errors[item.pk] = str(error)
+    errors, outcomes = check_answers(items, answers)
     if errors:
-        codes = {item.pk: item.code for item in items}
-        raise InspectionError("以下检查项有误：" + "；".join(f"{codes[pk]} {text}" for pk, text in errors.items()),
-                              field="items")
+        raise answers_refused(items, {pk: [text] for pk, text in errors.items()})
     try:
         with transaction.atomic():
             locked = RoundPoint.objects.select_for_update().select_related("round", "point").get(pk=round_point.pk)

@@ -86,9 +86,11 @@ def _clean_sizes(values: dict, what: str) -> dict:
 def round_create(*, actor, title: str, kind: str, system: IndexSystem, owner: Unit, scope_units: list[Unit],
                  period_start: date, period_end: date, sample_mode: str = SampleMode.ALL,
                  sample_sizes: dict | None = None, sample_seed: int | None = None,
-                 weights: dict | None = None, min_sample: int | None = None) -> InspectionRound:
-    """``min_sample``: the fewest points a unit needs inspected to be ranked (同类同项); when not
-    given, the office's setting (测评设置)."""
+                 weights: dict | None = None, min_sample: int | None = None,
+                 groups: list[Team] | None = None) -> InspectionRound:
+    """Plan a round. ``min_sample``: the fewest points a unit needs inspected to be ranked (同类同项);
+    when not given, the office's setting (测评设置). ``groups``: the 督查组 its sample is meant for
+    (among :func:`eligible_groups`), offered first when its points are assigned."""
     _require_planner(actor, owner, kind, "inspections.round_create")
     title = (title or "").strip()
     if not title or len(title) > 100:
@@ -122,9 +124,19 @@ def round_create(*, actor, title: str, kind: str, system: IndexSystem, owner: Un
             sample_seed=sample_seed if sample_seed is not None else random.SystemRandom().randrange(1, 2**31),
             weights=_clean_sizes(weights or {}, "权重"), min_sample=min_sample, created_by=actor)
         round_.scope.set(scope_units)
-        audit.record("inspections.round_create", actor=actor, target=round_, unit=owner,
-                     detail={"kind": kind, "scope": [unit.code for unit in scope_units], "mode": sample_mode,
-                             "min_sample": min_sample})
+        groups = list({team.pk: team for team in groups or []}.values())
+        if groups:
+            eligible = set(eligible_groups(round_).filter(pk__in=[team.pk for team in groups])
+                           .values_list("pk", flat=True))
+            for team in groups:
+                if team.pk not in eligible:
+                    raise InspectionError(f"“{team.name}”不是可参加本轮次的督查组", "groups")
+            round_.groups.set(groups)
+        detail = {"kind": kind, "scope": [unit.code for unit in scope_units], "mode": sample_mode,
+                  "min_sample": round_.min_sample}
+        if groups:
+            detail["groups"] = [team.name for team in groups]
+        audit.record("inspections.round_create", actor=actor, target=round_, unit=owner, detail=detail)
     return round_
 
 

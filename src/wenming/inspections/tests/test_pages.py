@@ -175,20 +175,35 @@ def test_phone_form_processes_photos_before_its_transaction(login, rounds, monke
 
 
 @pytest.mark.django_db
-def test_phone_form_refused_by_the_service_leaves_no_photo_or_file(login, rounds, settings, tmp_path):
+def test_phone_form_refused_by_the_service_keeps_its_photos_for_the_next_try(login, rounds, settings, tmp_path):
+    import re
+
     from wenming.core.models import Photo
 
     settings.MEDIA_ROOT = tmp_path
     row = rounds["square"]
     items = {item.code: item for item in services.items_for(row)}
     before = Photo.objects.count()
-    # 不适用 without a note: refused by inspection_submit, after the photos were stored
+    # 不适用 without a note: refused by inspection_submit, after the photos were stored (and rolled back)
     data = _form(items.values(), WHZ01={"v": "na"}, ZGD01={"count": "2"})
-    data[f"photo_{items['ZGD01'].pk}"] = [_upload("a.jpg"), _upload("b.jpg")]
-    page = login("inspector").post(f"/inspections/do/{row.pk}/", data).content.decode()
-    assert "WHZ01 选择“不适用”须填写说明" in page and 'name="kept_photos"' not in page
-    assert Photo.objects.count() == before
-    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+    data[f"photo_{items['ZGD01'].pk}"] = [_upload("a.jpg"), _upload("b.jpg", jpeg_bytes((10, 200, 10)))]
+    client = login("inspector")
+    page = client.post(f"/inspections/do/{row.pk}/", data).content.decode()
+    assert "WHZ01 选择“不适用”须填写说明" in page
+    # the two photos are stored again outside the refused transaction, once each, for ZGD01 only
+    kept = re.findall(rf'name="kept_new_{items["ZGD01"].pk}" value="(\d+)"', page)
+    assert len(kept) == 2 and Photo.objects.count() == before + 2
+    assert f'name="kept_new_{items["WHZ01"].pk}"' not in page and "已选择的 2 张照片已保留" in page
+    assert len([path for path in tmp_path.rglob("*") if path.is_file()]) == 4      # photo and thumbnail each
+    row.refresh_from_db()
+    assert row.status == "pending" and not Inspection.objects.filter(round_point=row).exists()
+    # corrected and sent again with the kept photos: they go to ZGD01's result, nothing is stored twice
+    data = _form(items.values(), WHZ01={"v": "na", "note": "无宣传栏"}, ZGD01={"count": "2"})
+    data.update({"kept_photos": kept, f"kept_new_{items['ZGD01'].pk}": kept})
+    assert client.post(f"/inspections/do/{row.pk}/", data).status_code == 302
+    result = ItemResult.objects.get(inspection__round_point=row, item__code="ZGD01")
+    assert sorted(str(pk) for pk in result.photos.values_list("pk", flat=True)) == sorted(kept)
+    assert Photo.objects.count() == before + 2
 
 
 @pytest.mark.django_db
