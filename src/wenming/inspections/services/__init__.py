@@ -9,7 +9,7 @@ transaction, checks permission through inspections.policy and writes an audit ev
 """
 
 from ..errors import InspectionError
-from .findings import condition_marks, raise_problems, recheck_targets, unmet_conditions
+from .findings import condition_marks, raise_problems, recheck_targets, unmet_conditions, veto_explanation
 from .inspect import SUBMIT_KEY_MAX, Answer, inspection_save_draft, inspection_submit, items_for, submitted_with
 from .rounds import (
     LATEST_SCORE_KINDS,
@@ -35,5 +35,5 @@ __all__ = [
     "condition_marks", "draw_sample", "eligible_groups", "eligible_inspectors", "group_inspectors",
     "inspection_save_draft", "inspection_submit", "items_for", "raise_problems", "recheck_targets",
     "round_assign", "round_close", "round_create", "round_open", "round_publish", "round_reassign", "round_sample",
-    "stratified_sample", "submitted_with", "unmet_conditions",
+    "stratified_sample", "submitted_with", "unmet_conditions", "veto_explanation",
 ]
