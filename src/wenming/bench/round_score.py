@@ -76,6 +76,7 @@ def _fill_round(round_, seed: int) -> None:
         RoundPoint,
         RoundStatus,
     )
+    from wenming.standards import rules
     from wenming.standards.models import CheckItem
 
     generator = random.Random(seed)
@@ -91,7 +92,7 @@ def _fill_round(round_, seed: int) -> None:
         by_row = {inspection.round_point_id: inspection for inspection in inspections}
         results, total_earned, total_possible = [], Decimal(0), Decimal(0)
         for row in rows:
-            earned = possible = Decimal(0)
+            outcomes = []
             failed = 0
             for item in items_by_type.get(row.point.point_type_id, []):
                 answer = _answer(item, generator)
@@ -99,11 +100,11 @@ def _fill_round(round_, seed: int) -> None:
                 results.append(ItemResult(inspection=by_row[row.pk], item=item, verdict=answer.get("verdict", ""),
                                           answer=answer, label=outcome.label, applicable=outcome.applicable,
                                           earned=outcome.earned, possible=outcome.possible, failed=outcome.failed))
-                earned += outcome.earned
-                possible += outcome.possible
+                outcomes.append(outcome)
                 failed += outcome.failed
-            row.earned, row.possible, row.failed_items = earned, possible, failed
-            row.score = (earned * 100 / possible).quantize(Decimal("0.01")) if possible else None
+            total = rules.point_total(outcomes)      # with the 一票否决, as inspection_submit scores
+            earned, possible = total.earned, total.possible
+            row.earned, row.possible, row.failed_items, row.score = earned, possible, failed, total.score
             row.status = RoundPoint.Status.DONE
             total_earned += earned
             total_possible += possible
@@ -125,6 +126,9 @@ def _answer(item, generator: random.Random) -> dict:
             total = len(item.params["conditions"])
             return {"met": total if roll < 0.8 else generator.randint(0, total)}
         return {"rate": f"{generator.uniform(0, 100):.1f}"}
+    if item.rule_kind == "threshold":
+        least = item.params["min"]
+        return {"count": least if roll < 0.8 else generator.randint(0, least)}
     return {"count": 0 if roll < 0.8 else generator.randint(1, 4)}
 
 

@@ -25,6 +25,7 @@ from wenming.inspections.models import (
 )
 from wenming.org.models import Membership, Role
 from wenming.places.models import Point
+from wenming.standards import rules
 from wenming.standards.services import load_builtin
 
 from .org import DemoOrg
@@ -79,6 +80,10 @@ def _answer(item, generator: random.Random, quality: float) -> services.Answer:
         top = item.params["grades"][0]["min"]
         rate = top + generator.uniform(0, 100 - top) if not bad else generator.uniform(top * 0.5, top)
         return services.Answer(rate=f"{min(rate, 100):.1f}", note="" if not bad else "比例未达标")
+    if item.rule_kind == "threshold":
+        least = item.params["min"]
+        found = least + generator.randint(0, 2) if not bad else generator.randint(max(0, least - 2), least - 1)
+        return services.Answer(count=str(found), note="" if found >= least else f"实有{found}{item.params['unit']}，数量不足")
     count = 0 if not bad else generator.randint(1, 3)
     return services.Answer(count=str(count), note="" if not count else generator.choice(notes))
 
@@ -259,13 +264,13 @@ CITY_WEIGHTS = {"SQ": 2, "NM": 2, "ZGD": 1.5}
 
 def city_sample_sizes(start: datetime.date) -> dict:
     return CITY_SAMPLE_SIZES if start.isocalendar().week % 2 == 0 else CITY_SAMPLE_SIZES_ODD_WEEKS
-TWO = Decimal("0.01")
 
 
 @dataclass
 class _Palette:
     """Precomputed results of one item: pass, partial (when the rule has one), fail and 不适用,
-    each as the ItemResult columns (verdict, answer, label, applicable, earned, possible, failed)."""
+    each as the ItemResult columns (verdict, answer, label, applicable, earned, possible, failed)
+    and the rule's outcome (for the point's total, rules.point_total)."""
 
     item_id: int
     notes: list[str]
@@ -279,7 +284,7 @@ def _palette(item) -> _Palette:
     def row(answer: services.Answer) -> tuple:
         outcome = item.evaluate(answer.as_rule_answer())
         return (answer.verdict, answer.as_rule_answer(), outcome.label, outcome.applicable, outcome.earned,
-                outcome.possible, outcome.failed)
+                outcome.possible, outcome.failed, outcome)
 
     if item.rule_kind == "verdict":
         shares = item.params["shares"]
@@ -294,6 +299,10 @@ def _palette(item) -> _Palette:
         top = item.params["grades"][0]["min"]
         good, part, bad = (services.Answer(rate=f"{min(100, top + 5):.1f}"), None,
                            services.Answer(rate=f"{top * 0.6:.1f}"))
+    elif item.rule_kind == "threshold":
+        least = item.params["min"]
+        good, part, bad = (services.Answer(count=str(least)), services.Answer(count=str(least - 1)),
+                           services.Answer(count=str(max(0, least - 2))))
     else:
         good, part, bad = services.Answer(count="0"), services.Answer(count="1"), services.Answer(count="2")
     return _Palette(item.pk, FAIL_NOTES.get(item.category_code, GENERIC_NOTES), row(good), row(part) if part is not None else None, row(bad),
@@ -392,7 +401,7 @@ def build_city_inspections(org: DemoOrg, *, seed: int, count: int = CITY_INSPECT
                 at = min(at, now)
                 level = quality.setdefault(point.pk, generator.uniform(0.8, 0.99))
                 q = min(0.995, max(0.6, level + generator.uniform(-0.06, 0.06)))
-                earned = possible = Decimal(0)
+                outcomes = []
                 failed = 0
                 insp_id = next(insp_iter)
                 for palette in palettes.get(point.point_type_id, []):
@@ -408,16 +417,16 @@ def build_city_inspections(org: DemoOrg, *, seed: int, count: int = CITY_INSPECT
                         row = palette.fail
                     if row[6] and not note:
                         note = generator.choice(palette.notes)
-                    verdict, answer, label, applicable, item_earned, item_possible, item_failed = row
-                    earned += item_earned
-                    possible += item_possible
+                    verdict, answer, label, applicable, item_earned, item_possible, item_failed, outcome = row
+                    outcomes.append(outcome)
                     failed += item_failed
                     result_rows.append(inserts[2].params({
                         "inspection_id": insp_id, "item_id": palette.item_id, "verdict": verdict, "answer": answer,
                         "label": label, "note": note, "applicable": applicable, "earned": item_earned,
                         "possible": item_possible, "failed": item_failed, "problem_id": None,
                         "rechecked_problem_id": None}))
-                score = (earned * 100 / possible).quantize(TWO) if possible else None
+                total = rules.point_total(outcomes)   # with the 一票否决, as inspection_submit scores
+                earned, possible, score = total.earned, total.possible, total.score
                 earned_total += earned
                 possible_total += possible
                 base.update(status=RoundPoint.Status.DONE, earned=earned, possible=possible, score=score,

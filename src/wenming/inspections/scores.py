@@ -1,7 +1,9 @@
 """Scores of a round, defined once (DESIGN.md §6):
 
-* **point score** = points earned / applicable points × 100 (不适用 items leave the denominator);
-  stored on the round point when the inspection is submitted;
+* **point score** = points earned / applicable points × 100 (不适用 items leave the denominator),
+  at most the cap of a failed 一票否决 item, whose earned points are cut to match
+  (standards.rules.point_total); stored on the round point when the inspection is submitted, so
+  the unit scores and the 得分率 below carry the veto;
 * **unit score** = the weighted mean of its points' scores in the round, each point weighing its
   type's weight (``round.weights``, 1 when not set);
 * **得分率** of the round = all points earned / all applicable points × 100;
@@ -22,6 +24,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from wenming.org.models import Unit, UnitKind
+from wenming.standards.models import item_title
 
 from .models import InspectionRound, ItemResult, RoundPoint
 
@@ -215,6 +218,7 @@ class ItemRate:
     content: str
     applied: int
     failed: int
+    title: str = ""      # the item's 简称 (standards.models.item_title)
 
     @property
     def rate(self) -> Decimal:
@@ -226,9 +230,11 @@ def item_failure_rates(round_: InspectionRound, unit_ids=None, limit: int = 20) 
     rows = ItemResult.objects.filter(inspection__round_point__round=round_, applicable=True)
     if unit_ids is not None:
         rows = rows.filter(inspection__round_point__unit_id__in=unit_ids)
-    rows = (rows.values("item_id", "item__code", "item__content")
+    rows = (rows.values("item_id", "item__code", "item__content", "item__short_name", "item__indicator__name")
             .annotate(applied=Count("id"), failed=Count("id", filter=Q(failed=True))).filter(failed__gt=0))
-    rates = [ItemRate(row["item_id"], row["item__code"], row["item__content"], row["applied"], row["failed"])
+    rates = [ItemRate(row["item_id"], row["item__code"], row["item__content"], row["applied"], row["failed"],
+                      item_title(short_name=row["item__short_name"], content=row["item__content"],
+                                 indicator_name=row["item__indicator__name"], code=row["item__code"]))
              for row in rows]
     rates.sort(key=lambda rate: (-rate.rate, -rate.failed, rate.code))
     return rates[:limit]

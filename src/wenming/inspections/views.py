@@ -513,4 +513,5 @@ def result(request, pk: int):
                               .values_list("pk", flat=True))
     return render(request, "inspections/result.html", {
         "row": row, "results": results, "inspection": selectors.inspection_of(row), "problem_visible": problem_visible,
+        "veto_note": services.veto_explanation(results),
     })

@@ -6,12 +6,15 @@ problem found is reported with its row and column (Excel) or its place in the fi
 Excel columns (first sheet, header in row 1) — :data:`COLUMNS`::
 
     一级指标编码 一级指标名称 二级指标编码 二级指标名称 三级指标编码 三级指标名称
-    检查项编码 检查内容 判定规则 测评方法 适用点位类型 分值 计分方式 计分参数 等级条件 问题类别编码
+    检查项编码 简称 检查内容 判定规则 测评方法 适用点位类型 分值 计分方式 计分参数 等级条件 一票否决 问题类别编码
 
 An indicator's name is given on every row of its items (and must be the same each time); an item
 hangs on the deepest indicator given on its row. 适用点位类型 lists type names or codes separated by
 「、」. 计分参数 is the compact text of :mod:`wenming.standards.rules` (``符合=100%；不符合=0%``,
-``依据=条件；A=100%≥3；…；合格=C``, ``每处扣0.5分``); 等级条件 holds one condition per line.
+``依据=条件；A=100%≥3；…；合格=C``, ``每处扣0.5分``, ``每处扣1分，最多扣5分``,
+``不少于5处，每少一处扣2分``); 等级条件 holds one condition per line; 一票否决 is blank (or 否),
+``是`` or ``是，封顶60分``. 简称 (at most 20 characters) names the item in problem titles. A sheet
+written before 简称 and 一票否决 existed still imports: both columns are optional.
 """
 
 from __future__ import annotations
@@ -31,11 +34,11 @@ from wenming.core.importer import NUL_MESSAGE
 from wenming.core.sheets import RowError, SheetError, safe_cell
 
 from . import rules
-from .models import IndexSystem, Indicator, Method, PointType
+from .models import SHORT_NAME_MAX, IndexSystem, Indicator, Method, PointType
 
 COLUMNS = ["一级指标编码", "一级指标名称", "二级指标编码", "二级指标名称", "三级指标编码", "三级指标名称",
-           "检查项编码", "检查内容", "判定规则", "测评方法", "适用点位类型", "分值", "计分方式", "计分参数",
-           "等级条件", "问题类别编码"]
+           "检查项编码", "简称", "检查内容", "判定规则", "测评方法", "适用点位类型", "分值", "计分方式", "计分参数",
+           "等级条件", "一票否决", "问题类别编码"]
 REQUIRED = ["一级指标编码", "一级指标名称", "检查项编码", "检查内容", "适用点位类型", "分值", "计分方式"]
 METHOD_CODES = {label: code for code, label in Method.choices}
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
@@ -90,6 +93,7 @@ class ItemData:
     rule_kind: str
     params: dict
     category_code: str = ""
+    short_name: str = ""
 
 
 @dataclass
@@ -155,8 +159,9 @@ class Checker:
         return True
 
     def item(self, row, where: str, *, code, indicator_code, content, rule_text, method, point_types, score,
-             rule_kind, params, category_code) -> ItemData | None:
-        """Check one item's fields; ``where`` prefixes the column name for YAML places."""
+             rule_kind, params, category_code, short_name="", rule_column="计分参数") -> ItemData | None:
+        """Check one item's fields; ``where`` prefixes the column name for YAML places;
+        ``rule_column`` is where the scoring rule is (the sheet's 计分参数, a YAML item's scoring)."""
         ok = True
         col = (lambda name: f"{where}{name}") if where else (lambda name: name)
         code = self.code(row, col("检查项编码"), code, "检查项编码")
@@ -170,6 +175,13 @@ class Checker:
         content = (content or "").strip()
         if not content:
             self.error(row, col("检查内容"), "检查内容不能为空")
+            ok = False
+        short_name = (short_name or "").strip()
+        if too_long("简称", short_name, SHORT_NAME_MAX):
+            self.error(row, col("简称"), too_long("简称", short_name, SHORT_NAME_MAX))
+            ok = False
+        elif any(char in short_name for char in "\r\n\t"):
+            self.error(row, col("简称"), "简称应为一行文字，不能换行")
             ok = False
         method_label = (method or "实地考察").strip()
         if method_label not in METHOD_CODES:
@@ -198,6 +210,12 @@ class Checker:
             number = None
         if params is None:
             ok = False
+        elif number is not None:
+            try:
+                rules.check_score(rule_kind, params, number)
+            except rules.RuleError as error:
+                self.error(row, rule_column, str(error))
+                ok = False
         category_code = (category_code or "").strip()
         if category_code and category_code not in self.categories:
             self.error(row, col("问题类别编码"), f"问题类别编码「{category_code}」不存在（须为二级类别编码）")
@@ -206,7 +224,7 @@ class Checker:
             return None
         return ItemData(code=code, indicator_code=indicator_code, content=content, rule_text=(rule_text or "").strip(),
                         method=METHOD_CODES[method_label], point_types=type_codes, score=number,
-                        rule_kind=rule_kind, params=params, category_code=category_code)
+                        rule_kind=rule_kind, params=params, category_code=category_code, short_name=short_name)
 
 
 def _split_types(text: str) -> list[str]:
@@ -215,9 +233,12 @@ def _split_types(text: str) -> list[str]:
 
 # --- Excel ---------------------------------------------------------------------------------------
 
-ALIASES = {"检查项编码": ("检查项目编码",), "测评方法": ("检查方法",), "适用点位类型": ("点位类型",), "分值": ("分数",)}
+ALIASES = {"检查项编码": ("检查项目编码",), "测评方法": ("检查方法",), "适用点位类型": ("点位类型",), "分值": ("分数",),
+           "简称": ("检查项简称", "问题简称"), "一票否决": ("是否一票否决", "否决项")}
+MAX_LENGTHS = {"简称": SHORT_NAME_MAX}
 SHEET = importer.SheetSpec(
-    columns=tuple(importer.Column(name, aliases=ALIASES.get(name, ()), required=name in REQUIRED) for name in COLUMNS),
+    columns=tuple(importer.Column(name, aliases=ALIASES.get(name, ()), required=name in REQUIRED,
+                                  max_length=MAX_LENGTHS.get(name)) for name in COLUMNS),
     max_rows=MAX_ITEMS, too_many="一次最多导入{max}个检查项")
 
 
@@ -262,10 +283,18 @@ def read_sheet(data: bytes, filename: str, checker: Checker) -> SystemData:
         except rules.RuleError as error:
             column = "计分方式" if "计分方式只能是" in str(error) else "计分参数"
             checker.error(row_number, column, str(error))
+        try:
+            veto = rules.veto_from_text(cell("一票否决"))
+        except rules.RuleError as error:
+            checker.error(row_number, "一票否决", str(error))
+            params = None
+        else:
+            if params is not None and veto is not None:
+                params = rules.normalise(kind, {**params, "veto": veto})
         item = checker.item(row_number, "", code=cell("检查项编码"), indicator_code=deepest, content=cell("检查内容"),
                             rule_text=cell("判定规则"), method=cell("测评方法"),
                             point_types=_split_types(cell("适用点位类型")), score=cell("分值"), rule_kind=kind,
-                            params=params, category_code=cell("问题类别编码"))
+                            params=params, category_code=cell("问题类别编码"), short_name=cell("简称"))
         if item is not None and ok:
             system.items.append(item)
     system.indicators = list(checker.indicators.values())
@@ -287,9 +316,10 @@ def sheet_rows(system) -> list[list]:
         for level in range(3):
             cells += [chain[level].code, chain[level].name] if level < len(chain) else ["", ""]
         text, conditions = rules.to_text(item.rule_kind, item.params)
-        cells += [item.code, item.content, item.rule_text, item.get_method_display(),
+        cells += [item.code, item.short_name, item.content, item.rule_text, item.get_method_display(),
                   "、".join(point_type.name for point_type in sorted(item.point_types.all(), key=lambda t: (t.sort, t.code))),
-                  _plain_score(item.score), rules.KIND_LABELS[item.rule_kind], text, conditions, item.category_code]
+                  _plain_score(item.score), rules.KIND_LABELS[item.rule_kind], text, conditions,
+                  rules.veto_to_text(item.params), item.category_code]
         rows.append(cells)
     return rows
 
@@ -299,20 +329,26 @@ def _plain_score(value: Decimal):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-WIDTHS = [9, 16, 9, 18, 9, 18, 10, 50, 50, 10, 20, 6, 8, 36, 30, 10]
+WIDTHS = [9, 16, 9, 18, 9, 18, 10, 16, 50, 50, 10, 20, 6, 8, 36, 30, 12, 10]
 GUIDE = [
     ("一级/二级/三级指标编码、名称", "指标树。每行填写该检查项所属的各级指标；同一编码在各行的名称须一致。二级、三级可不填。"),
     ("检查项编码", "在本体系内唯一，由字母、数字、点、横线、下划线组成，以字母或数字开头，如 JD01。"),
+    ("简称", "选填，最多20字，一行，如“禁烟标识与吸烟”。该项不合格时生成的问题标题为“点位名称：简称”，结单公示等公开页面也显示简称。"
+             "不填时取检查内容的第一句（不超过20字时），否则为“指标名称 检查项编码”。"),
     ("检查内容", "检查什么（标准条文）。"),
     ("判定规则", "怎样判定，如“有禁烟标识且无吸烟现象为符合，否则为不符合”。"),
     ("测评方法", "实地考察、材料审核、问卷调查、网上申报、数据调取之一，默认实地考察。"),
     ("适用点位类型", "点位类型名称或编码，多个用“、”分隔。"),
     ("分值", "该检查项的分值，大于0，最多两位小数。"),
-    ("计分方式", "判定、等级、扣分之一。"),
+    ("计分方式", "判定、等级、扣分、不少于之一。"),
     ("计分参数（判定）", "如：符合=100%；基本符合=50%；不符合=0%（不允许“基本符合”时不写该项）。不适用须填写说明，且不计入应得分。"),
     ("计分参数（等级）", "如：依据=条件；A=100%≥3；B=80%≥2；C=60%≥1；C#=0%≥0；合格=C。依据为“比率”时，≥后为百分比。"),
-    ("计分参数（扣分）", "如：每处扣0.5分（扣完为止）。"),
+    ("计分参数（扣分）", "如：每处扣0.5分（扣完为止）；有扣分上限时写：每处扣1分，最多扣5分（最多扣分不能大于分值）。"),
+    ("计分参数（不少于）", "如：不少于5处，每少一处扣2分。督查员填写实有数量，每少一处扣分，扣完为止；可加“，最多扣6分”。"
+                      "前后量词须一致（不少于5块，每少一块扣2分）。"),
     ("等级条件", "按条件评等级时，每行一个条件。"),
+    ("一票否决", "不填或填“否”：不否决。填“是”：该项不合格时本点位得分按0分计；填“是，封顶60分”：该项不合格时本点位得分最高按60分计"
+               "（封顶分0–100，小于100）。"),
     ("问题类别编码", "该项不合格时生成问题所用的二级问题类别编码，如 0101；不填为“其他”。"),
 ]
 
@@ -527,7 +563,7 @@ def read_yaml(data: bytes | str, checker: Checker) -> SystemData:
                 except rules.RuleError as error:
                     checker.error(None, f"{where}scoring", str(error))
                 texts = {key: _text(checker, f"{where}{key}", entry.get(key))
-                         for key in ("code", "content", "rule", "method", "category")}
+                         for key in ("code", "short_name", "content", "rule", "method", "category")}
                 types = entry.get("point_types") or []
                 if isinstance(types, str):
                     types = _split_types(types)
@@ -539,7 +575,8 @@ def read_yaml(data: bytes | str, checker: Checker) -> SystemData:
                 item = checker.item(None, where, code=texts["code"], indicator_code=code, content=texts["content"],
                                     rule_text=texts["rule"], method=texts["method"] or "实地考察",
                                     point_types=[str(t) for t in types], score=entry.get("score"),
-                                    rule_kind=kind, params=params, category_code=texts["category"])
+                                    rule_kind=kind, params=params, category_code=texts["category"],
+                                    short_name=texts["short_name"], rule_column=f"{where}scoring")
                 if item is not None:
                     system.items.append(item)
             children = node.get("children")
@@ -590,7 +627,10 @@ def to_yaml(system) -> str:
         if items_of.get(indicator.pk):
             entry["items"] = []
             for item in items_of[indicator.pk]:
-                block = {"code": item.code, "content": item.content}
+                block = {"code": item.code}
+                if item.short_name:
+                    block["short_name"] = item.short_name
+                block["content"] = item.content
                 if item.rule_text:
                     block["rule"] = item.rule_text
                 block["method"] = item.get_method_display()

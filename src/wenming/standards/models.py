@@ -90,6 +90,43 @@ class RuleKind(models.TextChoices):
     VERDICT = "verdict", "判定"
     GRADE = "grade", "等级"
     DEDUCTION = "deduction", "扣分"
+    THRESHOLD = "threshold", "不少于"
+
+
+SHORT_NAME_MAX = 20
+# where a check item's content may be cut into its first clause: the end of a sentence or clause
+CLAUSE_ENDS = "。；;！!？?，,：:\n"
+OPENING, CLOSING = "（(“‘《「【", "）)”’》」】"
+
+
+def first_clause(content: str) -> str:
+    """The content up to its first clause-ending mark outside brackets and quotes (never inside
+    a parenthesis like “（张贴画、广告牌，…）”), without that mark; the whole text if it has none."""
+    depth = 0
+    for position, char in enumerate(content):
+        if char in OPENING:
+            depth += 1
+        elif char in CLOSING:
+            depth = max(0, depth - 1)
+        elif depth == 0 and char in CLAUSE_ENDS:
+            return content[:position].strip()
+    return content.strip()
+
+
+def item_title(*, short_name: str, content: str, indicator_name, code: str) -> str:
+    """What a check item is called where a line must do (a problem's title, lists of failures):
+    its 简称; without one, the first clause of its content when that is at most
+    :data:`SHORT_NAME_MAX` long; else “<indicator> <code>” (“检查项<code>” when even that is
+    over twice as long) — nothing is cut mid-sentence. ``indicator_name`` may be a function,
+    called only when the name is needed."""
+    if short_name.strip():
+        return short_name.strip()
+    clause = first_clause(content)
+    if clause and len(clause) <= SHORT_NAME_MAX:
+        return clause
+    name = indicator_name() if callable(indicator_name) else indicator_name
+    fallback = f"{name.strip()} {code}".strip()
+    return fallback if len(fallback) <= 2 * SHORT_NAME_MAX else f"检查项{code}"
 
 
 class CheckItem(models.Model):
@@ -99,6 +136,8 @@ class CheckItem(models.Model):
     system = models.ForeignKey(IndexSystem, on_delete=models.CASCADE, related_name="items")
     indicator = models.ForeignKey(Indicator, verbose_name="指标", on_delete=models.CASCADE, related_name="items")
     code = models.CharField("编码", max_length=20)
+    # a problem raised by the item is titled "<point>：<short name>"; optional (see :func:`item_title`)
+    short_name = models.CharField("简称", max_length=SHORT_NAME_MAX, blank=True, default="")
     content = models.TextField("检查内容")
     rule_text = models.TextField("判定规则", blank=True)
     method = models.CharField("测评方法", max_length=10, choices=Method.choices, default=Method.FIELD)
@@ -116,7 +155,18 @@ class CheckItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["system", "code"], name="standards_item_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.content[:30]}"
+        return f"{self.code} {self.title}"
+
+    @property
+    def title(self) -> str:
+        """The item's name in a line (:func:`item_title`); reads the indicator only when the item
+        has no usable short name."""
+        return item_title(short_name=self.short_name, content=self.content, code=self.code,
+                          indicator_name=lambda: self.indicator.name)
+
+    @property
+    def is_veto(self) -> bool:
+        return (self.params or {}).get("veto") is not None
 
     @property
     def rule_summary(self) -> str:

@@ -7,8 +7,8 @@ from django.db.models import Count, QuerySet
 
 from wenming.core import access
 
+from .models import CheckItem, IndexSystem, Indicator, PointType, SystemStatus
 from .policy import may_manage, may_view
-from .models import CheckItem, Indicator, IndexSystem, PointType, SystemStatus
 
 
 def systems(user) -> QuerySet[IndexSystem]:

@@ -11,7 +11,7 @@ from wenming.core.importer import write_all_or_nothing
 from wenming.core.sheets import ImportReport, RowError, SheetError  # noqa: F401 — SheetError: what read_file raises
 
 from . import formats
-from .models import CheckItem, Indicator, IndexSystem, PointType, SystemStatus
+from .models import CheckItem, IndexSystem, Indicator, PointType, SystemStatus
 
 
 class StandardsError(Exception):
@@ -57,8 +57,8 @@ def _write_content(system: IndexSystem, data: formats.SystemData) -> None:
     if not all(ids.values()):  # backends that don't return ids from bulk_create
         ids = dict(Indicator.objects.filter(system=system).values_list("code", "id"))
     CheckItem.objects.bulk_create([
-        CheckItem(system=system, indicator_id=ids[item.indicator_code], code=item.code, content=item.content,
-                  rule_text=item.rule_text, method=item.method, score=item.score, rule_kind=item.rule_kind,
+        CheckItem(system=system, indicator_id=ids[item.indicator_code], code=item.code, short_name=item.short_name,
+                  content=item.content, rule_text=item.rule_text, method=item.method, score=item.score, rule_kind=item.rule_kind,
                   params=item.params, category_code=item.category_code, sort=position)
         for position, item in enumerate(data.items)
     ])
@@ -220,8 +220,8 @@ def _copy_write(actor, system: IndexSystem, name: str, version: str) -> IndexSys
             old_to_new.update({source.pk: new.pk for source, new in zip(sources, created)})
         items = list(system.items.prefetch_related("point_types").order_by("id"))
         CheckItem.objects.bulk_create([
-            CheckItem(system=copy, indicator_id=old_to_new[item.indicator_id], code=item.code, content=item.content,
-                      rule_text=item.rule_text, method=item.method, score=item.score, rule_kind=item.rule_kind,
+            CheckItem(system=copy, indicator_id=old_to_new[item.indicator_id], code=item.code,
+                      short_name=item.short_name, content=item.content, rule_text=item.rule_text, method=item.method, score=item.score, rule_kind=item.rule_kind,
                       params=item.params, category_code=item.category_code, sort=item.sort) for item in items])
         new_ids = dict(copy.items.values_list("code", "id"))
         through = CheckItem.point_types.through

@@ -60,7 +60,7 @@ DOWNLOADS = [
      "测评体系", "items", {"format": "xlsx"}),
     ("standards:export_yaml", lambda d: reverse("standards:export_yaml", args=[d["system"].pk]), "inspector",
      "测评体系", "items", {"format": "yaml"}),
-    ("standards:template", lambda d: reverse("standards:template"), "office_city", "测评体系导入模板", 4, {}),
+    ("standards:template", lambda d: reverse("standards:template"), "office_city", "测评体系导入模板", 7, {}),
     ("cases:import_template", lambda d: reverse("cases:import_template"), "office_city", "问题导入模板", 2, {}),
     ("cases:metrics_export", lambda d: reverse("cases:metrics_export") + f"?unit={d['district_a'].code}",
      "office_district_a", "整改指标", 3, {"format": "xlsx"}),

@@ -11,7 +11,7 @@ transaction, checks permission through inspections.policy and writes an audit ev
 
 from ..errors import InspectionError
 from .config import inspection_settings_save
-from .findings import condition_marks, raise_problems, recheck_targets, unmet_conditions
+from .findings import condition_marks, raise_problems, recheck_targets, unmet_conditions, veto_explanation
 from .inspect import (
     SUBMIT_KEY_MAX,
     Answer,
@@ -48,6 +48,6 @@ __all__ = [
     "condition_marks", "draw_sample", "eligible_groups", "eligible_inspectors", "group_inspectors",
     "inspection_save_draft", "inspection_submit", "items_for", "raise_problems", "recheck_targets",
     "round_assign", "round_close", "round_create", "round_open", "round_publish", "round_reassign", "round_sample",
-    "stratified_sample", "submitted_with", "unmet_conditions",
+    "stratified_sample", "submitted_with", "unmet_conditions", "veto_explanation",
     "inspection_settings_save", "round_set_min_sample",
 ]

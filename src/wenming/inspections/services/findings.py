@@ -18,6 +18,7 @@ from wenming.cases.models import (
 from wenming.cases.workflow import services as case_services
 from wenming.cases.workflow.routing import active_rules, suggest
 from wenming.places.models import Point
+from wenming.standards import rules
 from wenming.standards.models import CheckItem
 
 from .. import policy
@@ -52,6 +53,49 @@ def _category_for(item: CheckItem) -> Category:
     return category or Category.objects.get(code="9901")
 
 
+TITLE_MAX = Problem._meta.get_field("title").max_length
+DESCRIPTION_MAX = 4000
+
+
+def problem_title(point_name: str, item: CheckItem) -> str:
+    """“<point>：<item's 简称>” — or the 简称 alone when a long point name would take the title
+    over its length (the point is the problem's place anyway); never cut."""
+    name = item.title
+    title = f"{point_name}：{name}"
+    return title if len(title) <= TITLE_MAX else name
+
+
+def problem_description(round_: InspectionRound, point: Point, row: ItemResult) -> str:
+    """What was found, the result, the conditions not met, the inspector's note and the
+    judgement rule, at most :data:`DESCRIPTION_MAX` long. Nothing is cut: when it would be longer,
+    the judgement rule, then the conditions, then the item's text give way — each as a whole —
+    to a line that says where to read it (the item in the index system, the point's result)."""
+    item = row.item
+    unmet = unmet_conditions(row)
+    found = f"{round_.get_kind_display()}“{round_.title}”在{point.name}发现："
+    parts = {
+        "content": f"{found}{item.content}",
+        "result": f"\n测评结果：{row.label}",
+        "veto": f"\n{rules.veto_note([(item.title, row.label, item.params['veto']['cap'])])}" if item.is_veto else "",
+        "unmet": f"\n未满足的条件：{'；'.join(unmet)}" if unmet else "",
+        "note": f"\n说明：{row.note}" if row.note else "",
+        "rule": f"\n判定规则：{item.rule_text}" if item.rule_text else "",
+    }
+
+    def see_item() -> str:
+        return f"见测评体系“{round_.system}”检查项 {item.code}"
+
+    shorter = {"rule": lambda: f"\n判定规则：{see_item()}",
+               "unmet": lambda: f"\n未满足的条件：共{len(unmet)}项，见本点位的测评结果",
+               "content": lambda: f"{found}{item.title}（检查内容{see_item()}）"}
+    for part in ("rule", "unmet", "content"):
+        if sum(len(text) for text in parts.values()) <= DESCRIPTION_MAX:
+            break
+        if parts[part]:
+            parts[part] = shorter[part]()
+    return "".join(parts.values())
+
+
 def raise_problems(inspection: Inspection) -> int:
     """One problem per failed item result that has none yet — pre-filled from the item, the point
     and the photos, reported by the inspector, and 交办 by the round's organiser to the unit the
@@ -60,21 +104,16 @@ def raise_problems(inspection: Inspection) -> int:
     round_ = round_point.round
     point = Point.objects.select_related("area", "unit", "point_type").get(pk=round_point.point_id)
     rows = list(ItemResult.objects.select_for_update().filter(inspection=inspection, failed=True, problem__isnull=True)
-                .select_related("item").prefetch_related("photos").order_by("id"))
+                .select_related("item", "item__indicator").prefetch_related("photos").order_by("id"))
     source = Source.SELF_CHECK if round_.kind == RoundKind.SELF_CHECK else Source.INSPECTION
     routing_rules = None  # the routing table, read at the first failed item for all of them
     with sla.read_once():  # so are the working calendar and the SLA rules, for the deadlines
         for row in rows:
             item = row.item
             category = _category_for(item)
-            unmet = "；".join(unmet_conditions(row))
-            description = f"{round_.get_kind_display()}“{round_.title}”在{point.name}发现：{item.content}\n" \
-                          f"测评结果：{row.label}" + (f"\n未满足的条件：{unmet}" if unmet else "") + \
-                          (f"\n说明：{row.note}" if row.note else "") + \
-                          (f"\n判定规则：{item.rule_text}" if item.rule_text else "")
             intake = intake_services.Intake(
-                title=f"{point.name}：{item.content}"[:100], category=category, area=point.area,
-                description=description[:4000], severity=Severity.NORMAL, source=source,
+                title=problem_title(point.name, item), category=category, area=point.area,
+                description=problem_description(round_, point, row), severity=Severity.NORMAL, source=source,
                 address=point.address or point.name, latitude=point.latitude, longitude=point.longitude)
             problem, _ = intake_services.problem_report(actor=inspection.inspector, intake=intake,
                                                       photos=list(row.photos.all()),
@@ -101,6 +140,18 @@ def condition_marks(result: ItemResult) -> list[tuple[str, bool]] | None:
 
 def unmet_conditions(result: ItemResult) -> list[str]:
     return [text for text, met in condition_marks(result) or [] if not met]
+
+
+def veto_explanation(results: list[ItemResult]) -> str:
+    """Why a point scored less than its items ("" when no 一票否决 item failed): the failed veto
+    items by their 简称 and result, and what the items scored before the veto."""
+    vetoes = [(row.item.title, row.label, row.item.params["veto"]["cap"])
+              for row in results if row.failed and row.applicable and row.item.is_veto]
+    if not vetoes:
+        return ""
+    items_score = rules.point_total(
+        rules.Outcome(row.applicable, row.earned, row.possible, row.failed, row.label) for row in results).items_score
+    return rules.veto_note(vetoes, items_score)
 
 
 def _route(problem: Problem, round_: InspectionRound, point: Point, routing_rules: list | None = None) -> None:

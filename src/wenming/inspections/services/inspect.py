@@ -9,7 +9,6 @@ the inspection records who did it (inspections.policy.inspects).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -31,7 +30,6 @@ from ..models import (
 )
 from .findings import _apply_recheck, raise_problems, recheck_targets
 
-TWO = Decimal("0.01")
 MAX_SAMPLE = 20000
 INSPECTOR_ROLES = selectors.INSPECTOR_ROLES
 SELF_CHECK_ROLES = selectors.SELF_CHECK_ROLES
@@ -247,10 +245,11 @@ def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answ
             through = ItemResult.photos.through
             through.objects.bulk_create([through(itemresult_id=results[item.pk].pk, photo_id=photo.pk)
                                          for item in items for photo in answers[item.pk].photos])
-            earned = sum((outcomes[item.pk].earned for item in items), Decimal(0))
-            possible = sum((outcomes[item.pk].possible for item in items), Decimal(0))
-            locked.earned, locked.possible = earned, possible
-            locked.score = (earned * 100 / possible).quantize(TWO) if possible else None
+            # a failed 一票否决 item caps the point's score and its earned points with it, so
+            # unit scores (means of point scores) and the 得分率 (earned / possible) agree
+            total = rules.point_total(outcomes[item.pk] for item in items)
+            earned, possible = total.earned, total.possible
+            locked.earned, locked.possible, locked.score = earned, possible, total.score
             locked.failed_items = sum(1 for item in items if outcomes[item.pk].failed)
             locked.status, locked.done_at = RoundPoint.Status.DONE, inspection.submitted_at
             locked.save(update_fields=["earned", "possible", "score", "failed_items", "status", "done_at"])
@@ -258,7 +257,8 @@ def inspection_submit(*, actor, round_point: RoundPoint, answers: dict[int, Answ
                                                                       possible=F("possible") + possible)
             audit.record("inspections.submit", actor=actor, target=f"RoundPoint#{locked.pk}", unit=locked.unit,
                          detail={"round": locked.round_id, "point": locked.point.code, "score": str(locked.score),
-                                 "failed": locked.failed_items})
+                                 "failed": locked.failed_items,
+                                 **({"veto_cap": str(total.veto_cap)} if total.veto_cap is not None else {})})
             if locked.round.kind == RoundKind.RECHECK:
                 _apply_recheck(actor, locked, inspection)
             elif locked.round.kind != RoundKind.UNANNOUNCED:

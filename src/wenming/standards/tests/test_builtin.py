@@ -27,10 +27,18 @@ def test_builtin_template_loads_with_the_seed_standards():
     assert items.filter(code__regex=r"^HG0[1-6]$").count() == 6            # 户外广告
     assert items.filter(code__regex=r"^CK0[1-5]$").count() == 5            # 窗口规范化服务
     assert count("YY") >= 6                                                # 医院
-    # each kind of rule is used, and every item has its judgement rule
+    # each kind of rule is used, and every item has its judgement rule and a short name (简称)
     kinds = set(items.values_list("rule_kind", flat=True))
-    assert kinds == {"verdict", "grade", "deduction"}
+    assert kinds == {"verdict", "grade", "deduction", "threshold"}
     assert not items.filter(rule_text="").exists()
+    assert not items.filter(short_name="").exists()
+    assert all(len(name) <= 20 for name in items.values_list("short_name", flat=True))
+    # the seeds' count thresholds (SOURCES.md): 不少于三项 (WHZ06), 每小时巡查不少于2次 (YY07)
+    assert {code: (params["min"], params["per_short"], params["unit"]) for code, params in
+            items.filter(rule_kind="threshold").values_list("code", "params")} == {
+        "WHZ06": (3, 15, "项"), "YY07": (2, 5, "次")}
+    # no seed names a veto or caps a deduction (SOURCES.md), so the template has none
+    assert not [params for params in items.values_list("params", flat=True) if "veto" in params or "max" in params]
     smoking = items.get(code="WHZ05")
     assert "烟头" in smoking.rule_text and smoking.rule_kind == "verdict"
     assert all(count(code) for code in ("JD", "SQ", "WHZ", "WHZX", "NM", "ZGD", "SYJ", "GD", "YY", "CK", "ZW"))

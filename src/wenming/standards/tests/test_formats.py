@@ -80,7 +80,7 @@ def snapshot(system):
     """Everything that defines a system's content, comparable between two systems."""
     indicators = sorted((i.code, i.name, i.level, i.parent.code if i.parent_id else None, i.sort)
                         for i in system.indicators.select_related("parent"))
-    items = sorted((i.code, i.indicator.code, i.content, i.rule_text, i.method, Decimal(i.score), i.rule_kind,
+    items = sorted((i.code, i.short_name, i.indicator.code, i.content, i.rule_text, i.method, Decimal(i.score), i.rule_kind,
                     repr(i.params), i.category_code, i.sort, tuple(sorted(t.code for t in i.point_types.all())))
                    for i in system.items.select_related("indicator").prefetch_related("point_types"))
     return indicators, items
@@ -125,7 +125,7 @@ def test_the_template_sheet_imports_as_it_is(login, personas):
     report, system = services.system_import(actor=personas["office_city"], data=response.content,
                                             filename="模板.xlsx", name="模板", version="1")
     assert report.ok, [str(e) for e in report.errors]
-    assert report.created == 4
+    assert report.created == 7
     assert system.items.get(code="SQ12").params["conditions"] == ["有专人负责", "有管理制度", "有活动文字图片资料"]
 
 
@@ -139,12 +139,14 @@ def sheet(rows) -> bytes:
     return buffer.getvalue()
 
 
-GOOD = ["01", "街道创建", "0101", "综合文化站", "", "", "A1", "内容", "规则", "实地考察", "综合文化站", 2, "判定",
-        "符合=100%；不符合=0%", "", "0701"]
+GOOD = {"一级指标编码": "01", "一级指标名称": "街道创建", "二级指标编码": "0101", "二级指标名称": "综合文化站",
+        "三级指标编码": "", "三级指标名称": "", "检查项编码": "A1", "简称": "", "检查内容": "内容", "判定规则": "规则",
+        "测评方法": "实地考察", "适用点位类型": "综合文化站", "分值": 2, "计分方式": "判定", "计分参数": "符合=100%；不符合=0%",
+        "等级条件": "", "一票否决": "", "问题类别编码": "0701"}
 
 
 def row(**changes):
-    values = dict(zip(formats.COLUMNS, GOOD))
+    values = dict(GOOD)
     values.update(changes)
     return [values[column] for column in formats.COLUMNS]
 
@@ -257,7 +259,7 @@ def test_point_type_codes_follow_the_rule_their_message_states(personas):
 def test_the_exported_workbook_is_formula_safe():
     data = formats.workbook([row(**{"检查内容": "=1+1", "判定规则": "-1分"})], [("EVIL", '=HYPERLINK("x")')])
     book = load_workbook(io.BytesIO(data))
-    content, rule = book["检查项"]["H2"], book["检查项"]["I2"]
+    content, rule = book["检查项"]["I2"], book["检查项"]["J2"]
     assert (content.value, content.data_type, rule.value) == ("'=1+1", "s", "'-1分")
     name = book["点位类型"]["B2"]
     assert (name.value, name.data_type) == ("'=HYPERLINK(\"x\")", "s")
