@@ -1,8 +1,9 @@
 """What the demo's problems look like: the categories with their titles, places and fixes
 (``CATALOG``), the reports that are refused, the notes, the sources, the geography of the invented
-江城市 (roads, estates, coordinates per community), the photos, and the small demo's story plan
-(``SMALL_PLAN``). Both generators draw from here: the small demo (``demo/small.py``) and the city
-generator (``demo/city.py``); so do the demo's points (``demo/places.py``)."""
+江城市 (roads and estates per community; coordinates inside each area's boundary, demo/geo.py),
+the photos, and the small demo's story plan (``SMALL_PLAN``). Both generators draw from here: the
+small demo (``demo/small.py``) and the city generator (``demo/city.py``); so do the demo's points
+(``demo/places.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from decimal import Decimal
 from wenming.cases.models import Severity, Source
 from wenming.org.models import Unit, UnitKind
 
-from . import names
+from . import geo, names
 from .org import DemoOrg
 
 # --- what problems look like ---------------------------------------------------------------------------------------
@@ -255,7 +256,7 @@ class Place:
     district: Unit
     roads: list[str]
     estate: str
-    center: tuple[float, float]
+    bounds: geo.Rect  # the area's rectangle on the demo's map (demo/geo.py)
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -271,9 +272,8 @@ def place_values(rng: random.Random, place: Place) -> dict[str, str]:
 
 
 def coords(rng: random.Random, place: Place) -> tuple[Decimal, Decimal]:
-    lat = place.center[0] + rng.uniform(-0.004, 0.004)
-    lon = place.center[1] + rng.uniform(-0.004, 0.004)
-    return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
+    """(latitude, longitude) somewhere inside the place's area (its grid or community)."""
+    return geo.random_point(rng, place.bounds)
 
 
 def category_codes() -> tuple[list[str], list[int]]:
@@ -282,31 +282,30 @@ def category_codes() -> tuple[list[str], list[int]]:
 
 
 class Geography:
-    """Roads, estates and coordinates for every community, from the seed."""
+    """Roads and estates for every community, from the seed; the areas' rectangles from the
+    organisation's map (``org.bounds``, demo/geo.py)."""
 
     def __init__(self, org: DemoOrg, seed: int):
         rng = random.Random(f"{seed}:geography")
         self.units = {u.pk: u for u in org.all_units}
+        self.bounds = org.bounds
         self.by_community: dict[int, Place] = {}
-        base = (28.42, 115.98)  # the invented 江城市
-        district_centers = {d.pk: (base[0] + rng.uniform(-0.12, 0.12), base[1] + rng.uniform(-0.15, 0.15))
-                            for d in org.districts}
         for community in org.communities:
             street = self.units[community.parent_id]
             district = self.units[street.parent_id]
-            dc = district_centers[district.pk]
             stem = community.name.removesuffix("社区").removesuffix("村")
             self.by_community[community.pk] = Place(
                 area=community, community=community, street=street, district=district,
                 roads=[names.road_name(rng) for _ in range(4)],
                 estate=stem if stem.endswith(ESTATE_ENDINGS) else stem + rng.choice(ESTATE_SUFFIXES),
-                center=(dc[0] + rng.uniform(-0.04, 0.04), dc[1] + rng.uniform(-0.05, 0.05)))
+                bounds=self.bounds[community.pk])
 
     def place(self, area: Unit) -> Place:
+        """The place of a community or a grid: its community's roads and estate, its own rectangle."""
         community = area if area.kind == UnitKind.COMMUNITY else self.units[area.parent_id]
         base = self.by_community[community.pk]
         return Place(area=area, community=base.community, street=base.street, district=base.district,
-                     roads=base.roads, estate=base.estate, center=base.center)
+                     roads=base.roads, estate=base.estate, bounds=self.bounds[area.pk])
 
 
 # --- photos --------------------------------------------------------------------------------------------------------

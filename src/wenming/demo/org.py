@@ -34,7 +34,7 @@ from wenming.org.models import (
     User,
 )
 
-from . import names
+from . import geo, names
 
 DEMO_PASSWORD = "Wenming@2026"
 CITY_NAME = "江城市"
@@ -116,6 +116,7 @@ class DemoOrg:
     account_count: int = 0
     patronage_count: int = 0
     children: dict[int, list[Unit]] = field(default_factory=dict)  # unit id -> child units, in code order
+    bounds: dict[int, geo.Rect] = field(default_factory=dict)  # district/street/community/grid id -> its rectangle
 
     @property
     def accounts(self) -> dict[str, User]:
@@ -405,6 +406,12 @@ class _Builder:
         self.insert(grids, bar)
         bar.close()
 
+        # the map: a boundary for every district, street, community and grid
+        bounds = geo.lay_out(city, self.children, seed=self.seed)
+        bar = self.progress.bar("边界", len(bounds))
+        geo.write_boundaries(bounds, bar=bar)
+        bar.close()
+
         self.city, self.districts, self.streets, self.communities, self.grids = city, districts, streets, communities, grids
         self.departments, self.city_departments = departments, city_departments
         self.schools, self.enterprises = schools, enterprises
@@ -416,7 +423,7 @@ class _Builder:
                        communities=communities, grids=grids, departments=departments,
                        city_departments=city_departments, schools=schools, enterprises=enterprises, teams=teams,
                        personas=personas, staff_count=staff_count, account_count=account_count,
-                       patronage_count=patronage_count, children=self.children)
+                       patronage_count=patronage_count, children=self.children, bounds=bounds)
 
     def school(self, district: Unit, used: set[str]) -> Unit:
         rng = self.rng_units

@@ -192,18 +192,24 @@ def import_boundaries(*, actor, data: bytes, filename: str) -> BoundaryReport:
         existing = set(UnitBoundary.objects.filter(unit__in=[units[c] for _, c, _ in parsed])
                        .values_list("unit_id", flat=True))
         for _, code, geometry in parsed:
-            unit = units[code]
-            min_lon, min_lat, max_lon, max_lat = geometry.bbox
-            UnitBoundary.objects.update_or_create(unit=unit, defaults={
-                "geometry": geometry.data, "min_lat": _deg(min_lat, down=True), "max_lat": _deg(max_lat),
-                "min_lon": _deg(min_lon, down=True), "max_lon": _deg(max_lon), "vertices": geometry.vertices,
-                "source": filename[:200]})
+            UnitBoundary.objects.update_or_create(unit=units[code], defaults=boundary_values(geometry, source=filename))
         report.updated = len(existing)
         report.created = len(parsed) - report.updated
         audit.record("org.boundaries_import", actor=actor, target=filename[:200],
                      detail={"created": report.created, "updated": report.updated,
                              "units": sorted(code for _, code, _ in parsed)[:50]})
     return report
+
+
+def boundary_values(geometry: Geometry, *, source: str) -> dict:
+    """The columns of a unit's boundary row for a geometry :func:`read_geometry` checked: the
+    GeoJSON, its bounding box (rounded outwards, so that the box never cuts the shape), the number
+    of vertices and where it came from. The import writes these; so does anything else that stores
+    a boundary (the demo city)."""
+    min_lon, min_lat, max_lon, max_lat = geometry.bbox
+    return {"geometry": geometry.data, "min_lat": _deg(min_lat, down=True), "max_lat": _deg(max_lat),
+            "min_lon": _deg(min_lon, down=True), "max_lon": _deg(max_lon), "vertices": geometry.vertices,
+            "source": source[:200]}
 
 
 def _deg(value: float, down: bool = False):
