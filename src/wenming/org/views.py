@@ -388,7 +388,7 @@ def accounts(request):
     if params.get("locked") == "1":
         qs = qs.filter(username__in=locked_usernames(qs.values("username")))
     page = Paginator(qs, 30).get_page(params.get("page"))
-    return render(request, "org/accounts.html", {"page": page, "params": params, "roles": Role.choices,
+    return render(request, "org/accounts.html", {"page": page, "params": params, "roles": Role.choices, "unit": unit,
                                                  "unit_not_found": bool(params.get("unit")) and unit is None})
 
 

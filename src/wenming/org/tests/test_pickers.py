@@ -83,3 +83,14 @@ def test_pages_that_name_units_or_people_ask_for_names_not_codes(login):
     assert re.search(r'<option value=""( selected)?>全部类别</option>', settings)
     assert re.search(r'<option value="0101"[^>]*>[^<（]+（0101）</option>', settings)
     assert 'data-testid="picker-target"' in settings and 'data-testid="picker-area"' in settings
+
+
+@pytest.mark.django_db
+def test_account_list_is_filtered_by_a_unit_chosen_by_name(login, org):
+    office = login("office_district_a")
+    page = office.get("/org/accounts/", {"unit": org["street_a1"].code}).content.decode()
+    assert 'data-testid="unit-picker-unit"' in page and "已选：<strong>甲一街道</strong>" in page
+    assert "handler_street_a1" in page and "handler_street_a2" not in page
+    # a unit outside the office's scope: named nowhere, the filter refused in Chinese
+    page = office.get("/org/accounts/", {"unit": org["street_b1"].code}).content.decode()
+    assert "乙一街道" not in page and "找不到所选单位，或该单位不在您的管理范围内" in page
