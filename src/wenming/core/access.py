@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, set[str]] = {
     # held at a root unit (the city office): the offices' 机关代字 must not collide (org.doccodes)
     "org.set_doc_code": {Role.OFFICE},
     "org.manage_teams": {Role.OFFICE},
+    # the person pickers of the office's forms (team members, 包保领导, a point's patron): names,
+    # posts and usernames of accounts in scope — not for staff who fill in no such form
+    "org.pick_people": {Role.OFFICE},
     "org.manage_patronage": {Role.OFFICE},
     "org.manage_accounts": {Role.OFFICE},
     "org.view_contacts": {Role.OFFICE, Role.LEADER, Role.ADMIN},

@@ -49,6 +49,7 @@ AUDIT_ACTION_LABELS = {
     "org.manage_accounts": "管理账号",
     "org.manage_patronage": "管理包保",
     "org.manage_teams": "管理工作组",
+    "org.pick_people": "按姓名查找人员",
     "org.view_contacts": "查看联系方式",
     "audit.view": "查看审计日志",
     "outbound.view": "查看短信和邮件发送记录",

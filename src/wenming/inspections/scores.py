@@ -196,9 +196,11 @@ def rank_peers(rows: list[UnitScore], min_sample: int) -> list[PeerGroup]:
     return [groups[key] for key in sorted(groups, key=_group_order)]
 
 
-def ranking_rows(groups: list[PeerGroup]) -> list[RankedUnit]:
-    """The groups' rows one after the other, for a paged table with a heading per group."""
-    return [row for group in groups for row in group.rows]
+def ranking_rows(groups: list[PeerGroup], unit_ids=None) -> list[RankedUnit]:
+    """The groups' rows one after the other, for a paged table with a heading per group; with
+    ``unit_ids``, only those units' rows — ranked among all their peers, so a unit sees its true
+    rank, and nothing of the others but their number in the group's heading."""
+    return [row for group in groups for row in group.rows if unit_ids is None or row.unit.unit_id in unit_ids]
 
 
 def score_rate(round_: InspectionRound, unit_ids=None) -> Decimal | None:

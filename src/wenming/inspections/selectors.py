@@ -71,6 +71,17 @@ def with_progress(rounds_: list[InspectionRound]) -> list[InspectionRound]:
     return rounds_
 
 
+def ranked_units_visible(user, round_: InspectionRound) -> set[int] | None:
+    """The responsible units whose rows of a round's ranking and figures the user may see: None
+    (all) for those who see the whole round; else the units of his sample that his scope sees — not a
+    unit outside it whose point merely lies in his area (its figures cover points he may not see)."""
+    if sees_everything(user, round_):
+        return None
+    sample_units = round_points(user, round_).values("unit_id")
+    return set(Unit.objects.filter(access.scope_for(user).unit_filter(), pk__in=sample_units)
+               .values_list("pk", flat=True))
+
+
 def plannable_units(user) -> list:
     """Units the user may own a round for (policy.plannable_unit_filter), in tree order, all of them."""
     return list(Unit.objects.filter(plannable_unit_filter(user), is_active=True).order_by("path"))

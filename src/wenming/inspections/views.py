@@ -30,6 +30,12 @@ from .forms import RoundForm
 from .models import MAX_MIN_SAMPLE, RoundKind, RoundPoint, RoundStatus
 
 MAX_PHOTOS_PER_ITEM = 3
+
+
+def _digits(value: str) -> bool:
+    """An id or a count as a form sends it: ASCII digits only (``"²".isdigit()`` is true but ``int``
+    refuses it), at most 12 of them (a bigger number is no id and overflows the database's integer)."""
+    return value.isascii() and value.isdigit() and len(value) <= 12
 PAGE_SIZE = 50
 
 
@@ -121,7 +127,7 @@ def round_detail(request, pk: int):
     manages = selectors.manages(request.user, round_)
     everything = selectors.sees_everything(request.user, round_)
     all_rows = selectors.round_points(request.user, round_)
-    visible_units = None if everything else set(all_rows.values_list("unit_id", flat=True))
+    visible_units = selectors.ranked_units_visible(request.user, round_)
     rows = all_rows.order_by("unit_path", "point__code")
     params: dict[str, str] = {}
     unit_code = (request.GET.get("unit") or "").strip()[:18]
@@ -137,8 +143,10 @@ def round_detail(request, pk: int):
     level = next((entry for entry in levels if entry[0] == request.GET.get("level")), levels[0])
     if request.GET.get("level"):
         params["level"] = level[0]
-    ranking = scores.ranking(round_, visible_units, depth=level[2]) if show_scores else []
-    unit_page = Paginator(scores.ranking_rows(ranking), UNIT_PAGE_SIZE).get_page(request.GET.get("upage"))
+    # ranked among all peers of the round; a unit that sees only its part gets only its own rows
+    ranking = scores.ranking(round_, None, depth=level[2]) if show_scores else []
+    unit_page = Paginator(scores.ranking_rows(ranking, visible_units),
+                          UNIT_PAGE_SIZE).get_page(request.GET.get("upage"))
     progress_by_inspector = (RoundPoint.objects.filter(round=round_)
                              .values("inspector_id", "inspector__full_name", "inspector__username")
                              .annotate(total=Count("id"), done=Count("id", filter=Q(status=RoundPoint.Status.DONE)),
@@ -180,12 +188,12 @@ def round_action(request, pk: int, action: str):
     try:
         if action == "sample":
             seed = request.POST.get("seed", "").strip()
-            if seed and not seed.isdigit():
+            if seed and not _digits(seed):
                 raise services.InspectionError("抽样种子应为正整数")
             count = services.round_sample(actor=actor, round_=round_, seed=int(seed) if seed else None)
             messages.success(request, f"已抽取 {count} 个点位（种子 {round_.sample_seed}，同一种子可重现同一样本）")
         elif action == "assign" and (request.POST.get("by") == "groups" or "teams" in request.POST):  # among 督查组
-            ids = [value for value in request.POST.getlist("teams") if value.isdigit()]
+            ids = [value for value in request.POST.getlist("teams") if _digits(value)]
             groups = list(services.eligible_groups(round_).filter(pk__in=ids))
             if not groups:
                 raise services.InspectionError("请选择督查组")
@@ -193,21 +201,21 @@ def round_action(request, pk: int, action: str):
             messages.success(request, f"已将 {count} 个点位分配给 {len(groups)} 个督查组："
                                       + "、".join(group.name for group in groups))
         elif action == "assign":
-            ids = [value for value in request.POST.getlist("inspectors") if value.isdigit()]
+            ids = [value for value in request.POST.getlist("inspectors") if _digits(value)]
             chosen = list(services.eligible_inspectors(round_).filter(pk__in=ids))
             count = services.round_assign(actor=actor, round_=round_, inspectors=chosen)
             messages.success(request, f"已将 {count} 个点位分配给 {len(chosen)} 名测评员")
         elif action == "reassign":
             target, source = request.POST.get("inspector", ""), request.POST.get("from_inspector", "")
-            inspector = User.objects.filter(pk=int(target)).first() if target.isdigit() else None
+            inspector = User.objects.filter(pk=int(target)).first() if _digits(target) else None
             team = _group_choice(round_, target)
-            ids = [int(value) for value in request.POST.getlist("round_points") if value.isdigit()]
+            ids = [int(value) for value in request.POST.getlist("round_points") if _digits(value)]
             rows = RoundPoint.objects.filter(round=round_)
             if ids:                      # the points ticked in the sample …
                 rows = rows.filter(pk__in=ids)
-            elif source.isdigit():       # … or all unfinished points of one inspector
+            elif _digits(source):       # … or all unfinished points of one inspector
                 rows = rows.filter(inspector_id=int(source)).exclude(status=RoundPoint.Status.DONE)
-            elif source.startswith(GROUP_PREFIX) and source[len(GROUP_PREFIX):].isdigit():   # … or of one group
+            elif source.startswith(GROUP_PREFIX) and _digits(source[len(GROUP_PREFIX):]):   # … or of one group
                 rows = rows.filter(team_id=int(source[len(GROUP_PREFIX):])).exclude(status=RoundPoint.Status.DONE)
             else:
                 rows = rows.none()
@@ -219,7 +227,7 @@ def round_action(request, pk: int, action: str):
         elif action == "min_sample":
             value = request.POST.get("min_sample", "").strip()
             services.round_set_min_sample(actor=actor, round_=round_,
-                                          min_sample=int(value) if value.isdigit() and len(value) < 6 else None)
+                                          min_sample=int(value) if _digits(value) and len(value) < 6 else None)
             messages.success(request, f"排名最少样本点位数为 {round_.min_sample} 个")
         elif action == "open":
             services.round_open(actor=actor, round_=round_)
@@ -247,7 +255,7 @@ def settings_page(request):
         value = request.POST.get("min_sample", "").strip()
         try:
             services.inspection_settings_save(actor=request.user,
-                                              min_sample=int(value) if value.isdigit() and len(value) < 6 else None)
+                                              min_sample=int(value) if _digits(value) and len(value) < 6 else None)
         except services.InspectionError as error:
             messages.error(request, str(error))
         else:
@@ -263,7 +271,7 @@ GROUP_PREFIX = "group-"
 
 def _group_choice(round_, value: str) -> Team | None:
     """The 督查组 a "group-<id>" value names, among those the round may use."""
-    if not value.startswith(GROUP_PREFIX) or not value[len(GROUP_PREFIX):].isdigit():
+    if not value.startswith(GROUP_PREFIX) or not _digits(value[len(GROUP_PREFIX):]):
         return None
     team = services.eligible_groups(round_).filter(pk=int(value[len(GROUP_PREFIX):])).first()
     if team is None:
@@ -302,7 +310,7 @@ def _answers_from(request, items, draft: dict) -> tuple[dict, dict[int, list[str
     happens here, before any transaction, and writes nothing. Returns (answers, {item id: photo
     errors}, [(item id, processed photo)])."""
     answers, errors, uploads = {}, {}, []
-    kept_ids = {int(v) for v in request.POST.getlist("kept_photos") if v.isdigit()}
+    kept_ids = {int(v) for v in request.POST.getlist("kept_photos") if _digits(v)}
     # the photos of the point's saved draft the form sends back — a 督查组 member continuing a
     # draft another member saved keeps that member's photos too; one query for all items, none
     # when there are none
@@ -324,7 +332,7 @@ def _answers_from(request, items, draft: dict) -> tuple[dict, dict[int, list[str
                 errors.setdefault(item.pk, []).append(f"照片：{error}")
                 continue
             uploads.append((item.pk, processed))
-        ticked = sorted({int(value) for value in request.POST.getlist(f"c_{key}") if value.isdigit()})
+        ticked = sorted({int(value) for value in request.POST.getlist(f"c_{key}") if _digits(value)})
         given = bool(ticked or request.POST.get(f"m_{key}"))    # some ticked, or 以上条件均不满足
         answers[item.pk] = services.Answer(
             verdict=request.POST.get(f"v_{key}", ""),
@@ -413,12 +421,14 @@ def inspect(request, pk: int):
             return redirect("inspections:result", pk=already.inspection.round_point_id)
         except services.InspectionError as error:
             # errors of items are shown at each item (and listed above the form); others on top
-            item_errors = {key: texts for key, texts in error.errors.items() if key.isdigit()}
+            item_errors = {key: texts for key, texts in error.errors.items() if _digits(key)}
             errors = [] if item_errors else [str(error)]
             gone = {photo.pk for photo in stored}  # rolled back with the transaction, files deleted
             for answer in answers.values():
                 answer.photos = [photo for photo in answer.photos if photo.pk not in gone]
-            if item_errors:   # the answers were refused, not the form: its photos wait for the next try
+            # the answers were refused, not the form: its photos wait for the next try — while the
+            # round is open (a closed round takes no inspection, so nothing is kept for one)
+            if item_errors and row.round.status == RoundStatus.OPEN:
                 _keep_for_next_try(request.user, answers, uploads, photo_unit)
             draft = {str(item_id): answer.as_draft() for item_id, answer in answers.items()}
         else:
@@ -448,6 +458,8 @@ def inspect(request, pk: int):
         "row": row, "groups": list(groups.values()), "errors": errors, "summary": summary,
         "inspection": inspection, "submit_key": _kept_submit_key(request), "item_count": len(items),
         "filled": filled, "fresh_count": fresh, "draft_storage_key": f"wenming-inspect-{row.pk}",
+        # a refused form shows the overall note as typed, not the saved draft's older one
+        "note": request.POST.get("note", "") if request.method == "POST" else (inspection.note if inspection else ""),
     })
 
 
@@ -478,7 +490,7 @@ def _with_kept_uploads(request, items, draft: dict, unit) -> dict:
         key = str(item.pk)
         saved = set((draft.get(key) or {}).get("photos", []))
         ids = [int(value) for value in request.POST.getlist(f"kept_new_{key}")
-               if value.isascii() and value.isdigit() and len(value) < 12]
+               if value.isascii() and _digits(value) and len(value) < 12]
         ids = [pid for pid in ids if pid not in saved]
         if ids:
             wanted[key] = ids

@@ -32,11 +32,15 @@ class UnitCodeField(forms.CharField):
 class PersonField(forms.CharField):
     """A person's account, chosen by name in a picker (org/widgets.py) that sends the username;
     ``role`` narrows the picker's matches (e.g. leaders for a 包保领导). Whether the account may be
-    named is checked by the view or service that uses it, with one message whether it exists or not."""
+    named is checked by the view or service that uses it, with one message whether it exists or not;
+    ``above`` offers also the leaders of the units above the user's, where the service accepts them."""
 
-    def __init__(self, *, role: str = "", **kwargs):
+    def __init__(self, *, role: str = "", above: bool = False, **kwargs):
+        params = {"role": role} if role else {}
+        if above:
+            params["above"] = "1"   # also the leaders of the units above the user's (a point's 包保领导)
         kwargs.setdefault("max_length", 150)
-        kwargs.setdefault("widget", PersonPicker(search_params={"role": role} if role else None))
+        kwargs.setdefault("widget", PersonPicker(search_params=params))
         super().__init__(**kwargs)
 
 

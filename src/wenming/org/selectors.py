@@ -207,40 +207,44 @@ def units_by_name(user, text: str, limit: int = 20) -> list[Unit]:
                 .select_related("parent").order_by("depth", "path")[:limit])
 
 
-def person_label(user: User) -> str:
-    """How a person is named in a picker: name, post and unit, so two 张伟 can be told apart."""
+def person_label(user: User, viewer=None) -> str:
+    """How a person is named in a picker: name, post and unit, so two 张伟 can be told apart. The
+    unit named is one the viewer sees (his first such role), else none."""
     unit_name = getattr(user, "first_unit_name", None)
-    if unit_name is None:
-        unit_name = (Membership.objects.filter(user=user, is_active=True).order_by("unit__depth", "id")
-                     .values_list("unit__name", flat=True).first())
+    if unit_name is None and viewer is not None:
+        unit_name = (Membership.objects.filter(access.scope_for(viewer).unit_filter("unit__"), user=user, is_active=True)
+                     .order_by("unit__depth", "id").values_list("unit__name", flat=True).first())
     parts = [part for part in (user.post, unit_name) if part]
     return f"{user.display_name}（{'，'.join(parts)}）" if parts else user.display_name
 
 
-def people_pickable(user, role: str = "") -> QuerySet[User]:
-    """Active accounts a person picker offers: those holding an active role at a unit the user sees;
-    with ``role``, those holding that role there — and, for leaders (包保领导), also the leaders of
-    the units above the user's own (a district office names a city leader as a point's patron)."""
+PICKABLE_ROLES = [Role.OFFICE, Role.LEADER, Role.ADMIN, Role.HANDLER, Role.GRID_WORKER, Role.INSPECTOR]
+
+
+def people_pickable(user, role: str = "", above: bool = False) -> QuerySet[User]:
+    """Active accounts a person picker offers: staff (not citizens or volunteers) holding an active
+    role at a unit the user sees; with ``role``, holding that role there. ``above`` (a point's
+    包保领导 only — places.services.patron_fits accepts them) adds the leaders of the units above
+    the user's own."""
     scope = access.scope_for(user)
-    if role not in Role.values:
-        return users_visible_to(user).filter(is_active=True)
+    roles = [role] if role in PICKABLE_ROLES else PICKABLE_ROLES
     where = scope.unit_filter("unit__")
-    if role == Role.LEADER:
+    if above and role == Role.LEADER:
         ancestors = {int(part) for path, _, _ in scope.grants for part in path.strip("/").split("/") if part}
         where |= Q(unit_id__in=ancestors)
     return User.objects.filter(is_active=True, pk__in=Membership.objects.filter(
-        where, role=role, is_active=True, unit__is_active=True).values("user_id"))
+        where, role__in=roles, is_active=True, unit__is_active=True).values("user_id"))
 
 
-def people_by_name(user, text: str, role: str = "", limit: int = 20) -> list[User]:
+def people_by_name(user, text: str, role: str = "", above: bool = False, limit: int = 20) -> list[User]:
     """The person pickers (团队成员关联账号, 包保领导): :func:`people_pickable` whose name or
-    username contains ``text``. Each carries ``label`` (person_label)."""
+    username contains ``text``. Each carries ``label`` (person_label, naming a unit the user sees)."""
     text = (text or "").replace("\x00", "").strip()[:50]
     if not text:
         return []
-    qs = people_pickable(user, role).filter(Q(full_name__icontains=text) | Q(username__icontains=text))
-    first_unit = (Membership.objects.filter(user=OuterRef("pk"), is_active=True).order_by("unit__depth", "id")
-                  .values("unit__name")[:1])
+    qs = people_pickable(user, role, above).filter(Q(full_name__icontains=text) | Q(username__icontains=text))
+    first_unit = (Membership.objects.filter(access.scope_for(user).unit_filter("unit__"), user=OuterRef("pk"),
+                                            is_active=True).order_by("unit__depth", "id").values("unit__name")[:1])
     people = list(qs.annotate(first_unit_name=Subquery(first_unit)).order_by("full_name", "username")[:limit])
     for person in people:
         person.label = person_label(person)

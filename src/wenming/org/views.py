@@ -103,10 +103,11 @@ def unit_search(request):
 @require_GET
 def person_search(request):
     """Options of a person picker (org/widgets.py PersonPicker): accounts the user sees matching a name."""
-    access.require(request.user, "org.view")
+    access.require(request.user, "org.pick_people")
     text = request.GET.get("pq") or ""
     return render(request, "org/_person_options.html", {
-        "people": selectors.people_by_name(request.user, text, role=request.GET.get("role", "")),
+        "people": selectors.people_by_name(request.user, text, role=request.GET.get("role", ""),
+                                           above=request.GET.get("above") == "1"),
         "q": text.replace("\x00", "").strip()[:50]})
 
 

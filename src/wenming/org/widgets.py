@@ -71,6 +71,6 @@ class PersonPicker(NamePicker):
 
         if self.scope_user is None:
             return None
-        user = people_pickable(self.scope_user, self.search_params.get("role", "")).filter(
-            username=str(value).strip()).first()
-        return person_label(user) if user else None
+        user = people_pickable(self.scope_user, self.search_params.get("role", ""),
+                               self.search_params.get("above") == "1").filter(username=str(value).strip()).first()
+        return person_label(user, self.scope_user) if user else None

@@ -18,7 +18,7 @@ class PointForm(ScopedForm):
                                 empty_label="请选择")
     unit = UnitCodeField(label="责任单位", help_text="社区、街道，或市场监管、卫健等职能部门")
     area = UnitCodeField(label="所在区域", help_text="点位所在的网格（或社区、街道）")
-    patron = PersonField(label="包保领导", role=Role.LEADER, required=False, help_text="可留空")
+    patron = PersonField(label="包保领导", role=Role.LEADER, above=True, required=False, help_text="可留空")
     address = forms.CharField(label="地址", max_length=200, required=False)
     latitude = forms.DecimalField(label="纬度", max_digits=12, decimal_places=9, required=False,
                                   help_text="十进制度数，如 28.682892")

@@ -123,7 +123,7 @@ case("outbound", "", "/outbound/", only(200, [OC, AD]))
 
 case("org:tree", "", "/org/", staff_only())
 case("org:unit_search", "by name", "/org/units/search/?uq=甲", staff_only())
-case("org:person_search", "by name", "/org/people/search/?pq=a", staff_only())
+case("org:person_search", "by name", "/org/people/search/?pq=a", only(200, [OC, OD]))
 case("org:unit", "street A1", lambda w: f"/org/units/{w.org['street_a1'].pk}/", seen_by(SEES_A1))
 case("org:unit", "street B1 (the leader's 包保)", lambda w: f"/org/units/{w.org['street_b1'].pk}/",
      seen_by([OC, LD, AD]))

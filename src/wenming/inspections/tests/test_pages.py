@@ -319,6 +319,13 @@ def test_phone_form_refuses_bad_input_in_chinese_and_keeps_it(login, rounds):
     data[f"photo_{items['WHZ01'].pk}"] = _upload("x.jpg", b"GIF89a not a photo")
     page = client.post(f"/inspections/do/{row.pk}/", data).content.decode()
     assert "WHZ01 照片：" in page and "张贴齐全" in page
+    # the overall note comes back as typed this time, not as an older saved draft had it
+    services.inspection_save_draft(actor=row.inspector, round_point=row, answers={}, note="旧的总体说明")
+    data["note"] = "新的总体说明"
+    page = client.post(f"/inspections/do/{row.pk}/", data).content.decode()
+    assert "新的总体说明" in page and "旧的总体说明" not in page
+    Inspection.objects.filter(round_point=row).delete()
+    RoundPoint.objects.filter(pk=row.pk).update(status="pending")
     row.refresh_from_db()
     assert row.status == "pending" and not ItemResult.objects.filter(inspection__round_point=row).exists()
 

@@ -310,3 +310,37 @@ def test_round_form_takes_a_minimum_of_its_own(login, personas, org, system, poi
     assert InspectionRound.objects.get(title="第49周测评").min_sample == 2
     bad = client.post("/inspections/new/", dict(form, title="第50周测评", min_sample="0")).content.decode()
     assert "确保该值大于或等于1" in bad and not InspectionRound.objects.filter(title="第50周测评").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["²", "³", "１２", "9" * 40, "-1", "1e3", "\u0663"])
+def test_odd_minimum_sample_input_is_refused_in_chinese_not_a_server_error(login, personas, org, city, make_round,
+                                                                            value):
+    round_ = scored_round(personas, make_round, city)
+    office = login("office_city")
+    response = office.post(f"/inspections/{round_.pk}/min_sample/", {"min_sample": value}, follow=True)
+    assert response.status_code == 200 and "最少样本点位数应为1到100之间的整数" in response.content.decode()
+    assert InspectionRound.objects.get(pk=round_.pk).min_sample == 3
+    response = office.post("/inspections/settings/", {"min_sample": value}, follow=True)
+    assert response.status_code == 200 and "最少样本点位数应为1到100之间的整数" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_unit_sees_its_true_rank_and_nothing_of_units_outside_its_scope(login, personas, org, city, make_round):
+    # a city department's point lies in district A's grid: the district sees that point, not the
+    # department's figures (its other points are elsewhere)
+    make_point("department-in-a", "市城管局甲区点位", "WHZ", org["department"], org["grid_a1"])
+    round_ = scored_round(personas, make_round, city)
+    RoundPoint.objects.filter(round=round_, unit=org["street_a1"]).update(score=D("75.00"))
+    InspectionRound.objects.filter(pk=round_.pk).update(status=RoundStatus.PUBLISHED)
+    district = login("office_district_a").get(f"/inspections/{round_.pk}/")
+    assert district.status_code == 200
+    ranking = scores_part(district.content.decode())
+    assert "甲一街道" in ranking and "市城管局" not in ranking and "乙一街道" not in ranking
+    # 甲一街道 (75) is second among the round's streets (乙一 80, 乙二 70, 甲二 short of sample), not first
+    # among the streets its viewer happens to see; the heading counts the whole peer group
+    handler = scores_part(login("handler_street_a1").get(f"/inspections/{round_.pk}/").content.decode())
+    at = handler.index("甲一街道")
+    row = handler[handler.rindex("<tr", 0, at):handler.index("</tr>", at)]
+    assert "<td>2</td>" in row and "75.00" in row
+    assert "（4个单位，3个参与排名）" in handler and "乙一街道" not in handler and "乙二街道" not in handler

@@ -22,29 +22,35 @@ def city_leader(org):
 
 
 @pytest.mark.django_db
-def test_person_search_answers_with_people_the_user_sees_named_with_post_and_unit(login, personas, city_leader):
+def test_person_search_answers_with_people_the_office_sees_named_with_post_and_unit(login, personas, org,
+                                                                                     city_leader):
     office = login("office_district_a")
     response = office.get("/org/people/search/", {"pq": "王"})
     assert response.status_code == 200 and options(response) == ["handler_street_a1"]
     assert "王志强（测试职务，甲一街道）" in response.content.decode()
-    # the city's leader is not in the district office's scope: not offered for a team member …
+    # the city's leader is not in the district office's scope: not offered for a team member or a
+    # unit's 包保 (the service accepts only leaders in scope) …
     assert options(office.get("/org/people/search/", {"pq": "陈"})) == []
-    # … but offered as a 包保领导 (leaders of the units above), and only leaders are
-    assert options(office.get("/org/people/search/", {"pq": "陈", "role": "leader"})) == ["city_leader"]
-    assert options(office.get("/org/people/search/", {"pq": "王", "role": "leader"})) == []
+    assert options(office.get("/org/people/search/", {"pq": "陈", "role": "leader"})) == []
+    # … but offered as a point's 包保领导 (leaders of the units above), and only leaders are
+    assert options(office.get("/org/people/search/", {"pq": "陈", "role": "leader", "above": "1"})) == ["city_leader"]
+    assert options(office.get("/org/people/search/", {"pq": "王", "role": "leader", "above": "1"})) == []
     assert "没有找到姓名含“无此人”的人员" in office.get("/org/people/search/", {"pq": "无此人"}).content.decode()
-    # a street handler sees his own unit's people only
-    handler = login("handler_street_a2")
-    assert options(handler.get("/org/people/search/", {"pq": "王"})) == []
-    assert options(handler.get("/org/people/search/", {"pq": "赵"})) == ["handler_street_a2"]
+    # a person in scope who also holds a role elsewhere is named by the unit the office sees
+    Membership.objects.create(user=personas["handler_street_a1"], unit=org["street_b1"], role=Role.HANDLER)
+    page = office.get("/org/people/search/", {"pq": "王"}).content.decode()
+    assert "王志强（测试职务，甲一街道）" in page and "乙一街道" not in page
+    # citizens are never offered
+    assert options(login("office_city").get("/org/people/search/", {"pq": "郑"})) == []
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("persona,status", [("citizen", 403), (None, 302)])
-def test_person_search_is_refused_to_citizens_and_anonymous(login, client, persona, status):
+@pytest.mark.parametrize("persona,status", [("handler_street_a2", 403), ("grid_worker", 403), ("leader", 403),
+                                            ("citizen", 403), (None, 302)])
+def test_person_search_is_for_offices_only(login, client, persona, status):
     browser = login(persona) if persona else client
-    response = browser.get("/org/people/search/", {"pq": "王"})
-    assert response.status_code == status and "王志强" not in response.content.decode()
+    response = browser.get("/org/people/search/", {"pq": "周", "role": "leader", "above": "1"})
+    assert response.status_code == status and options(response) == []
 
 
 @pytest.mark.django_db
@@ -66,10 +72,18 @@ def test_forms_show_a_search_box_and_the_chosen_name_only_when_visible(personas,
     form = TeamUnitForm(data={"unit": org["street_b1"].code}, user=personas["office_district_a"])
     assert "乙一街道" not in str(form["unit"]) and "所选项无效" in str(form["unit"])
     assert not form.is_valid() and "找不到编码为330103001的单位" in form.errors["unit"][0]
-    # the 包保领导 picker offers leaders only, also those above the office
+    # the unit's 包保领导 picker offers leaders in scope only (the service refuses others) …
     form = PatronageForm(data={"kind": "leader", "patron_username": "city_leader"}, user=personas["office_district_a"])
-    assert "已选：<strong>陈市长（副市长，测试市）</strong>" in str(form["patron_username"])
-    assert '"role": "leader"' in str(form["patron_username"]).replace("&quot;", '"')
+    assert "陈市长" not in str(form["patron_username"]) and "所选项无效" in str(form["patron_username"])
+    form = PatronageForm(data={"kind": "leader", "patron_username": "leader"}, user=personas["office_district_a"])
+    assert "已选：<strong>周海涛（测试职务，甲区）</strong>" in str(form["patron_username"])
+    assert '"role": "leader"}' in str(form["patron_username"]).replace("&quot;", '"')
+    # … a point's 包保领导 picker also those above the office (places.services.patron_fits accepts them)
+    from wenming.places.forms import PointForm
+
+    form = PointForm(data={"patron": "city_leader"}, user=personas["office_district_a"])
+    assert "已选：<strong>陈市长（副市长）</strong>" in str(form["patron"])   # no unit outside scope named
+    assert '"above": "1"' in str(form["patron"]).replace("&quot;", '"')
 
 
 @pytest.mark.django_db

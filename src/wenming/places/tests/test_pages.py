@@ -364,7 +364,7 @@ def test_create_form(login, personas, org, pts, building_site):
     page = client.get("/points/new/").content.decode()
     # units and the 包保领导 are chosen by name: search boxes that ask org's pickers, leaders only
     assert "新建点位" in page and 'data-testid="picker-unit"' in page and 'data-testid="picker-area"' in page
-    assert '/org/people/search/' in page and 'hx-vals=\'{&quot;role&quot;: &quot;leader&quot;}\'' in page
+    assert '/org/people/search/' in page and '{&quot;role&quot;: &quot;leader&quot;, &quot;above&quot;: &quot;1&quot;}' in page
     response = client.post("/points/new/", _form(building_site))
     assert response.status_code == 302 and response["Location"] == "/points/GD-A1-01/"
     point = Point.objects.get(code="GD-A1-01")
