@@ -660,3 +660,16 @@ def test_list_and_qr_sheet_do_not_grow_queries_with_points(login, personas, org,
     assert small == large
     page = client.get("/points/").content.decode()
     assert len(codes_in(page)) == 34 and page.count("周海涛") >= 30
+
+
+@pytest.mark.django_db
+def test_a_points_patron_picker_offers_leaders_above_the_office_too(personas, org):
+    """places.services.patron_fits accepts a leader above the office as a point's 包保领导, so the picker
+    offers them; the unit's 包保 picker (org/tests/test_pickers.py) does not."""
+    from wenming.places.forms import PointForm
+
+    leader = User.objects.create(username="city_leader", full_name="陈市长", post="副市长")
+    Membership.objects.create(user=leader, unit=org["city"], role=Role.LEADER)
+    form = PointForm(data={"patron": "city_leader"}, user=personas["office_district_a"])
+    assert "已选：<strong>陈市长（副市长）</strong>" in str(form["patron"])   # no unit outside scope named
+    assert '"above": "1"' in str(form["patron"]).replace("&quot;", '"')
