@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from . import timeline
 from .intake import sql
-from .models import Problem, ProblemEvent, ProblemPhoto
+from .models import Problem, ProblemEvent, ProblemPhoto, ProblemVersion
 
 
 def attach_photos(problem: Problem, photos, phase: str) -> None:
@@ -23,7 +23,17 @@ def record(problem: Problem, actor, role: str, action: str, from_state: str, to_
     sql.insert(event)
     if photos:
         event.photos.add(*photos)  # a new event has none: no need for set()'s read of those it has
+    write_version(problem, event.at)
     return event
+
+
+def write_version(problem: Problem, at) -> None:
+    """Close the problem's open version at ``at`` and open one with its fields now (in memory: the
+    caller has set them). Problems never assigned count nowhere and get none (so intake pays nothing)."""
+    if problem.assigned_at is None:
+        return
+    ProblemVersion.objects.filter(problem_id=problem.pk, valid_to__isnull=True).update(valid_to=at)
+    sql.insert(ProblemVersion.of(problem, at))
 
 
 def system_event(problem: Problem, action: str, note: str, data: dict | None = None) -> ProblemEvent:

@@ -231,6 +231,40 @@ class ProblemEvent(models.Model):
         raise PermissionError("the timeline is never edited")
 
 
+class ProblemVersion(models.Model):
+    """The fields the metrics read (cases.metrics.figures), as they stood from ``valid_from`` until
+    ``valid_to`` (open: still in force). ``events.record`` closes the open version and writes a new one
+    whenever it appends to the timeline of a problem that has ever been assigned, so a period's figures
+    can be read as they stood at its end (``figures.as_of``): a deadline extended or a problem
+    reassigned after a period closed does not move that period. Never-assigned problems count nowhere
+    and have no versions."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="versions")
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=20)
+    unit_path = models.CharField(max_length=255, default="")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_on_time = models.BooleanField(null=True, blank=True)
+    handling_hours = models.FloatField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField(default=0)
+
+    FIELDS = ("state", "unit_path", "assigned_at", "deadline", "closed_at", "closed_on_time", "handling_hours",
+              "overdue_at", "rework_count")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["problem"], condition=Q(valid_to__isnull=True),
+                                               name="problem_version_one_open")]
+        indexes = [models.Index(fields=["valid_from"], name="problem_version_from")]
+
+    @classmethod
+    def of(cls, problem: Problem, at) -> "ProblemVersion":
+        return cls(problem_id=problem.pk, valid_from=at, **{f: getattr(problem, f) for f in cls.FIELDS})
+
+
 class PhotoPhase(models.TextChoices):
     BEFORE = "before", "整改前"
     AFTER = "after", "整改后"

@@ -34,6 +34,7 @@ from wenming.cases.models import (
     NoticeKind,
     Problem,
     ProblemEvent,
+    ProblemVersion,
     Severity,
     Source,
     State,
@@ -237,7 +238,7 @@ def _build(org: DemoOrg, *, count: int, seed: int, progress: Progress, now: date
         NoticeCounter.objects.values_list("issuer_id", "kind", "year", "last")}
     part = Problem.objects.count()  # a second call draws fresh random streams
     written = 0
-    inserts = (FastInsert(Problem), FastInsert(ProblemEvent, with_pk=False))
+    inserts = (FastInsert(Problem), FastInsert(ProblemEvent, with_pk=False), FastInsert(ProblemVersion, with_pk=False))
     for b in range(batches):
         n = min(batch_size, count - written)
         if n <= 0:
@@ -254,7 +255,7 @@ def _build(org: DemoOrg, *, count: int, seed: int, progress: Progress, now: date
 
 
 def _city_batch(gen: _CityGenerator, rng: random.Random, n: int, slice_start: datetime, slice_end: datetime,
-                counters: dict, inserts: tuple[FastInsert, FastInsert]) -> None:
+                counters: dict, inserts: tuple[FastInsert, ...]) -> None:
     width = (slice_end - slice_start).total_seconds()
     times = sorted(slice_start + timedelta(seconds=rng.random() * width) for _ in range(n))
     rows: list[_Row] = []
@@ -268,7 +269,7 @@ def _city_batch(gen: _CityGenerator, rng: random.Random, n: int, slice_start: da
         for row, code in zip(year_rows, services.reserve_codes(year, len(year_rows)), strict=True):
             row.problem.code = code
     batch = None if connection.vendor == "sqlite" else 2000
-    problem_insert, event_insert = inserts
+    problem_insert, event_insert, version_insert = inserts
     for row, pk in zip(rows, reserve_ids(Problem, len(rows)), strict=True):
         row.problem.pk = pk
     for r in rows:
@@ -307,6 +308,10 @@ def _city_batch(gen: _CityGenerator, rng: random.Random, n: int, slice_start: da
         follows.extend((pid, uid) for uid in row.followers)
     timeline.link_rows(events)  # the chain's numbers and hashes (cases.timeline)
     event_insert.run([params(values) for values in events])
+    # the metrics' versions (cases.ProblemVersion): the generator writes each problem's final fields,
+    # in force since it was assigned; a demo period's as-of figures therefore ignore the demo's reworks
+    version_insert.run([version_insert.params(ProblemVersion.of(r.problem, r.problem.assigned_at).__dict__)
+                        for r in rows if r.problem.assigned_at is not None])
 
     SupervisionNotice.objects.bulk_create(notice_rows, batch_size=batch)
     if follows:

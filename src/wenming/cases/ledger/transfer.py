@@ -45,6 +45,7 @@ from ..models import (
     Notification,
     Problem,
     ProblemEvent,
+    ProblemVersion,
     Severity,
     Source,
     State,
@@ -409,6 +410,8 @@ def _write(actor, filename: str, rows: list[_Row], matches: dict[int, _PlaceMatc
                                              "deadline": problem.deadline.isoformat()}))
     timeline.link(events)
     ProblemEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+    ProblemVersion.objects.bulk_create([ProblemVersion.of(p, now) for p in problems if p.assigned_at is not None],
+                                       batch_size=BATCH_SIZE)
 
     report.created = len(problems)
     report.assigned = sum(1 for p in problems if p.unit_id)

@@ -9,10 +9,12 @@ A metric is computed for a unit's subtree and a half-open period ``[start, end)`
   ``unit.path``): a unit's figures include the problems of every unit below it. Problems not (or no
   longer) assigned to anyone (``unit_path == ""``) count nowhere; rejected (不予受理) and merged
   (已合并) problems never count.
-* Figures are read from the problem's current fields. Reassigning a problem (改派/提级) moves it, with
-  its new ``assigned_at``, to the new unit; an extension (延期) moves its ``deadline``. A closed
-  period's figures therefore stay the same only as long as nobody changes those fields afterwards —
-  scores and bulletins should store the numbers they publish.
+* Figures are read either from the problem's current fields (the live pages: reassigning a problem
+  (改派/提级) moves it, with its new ``assigned_at``, to the new unit; an extension (延期) moves its
+  ``deadline``) or, with ``as_of=True``, from the problem as it stood at the period's end
+  (``ProblemVersion``, written with every timeline event): a deadline extended or a problem reassigned
+  after the end does not move the period. Period scores (scoring) read ``as_of`` and store what they
+  publish.
 * Periods are calendar weeks (Monday first), months, quarters and years in Asia/Shanghai
   (:func:`period_bounds`).
 
@@ -68,7 +70,7 @@ from django.db.models.functions import Greatest, StrIndex, Substr
 
 from wenming.org.models import Unit
 
-from ..models import NoticeKind, Problem, State, SupervisionNotice
+from ..models import NoticeKind, Problem, ProblemVersion, State, SupervisionNotice
 
 TZ = ZoneInfo("Asia/Shanghai")
 PERIOD_KINDS = [("week", "周"), ("month", "月"), ("quarter", "季度"), ("year", "年")]
@@ -279,9 +281,13 @@ def _problem_aggregates(start: datetime, end: datetime) -> tuple[Q, dict]:
     return assigned | closed | due | overdue, aggregates
 
 
-def _problems(path: str, start: datetime, end: datetime) -> tuple[QuerySet, dict]:
+def _problems(path: str, start: datetime, end: datetime, as_of: bool = False) -> tuple[QuerySet, dict]:
     where, aggregates = _problem_aggregates(start, end)
-    qs = Problem.objects.filter(where, unit_path__startswith=path).exclude(state__in=EXCLUDED_STATES).order_by()
+    if as_of:  # the version in force at the end: begun before it, not ended before it
+        source = ProblemVersion.objects.filter(Q(valid_from__lt=end), Q(valid_to__isnull=True) | Q(valid_to__gte=end))
+    else:
+        source = Problem.objects.all()
+    qs = source.filter(where, unit_path__startswith=path).exclude(state__in=EXCLUDED_STATES).order_by()
     return qs, aggregates
 
 
@@ -305,19 +311,19 @@ def _check_period(start: datetime, end: datetime) -> None:
         raise ValueError("the period must end after it starts")
 
 
-def unit_counts(unit: Unit, start: datetime, end: datetime) -> Counts:
+def unit_counts(unit: Unit, start: datetime, end: datetime, *, as_of: bool = False) -> Counts:
     """The raw sums for ``unit``'s subtree in ``[start, end)``: 3 queries."""
     _check_period(start, end)
-    qs, aggregates = _problems(unit.path, start, end)
+    qs, aggregates = _problems(unit.path, start, end, as_of)
     row = qs.aggregate(**aggregates)
     row["recurrences"] = _recurrences(unit.path, start, end).count()
     row.update(_notices(unit.path, start, end).aggregate(**NOTICE_AGGREGATES))
     return Counts.from_row(row)
 
 
-def unit_metrics(unit: Unit, start: datetime, end: datetime) -> Metrics:
+def unit_metrics(unit: Unit, start: datetime, end: datetime, *, as_of: bool = False) -> Metrics:
     """The metrics of ``unit`` and every unit below it for ``[start, end)``: 3 queries."""
-    return Metrics.from_counts(unit_counts(unit, start, end))
+    return Metrics.from_counts(unit_counts(unit, start, end, as_of=as_of))
 
 
 def _child_segment(field: str, parent_path: str):
@@ -373,3 +379,33 @@ def metrics_breakdown(parent: Unit, start: datetime, end: datetime) -> Breakdown
 def metrics_by_child(parent_unit: Unit, start: datetime, end: datetime) -> list[tuple[Unit, Metrics]]:
     """The metrics of each child of ``parent_unit`` (its whole subtree) for ``[start, end)``: 4 queries."""
     return metrics_breakdown(parent_unit, start, end).children
+
+
+def counts_by_path(start: datetime, end: datetime, *, within: str = "/", as_of: bool = True) -> dict[str, Counts]:
+    """Raw sums per responsible unit (the unit's own problems, keyed by its path) under ``within``,
+    as the problems stood at ``end`` unless ``as_of`` is False: 3 grouped queries whatever the number of
+    units. :func:`subtree_counts` adds them up for any set of units (peers of different parents too)."""
+    _check_period(start, end)
+    rows: dict[str, dict] = {}
+
+    def collect(qs: QuerySet, field: str, aggregates: dict) -> None:
+        for row in qs.values(field).annotate(**aggregates):
+            rows.setdefault(row.pop(field) or "", {}).update(row)
+
+    qs, aggregates = _problems(within, start, end, as_of)
+    collect(qs, "unit_path", aggregates)
+    collect(_recurrences(within, start, end), "recurrence_of__unit_path", {"recurrences": Count("pk")})
+    collect(_notices(within, start, end), "unit__path", NOTICE_AGGREGATES)
+    return {path: Counts.from_row(row) for path, row in rows.items() if path}
+
+
+def subtree_counts(by_path: dict[str, Counts], paths) -> dict[str, Counts]:
+    """Each of ``paths`` with the sums of its whole subtree, from :func:`counts_by_path`'s rows."""
+    wanted = {path: Counts() for path in paths}
+    for path, counts in by_path.items():
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/" + "/".join(parts[:depth]) + "/"
+            if prefix in wanted:
+                wanted[prefix] = wanted[prefix] + counts
+    return wanted
