@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "wenming.places",
     "wenming.inspections",
     "wenming.demo",
+    "wenming.bulletins",
 ]
 
 MIDDLEWARE = [

@@ -5,9 +5,10 @@
 Each pass runs pytest from the repository root in a child process:
   * SQLite: DATABASE_URL unset, WENMING_DATA_DIR pointing at a fresh temp directory;
   * PostgreSQL: DATABASE_URL pointing at a server started by ``temporary_postgres()``.
-Headless Chromium (Debian's package, plus fonts-noto-cjk) and the PostgreSQL server are
-installed with apt-get when missing and we are root; Chromium's path is passed to the
-browser tests as WENMING_CHROMIUM.
+Headless Chromium (Debian's package, plus fonts-noto-cjk), LibreOffice Writer without a GUI
+(``soffice --convert-to pdf`` for the bulletins), poppler-utils (pdftotext/pdftoppm/pdfinfo for
+the PDF tests) and the PostgreSQL server are installed with apt-get, in one run, when missing
+and we are root; Chromium's path is passed to the browser tests as WENMING_CHROMIUM.
 
 Exit status is non-zero if any pass fails; "no tests collected" (pytest exit 5) fails too.
 """
@@ -32,6 +33,9 @@ from wenming.devtools.pgserver import PostgresNotFound, PostgresStartError, find
 DB_CHOICES = ("sqlite", "postgres", "both")
 CHROMIUM_PATHS = ("/usr/bin/chromium",)
 CJK_FONT_PACKAGE = "fonts-noto-cjk"
+# the smallest Debian package giving `soffice --headless --convert-to pdf` (no X11, no Java)
+LIBREOFFICE_PACKAGE = "libreoffice-writer-nogui"
+POPPLER_PACKAGE = "poppler-utils"
 USAGE = """\
 用法 usage: python -m wenming.devtools.testrun [--db sqlite|postgres|both] [pytest args...]
 
@@ -144,6 +148,10 @@ def ensure_system_packages(need_postgres: bool) -> str | None:
         wanted.append("chromium")
     if _dpkg_missing(CJK_FONT_PACKAGE):  # Chinese text in screenshots/PDFs
         wanted.append(CJK_FONT_PACKAGE)
+    if not (shutil.which("soffice") or shutil.which("libreoffice")):  # bulletins as PDF
+        wanted.append(LIBREOFFICE_PACKAGE)
+    if not (shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdfinfo")):
+        wanted.append(POPPLER_PACKAGE)
     if need_postgres:
         try:
             find_postgres()

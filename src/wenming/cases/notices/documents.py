@@ -3,7 +3,8 @@ file laid out after GB/T 9704-2012《党政机关公文格式》(:func:`notice_d
 page of ``views_notices`` (which uses the same layout, so screen, print and .docx agree).
 
 What GB/T 9704-2012 asks for and how it is done here (python-docx has no API for some of it,
-so those parts are written as WordprocessingML elements):
+so those parts are written as WordprocessingML elements; the geometry, fonts and those helpers
+are shared with the 通报 and live in :mod:`wenming.core.gongwen`):
 
 * A4 paper; margins top 37 mm, bottom 35 mm, left (binding) 28 mm, right 26 mm, which leaves
   the 156 × 225 mm type area (版心);
@@ -25,7 +26,7 @@ one page of 22 lines: half a line (not two) between the office name and the numb
 long body or a 督办函 with many addressees runs onto a second page (page numbers are set).
 
 Chinese fonts: python-docx's ``font.name`` only sets the Latin slots (``w:ascii``/``w:hAnsi``);
-Word picks the font of Chinese text from ``w:eastAsia``, so :func:`_set_fonts` sets that too. On a
+Word picks the font of Chinese text from ``w:eastAsia``, so ``core.gongwen.set_fonts`` sets that too. On a
 machine without 方正小标宋简体 / 仿宋_GB2312, Word and WPS substitute a similar font.
 """
 
@@ -36,45 +37,41 @@ import math
 from dataclasses import dataclass
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor, Twips
+from docx.shared import Mm, Pt, Twips
 
 from wenming.core.dates import chinese_date, chinese_datetime
+from wenming.core.gongwen import (  # noqa: F401  (RED, text_width, signature_indents: used by views and tests)
+    AFTER_SNAP,
+    BODY_FONT,
+    BODY_SIZE,
+    CHAR_SPACE,
+    LINE_PITCH_TW,
+    MASTHEAD_SIZE,
+    PAGE_NUMBER_FONT,
+    PAGE_NUMBER_SIZE,
+    RED,
+    TABLE_SIZE,
+    TEXT_WIDTH_TW,
+    TITLE_FONT,
+    TITLE_SIZE,
+    page_number_runs,
+    red_rule,
+    set_fonts,
+    setup_defaults,
+    setup_page,
+    signature_indents,
+    text_width,
+)
 
 from ..models import NoticeKind, SupervisionNotice
 
-# --- the page (GB/T 9704-2012 §5.2) --------------------------------------------------------------------
-
-PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
-MARGIN_TOP, MARGIN_BOTTOM = Mm(37), Mm(35)
-MARGIN_LEFT, MARGIN_RIGHT = Mm(28), Mm(26)  # left is the binding edge (订口)
-LINES_PER_PAGE, CHARS_PER_LINE = 22, 28
-
-# --- fonts and sizes (Chinese point sizes: 2号 = 22 pt, 3号 = 16 pt, 4号 = 14 pt) ------------------------
-
-TITLE_FONT = "方正小标宋简体"
-BODY_FONT = "仿宋_GB2312"
-PAGE_NUMBER_FONT = "宋体"
-MASTHEAD_SIZE = Pt(36)       # 发文机关标志: the standard only says "醒目、美观、庄重"; 36 pt unless too wide
-TITLE_SIZE = Pt(22)          # 2号
-BODY_SIZE = Pt(16)           # 3号
-TABLE_SIZE = Pt(14)          # 4号 — tables may use a smaller size than the body
 TABLE_LINE = Pt(18)          # exact line height in the facts table
-PAGE_NUMBER_SIZE = Pt(14)    # 4号
-RED = RGBColor(0xC0, 0x00, 0x00)
-
-# the type area and the grid derived from it, in twips (1/20 pt), the unit Word stores
-_TEXT_WIDTH_TW = round(PAGE_WIDTH.twips) - round(MARGIN_LEFT.twips) - round(MARGIN_RIGHT.twips)
-_TEXT_HEIGHT_TW = round(PAGE_HEIGHT.twips) - round(MARGIN_TOP.twips) - round(MARGIN_BOTTOM.twips)
-LINE_PITCH_TW = _TEXT_HEIGHT_TW // LINES_PER_PAGE        # 579 twips ≈ 28.95 pt: 22 lines fit exactly
-LINE = Twips(LINE_PITCH_TW)                              # one line of the grid, as a python-docx Length
-# w:charSpace is the pitch's difference from the 16 pt body size, in 1/4096 pt; rounded down so that
-# 28 characters fit on the line (Word puts floor(width / pitch) characters on it)
-CHAR_SPACE = math.floor((_TEXT_WIDTH_TW / 20 / CHARS_PER_LINE - BODY_SIZE.pt) * 4096)
+LINE = Twips(LINE_PITCH_TW)  # one line of the grid, as a python-docx Length
+_TEXT_WIDTH_TW = TEXT_WIDTH_TW
 
 SIGNATURE_SUFFIX = "创建全国文明城市工作领导小组办公室"
 OFFICE_SUFFIX = "创建办"
@@ -140,42 +137,10 @@ def notice_layout(notice: SupervisionNotice) -> NoticeLayout:
     )
 
 
-def text_width(text: str) -> float:
-    """Width in characters of the 3号 grid: CJK and full-width characters 1, ASCII ½."""
-    return sum(0.5 if ord(ch) < 0x2E80 else 1 for ch in text)
-
-
-def signature_indents(signature: str, date: str) -> tuple[float, float]:
-    """Right indents, in characters, of the signature and the date (GB/T 9704-2012 §7.3.5.2, a
-    document without seal): the signature 右空二字, the date on the next line with its first
-    character two characters right of the signature's first; a date longer than that pushes
-    the signature left (the date then stays 右空二字)."""
-    sig, day = text_width(signature), text_width(date)
-    date_right = max(2.0, sig - day)
-    return date_right + day + 2 - sig, date_right
-
-
 # --- WordprocessingML helpers ---------------------------------------------------------------------------
 
-# successors of the pPr children python-docx has no property for, in schema order (CT_PPr)
-_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
-               "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
-               "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
-               "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
-               "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
-_AFTER_SNAP = _AFTER_PBDR[_AFTER_PBDR.index("w:snapToGrid") + 1:]
-# successors of w:docGrid in w:sectPr
-_AFTER_DOCGRID = ("w:printerSettings", "w:sectPrChange")
-
-
-def _set_fonts(target, name: str) -> None:
-    """Set a run's or a style's font for Latin *and* Chinese text (``w:eastAsia``)."""
-    target.font.name = name  # w:ascii and w:hAnsi
-    r_fonts = target.element.get_or_add_rPr().get_or_add_rFonts()
-    r_fonts.set(qn("w:eastAsia"), name)
-    r_fonts.set(qn("w:cs"), name)
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        r_fonts.attrib.pop(qn(theme), None)  # a theme font would win over the names
+_set_fonts = set_fonts
+_AFTER_SNAP = AFTER_SNAP
 
 
 def _run(paragraph, text: str, *, font: str = BODY_FONT, size=BODY_SIZE, bold: bool = False, color=None):
@@ -217,16 +182,7 @@ def _paragraph(container, *, align=WD_ALIGN_PARAGRAPH.LEFT, line=LINE, before=0,
 
 
 def _red_rule(paragraph, space_pt: int = 11) -> None:
-    """The red separator line under the 版头: a red bottom border on ``paragraph``, ``space_pt``
-    points (≈ 4 mm) below its text, as wide as the type area."""
-    p_bdr = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    bottom.set(qn("w:val"), "single")
-    bottom.set(qn("w:sz"), "12")  # eighths of a point: 1.5 pt
-    bottom.set(qn("w:space"), str(space_pt))
-    bottom.set(qn("w:color"), str(RED))
-    p_bdr.append(bottom)
-    paragraph._p.get_or_add_pPr().insert_element_before(p_bdr, *_AFTER_PBDR)
+    red_rule(paragraph._p.get_or_add_pPr(), space_pt)
 
 
 def _page_number(section) -> None:
@@ -237,66 +193,13 @@ def _page_number(section) -> None:
     fmt.right_indent = PAGE_NUMBER_SIZE
     fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
     fmt.space_before = fmt.space_after = Pt(0)
-
-    def field_char(kind: str):
-        run = _run(paragraph, "", font=PAGE_NUMBER_FONT, size=PAGE_NUMBER_SIZE)
-        char = OxmlElement("w:fldChar")
-        char.set(qn("w:fldCharType"), kind)
-        run._r.append(char)
-
-    _run(paragraph, "— ", font=PAGE_NUMBER_FONT, size=PAGE_NUMBER_SIZE)
-    field_char("begin")
-    instr = _run(paragraph, "", font=PAGE_NUMBER_FONT, size=PAGE_NUMBER_SIZE)
-    instr_text = OxmlElement("w:instrText")
-    instr_text.set(qn("xml:space"), "preserve")
-    instr_text.text = " PAGE "
-    instr._r.append(instr_text)
-    field_char("separate")
-    _run(paragraph, "1", font=PAGE_NUMBER_FONT, size=PAGE_NUMBER_SIZE)
-    field_char("end")
-    _run(paragraph, " —", font=PAGE_NUMBER_FONT, size=PAGE_NUMBER_SIZE)
+    page_number_runs(paragraph, lambda p, text: _run(p, text, font=PAGE_NUMBER_FONT, size=PAGE_NUMBER_SIZE))
 
 
 def _setup(document) -> None:
     """Page, grid, default fonts and language."""
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
-    section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
-    section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
-    section.header_distance, section.footer_distance = Mm(15), Mm(22)
-
-    # 22 lines × 28 characters (w:docGrid is the last-but-two child of w:sectPr)
-    sect_pr = section._sectPr
-    grid = sect_pr.find(qn("w:docGrid"))
-    if grid is None:
-        grid = OxmlElement("w:docGrid")
-        sect_pr.insert_element_before(grid, *_AFTER_DOCGRID)
-    grid.set(qn("w:type"), "linesAndChars")
-    grid.set(qn("w:linePitch"), str(LINE_PITCH_TW))
-    grid.set(qn("w:charSpace"), str(CHAR_SPACE))
-
-    # document defaults: 3号仿宋, Chinese language (line breaking, punctuation), no spacing
-    styles = document.styles.element
-    r_pr_default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    r_fonts = r_pr_default.find(qn("w:rFonts"))
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        r_fonts.attrib.pop(qn(theme), None)
-    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        r_fonts.set(qn(slot), BODY_FONT)
-    for size_tag in ("w:sz", "w:szCs"):
-        r_pr_default.find(qn(size_tag)).set(qn("w:val"), str(int(BODY_SIZE.pt * 2)))
-    lang = r_pr_default.find(qn("w:lang"))
-    lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-
-    normal = document.styles["Normal"]
-    _set_fonts(normal, BODY_FONT)
-    normal.font.size = BODY_SIZE
-    fmt = normal.paragraph_format
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, LINE
-    fmt.space_before = fmt.space_after = Pt(0)
-    fmt.widow_control = False  # 公文 pages are filled line by line
+    setup_page(document.sections[0])
+    setup_defaults(document)
 
 
 def _masthead(document, layout: NoticeLayout) -> None:

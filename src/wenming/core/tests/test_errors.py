@@ -15,7 +15,9 @@ def test_every_code_is_unique_and_has_one_status():
         "error": 400, "rule_refused": 400, "validation_failed": 400, "malformed_request": 400, "conflict": 409,
         "unauthenticated": 401, "token_invalid": 401, "forbidden": 403, "csrf_failed": 403,
         "token_not_allowed": 403, "not_found": 404, "method_not_allowed": 405, "payload_too_large": 413,
-        "internal_error": 500}
+        "internal_error": 500,
+        # the apps' own codes (their classes join the tree when the app is loaded)
+        "template_unusable": 400, "pdf_unavailable": 503, "pdf_failed": 503}
 
 
 def test_service_errors_keep_working_and_carry_their_class_status():
