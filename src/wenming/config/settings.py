@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "wenming.inspections",
     "wenming.demo",
     "wenming.bulletins",
+    "wenming.scoring",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ import wenming
 
 ROOT = Path(wenming.__file__).parent
 BASE = ("core", "org")
-ABOVE = ("cases", "inspections", "places", "standards", "bulletins", "demo", "bench", "devtools", "cli")
+ABOVE = ("cases", "inspections", "places", "standards", "bulletins", "scoring", "dashboard", "demo", "bench", "devtools", "cli")
 
 
 def _imports(path: Path):
