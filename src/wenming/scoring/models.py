@@ -80,6 +80,13 @@ class Scheme(TimeStampedModel):
         return f"{self.name}（第{self.version}版）"
 
 
+def lineage_q(scheme: Scheme, prefix: str = "scheme__") -> Q:
+    """Periods of the same peers, whichever version of the scheme closed them: trends and the 黄牌
+    history run across versions."""
+    return Q(**{f"{prefix}root_id": scheme.root_id, f"{prefix}unit_kind": scheme.unit_kind,
+                f"{prefix}parent_kind": scheme.parent_kind})
+
+
 class Component(models.Model):
     """One part of the score: a named metric over the period, worth ``weight`` of 100 points.
     ``params`` holds the metric's own rules (the sub-weights and per-event deductions of

@@ -35,6 +35,7 @@ from .models import (
     SchemeStatus,
     StepStatus,
     WarningStep,
+    lineage_q,
 )
 
 DEFAULT_STEPS = ["约谈", "通报批评", "问责"]
@@ -273,15 +274,6 @@ class Computed:
     total: compute.Total
     row: compute.Row
     sample: int
-
-
-def lineage_q(scheme: Scheme):
-    """Periods of the same peers (every version of the scheme): the trend and the 黄牌 history run
-    across versions."""
-    from django.db.models import Q
-
-    return Q(scheme__root_id=scheme.root_id, scheme__unit_kind=scheme.unit_kind,
-             scheme__parent_kind=scheme.parent_kind)
 
 
 def compute_period(scheme: Scheme, first: date, last: date, until: datetime) -> list[Computed]:

@@ -327,6 +327,37 @@ case("standards:replace", "active (sent back: only drafts change)", lambda w: f"
 post("standards:copy", "active (empty form)", lambda w: f"/standards/{w.system.pk}/copy/", only(302, [OC]))
 post("standards:status", "draft (no status)", lambda w: f"/standards/{w.draft.pk}/status/", only(302, [OC]))
 
+# --- scoring (考核排名) ------------------------------------------------------------------------------------
+
+MANAGES_CITY = [OC]   # the city's streets scheme is managed by the city office only
+case("scoring:list", "", "/scoring/", staff_only())
+case("scoring:scheme_new", "", "/scoring/schemes/new/", only(200, OFFICES))
+post("scoring:scheme_new", "nothing sent", "/scoring/schemes/new/", only(200, OFFICES))
+case("scoring:scheme", "the city's streets", lambda w: f"/scoring/schemes/{w.scheme.pk}/", seen_by(STAFF))
+case("scoring:scheme", "missing", "/scoring/schemes/999999/", expect(404))
+post("scoring:scheme", "edit an active scheme", lambda w: f"/scoring/schemes/{w.scheme.pk}/",
+     acting(MANAGES_CITY, STAFF))
+for _action in ("activate", "new_version", "close"):
+    post("scoring:scheme_action", _action, lambda w, a=_action: f"/scoring/schemes/{w.scheme.pk}/{a}/",
+         acting(MANAGES_CITY, STAFF))
+post("scoring:scheme_action", "unknown action", lambda w: f"/scoring/schemes/{w.scheme.pk}/fly/", expect(404))
+case("scoring:period", "November", lambda w: f"/scoring/periods/{w.period.pk}/", seen_by(STAFF))
+case("scoring:period", "missing", "/scoring/periods/999999/", expect(404))
+case("scoring:score", "street A1's", lambda w: f"/scoring/periods/{w.period.pk}/units/{w.org['street_a1'].pk}/",
+     seen_by(SEES_A1))
+case("scoring:score", "street B1's", lambda w: f"/scoring/periods/{w.period.pk}/units/{w.org['street_b1'].pk}/",
+     seen_by([OC, LD, AD]))
+post("scoring:period_action", "reopen", lambda w: f"/scoring/periods/{w.period.pk}/reopen/",
+     acting(MANAGES_CITY, STAFF))
+post("scoring:period_action", "unknown action", lambda w: f"/scoring/periods/{w.period.pk}/fly/", expect(404))
+post("scoring:step", "street A1's 约谈", lambda w: f"/scoring/steps/{w.step.pk}/", acting(MANAGES_CITY, SEES_A1))
+case("scoring:adjustments", "", "/scoring/adjustments/", staff_only())
+post("scoring:adjustments", "nothing sent", "/scoring/adjustments/", expect(403, (403, STAFF), (200, OFFICES)))
+post("scoring:adjustment_withdraw", "community A1's exposure",
+     lambda w: f"/scoring/adjustments/{w.adjustment.pk}/withdraw/", acting(OFFICES, [OC, OD, LD, AD]))
+case("scoring:ledger", "", "/scoring/ledger/", staff_only())
+post("scoring:ledger", "nothing sent", "/scoring/ledger/", expect(403, (403, STAFF), (200, OFFICES)))
+
 # --- inspections -----------------------------------------------------------------------------------------
 
 case("inspections:list", "", "/inspections/", staff_only())

@@ -65,6 +65,8 @@ from wenming.org import services as org_services
 from wenming.org.models import Patronage, Team, TeamKind
 from wenming.places import services as places
 from wenming.places.models import Point
+from wenming.scoring import services as scoring
+from wenming.scoring.models import WarningStep
 from wenming.standards import services as standards
 from wenming.standards.models import IndexSystem, PointType, SystemStatus
 from wenming.standards.tests.test_formats import SMALL
@@ -121,6 +123,10 @@ class World:
     sla_rule: object
     routing_rule: object
     calendar_override: object
+    scheme: object
+    period: object
+    step: object
+    adjustment: object
     sessions: dict = field(default_factory=dict)  # persona → session key (tests/conftest.py)
 
     def __getitem__(self, name):
@@ -302,6 +308,16 @@ def build(org: dict, personas: dict) -> World:
         items["WHZ05"].pk: inspections.Answer(verdict="pass"),
         items["WHZ01"].pk: inspections.Answer(verdict="partial"),
         items["WHZ09"].pk: inspections.Answer(conditions=[1, 2, 3])})
+
+    # --- assessment: the city's streets, November closed; a 约谈 proposed for street A1 ------------------
+    adjustment = scoring.adjustment_add(actor=office, unit=org["community_a1"], kind="exposure",
+                                        occurred_on=datetime.date(2026, 11, 12), title="市电视台曝光占道经营",
+                                        points="2")
+    scheme = scoring.scheme_create(actor=office, owner=org["city"], root=org["city"], unit_kind="street",
+                                   activate=True)
+    period = scoring.period_close(actor=office, scheme=scheme, kind="month", day=datetime.date(2026, 11, 15))
+    step = WarningStep.objects.create(period=period, unit=org["street_a1"], level=1, step="约谈",
+                                      reason="连续2期列入黄牌榜", proposed_at=timezone.now())
 
     # --- a job ---------------------------------------------------------------------------------------
     job = case_jobs.request_export(actor=office, f=LedgerFilter(), params={})
