@@ -1,5 +1,11 @@
 from django.apps import AppConfig
 
+AUDIT_LABELS = {
+    "bulletins.view": "查看通报", "bulletins.bulletin": "通报", "bulletins.create": "起草通报",
+    "bulletins.update": "修改通报", "bulletins.generate": "生成通报文件", "bulletins.submit": "通报送审",
+    "bulletins.review": "审核通报", "bulletins.issue": "印发通报",
+}
+
 
 class BulletinsConfig(AppConfig):
     name = "wenming.bulletins"
@@ -7,4 +13,12 @@ class BulletinsConfig(AppConfig):
     verbose_name = "通报"
 
     def ready(self) -> None:
-        from . import errors  # noqa: F401  (its error classes join the error tree: core.errors.all_codes)
+        from wenming.core import extensions
+
+        from . import (
+            errors,  # noqa: F401  (its error classes join the error tree: core.errors.all_codes)
+            policy,
+        )
+
+        extensions.register_audit_labels(AUDIT_LABELS)
+        extensions.register_nav(107, "bulletins:list", "通报", policy.may_view)

@@ -436,6 +436,8 @@ def period_reopen(*, actor, period: Period, reason: str) -> Period:
         locked = Period.objects.select_for_update().get(pk=period.pk)
         if locked.status != PeriodStatus.CLOSED:
             raise Conflict("该考核期未关闭，可能已有他人重新开启，请刷新后查看。")
+        if locked.bulletins.filter(status="issued").exists():  # bulletins.Bulletin (related name)
+            raise ScoringError("该考核期的通报已印发，排名已公开，不能重新开启")
         locked.status = PeriodStatus.OPEN
         locked.save(update_fields=["status"])
         audit.record("scoring.period_reopen", actor=actor, target=locked, unit=locked.scheme.owner,

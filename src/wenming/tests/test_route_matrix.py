@@ -358,6 +358,25 @@ post("scoring:adjustment_withdraw", "community A1's exposure",
 case("scoring:ledger", "", "/scoring/ledger/", staff_only())
 post("scoring:ledger", "nothing sent", "/scoring/ledger/", expect(403, (403, STAFF), (200, OFFICES)))
 
+# --- bulletins (通报) -------------------------------------------------------------------------------------
+
+CITY_DOCS = [OC, AD]   # the city office's draft: its office and the city's admin (no city leader in the world)
+case("bulletins:list", "", "/bulletins/", staff_only())
+case("bulletins:new", "", "/bulletins/new/", only(200, OFFICES))
+post("bulletins:new", "nothing sent", "/bulletins/new/", only(200, OFFICES))
+case("bulletins:detail", "the city's draft", lambda w: f"/bulletins/{w.bulletin.pk}/", seen_by(CITY_DOCS))
+case("bulletins:detail", "missing", "/bulletins/999999/", expect(404))
+post("bulletins:detail", "edit, nothing sent", lambda w: f"/bulletins/{w.bulletin.pk}/",
+     expect(404, (403, CITY_DOCS), (200, [OC])))
+for _action in ("generate", "submit", "issue"):
+    post("bulletins:action", _action, lambda w, a=_action: f"/bulletins/{w.bulletin.pk}/{a}/",
+         acting([OC], CITY_DOCS))
+for _action in ("approve", "return"):   # only a leader at or above the city reviews: nobody here
+    post("bulletins:action", _action, lambda w, a=_action: f"/bulletins/{w.bulletin.pk}/{a}/",
+         acting([], CITY_DOCS))
+post("bulletins:action", "unknown action", lambda w: f"/bulletins/{w.bulletin.pk}/fly/", expect(404))
+case("bulletins:file", "docx not generated yet", lambda w: f"/bulletins/{w.bulletin.pk}/file/docx/", expect(404))
+
 # --- inspections -----------------------------------------------------------------------------------------
 
 case("inspections:list", "", "/inspections/", staff_only())

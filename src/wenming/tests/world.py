@@ -49,6 +49,7 @@ from django.db.models import Model
 from django.utils import timezone
 from PIL import Image
 
+from wenming.bulletins import services as bulletins
 from wenming.cases.escalation import sweeper
 from wenming.cases.intake import services as intake_services
 from wenming.cases.ledger import jobs as case_jobs
@@ -127,6 +128,7 @@ class World:
     period: object
     step: object
     adjustment: object
+    bulletin: object
     sessions: dict = field(default_factory=dict)  # persona → session key (tests/conftest.py)
 
     def __getitem__(self, name):
@@ -316,6 +318,7 @@ def build(org: dict, personas: dict) -> World:
     scheme = scoring.scheme_create(actor=office, owner=org["city"], root=org["city"], unit_kind="street",
                                    activate=True)
     period = scoring.period_close(actor=office, scheme=scheme, kind="month", day=datetime.date(2026, 11, 15))
+    bulletin = bulletins.bulletin_create(actor=office, kind="monthly", issuer=org["city"], period=period)
     step = WarningStep.objects.create(period=period, unit=org["street_a1"], level=1, step="约谈",
                                       reason="连续2期列入黄牌榜", proposed_at=timezone.now())
 
