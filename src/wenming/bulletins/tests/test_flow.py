@@ -139,3 +139,31 @@ def test_bad_input_is_refused_in_chinese_and_changes_nothing(november, login):
     for query in ({"year": "²"}, {"year": "99999999999999999999"}, {"kind": "x"}, {"q": "长" * 500}):
         assert office.get("/bulletins/", query).status_code == 200
     assert office.get("/bulletins/", {"q": "\x00"}).status_code == 400   # the pages' NUL guard
+
+
+@pytest.mark.django_db
+def test_typical_problems_carry_their_photos_before_and_after(november, city, personas, settings, tmp_path):
+    from wenming.bulletins import builder, services
+    from wenming.bulletins.content import PhotoPair
+    from wenming.cases.models import PhotoPhase, ProblemPhoto
+    from wenming.cases.tests.conftest import jpeg_bytes
+    from wenming.core.services_photos import photo_create
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    office = personas["office_city"]
+    n1 = city["n1"]   # closed on time in November
+    before = photo_create(actor=office, data=jpeg_bytes((200, 30, 30)), filename="b.jpg")
+    after = photo_create(actor=office, data=jpeg_bytes((30, 200, 30)), filename="a.jpg")
+    ProblemPhoto.objects.create(problem=n1, photo=before, phase=PhotoPhase.BEFORE)
+    ProblemPhoto.objects.create(problem=n1, photo=after, phase=PhotoPhase.AFTER)
+    bulletin = services.bulletin_create(actor=office, kind="monthly", issuer=city["scheme"].root, period=november)
+    content = builder.content(bulletin)
+    pairs = [b for s in content.sections for b in s.blocks if isinstance(b, PhotoPair)]
+    assert [p.caption for p in pairs] == ["WT2026-000001 问题WT2026-000001（甲一街道）"]
+    assert pairs[0].before.startswith(b"\xff\xd8") and pairs[0].after.startswith(b"\xff\xd8")
+    headings = [s.heading for s in content.sections]
+    assert headings == ["一、总体情况", "二、考核排名", "三、红旗榜和黄牌榜", "四、逾期和督办情况", "五、典型问题整改情况"]
+    # the 表扬通报 of the same period: no 黄牌榜, no typical problems
+    praise = services.bulletin_create(actor=office, kind="commendation", issuer=city["scheme"].root, period=november)
+    text_of = " ".join(getattr(b, "text", "") for s in builder.content(praise).sections for b in s.blocks)
+    assert "红旗榜：甲二街道（84.38分）。" in text_of and "黄牌榜" not in text_of
