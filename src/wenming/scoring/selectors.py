@@ -58,9 +58,9 @@ def period_for(user, pk: int) -> Period:
     return period
 
 
-def ranking(user, period: Period) -> QuerySet[PeriodScore]:
-    """The current version's rows the user may see, in ranking order (unranked last)."""
-    return (PeriodScore.objects.filter(policy.score_filter(user), period=period, version=period.version)
+def ranking(user, period: Period, version: int | None = None) -> QuerySet[PeriodScore]:
+    """The rows of a version (default: the current one) the user may see, in ranking order (unranked last)."""
+    return (PeriodScore.objects.filter(policy.score_filter(user), period=period, version=version or period.version)
             .order_by(F("rank").asc(nulls_last=True), "-total", "unit_name"))
 
 

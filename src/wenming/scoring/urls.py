@@ -11,6 +11,7 @@ urlpatterns = [
     path("schemes/<int:pk>/<str:action>/", views.scheme_action, name="scheme_action"),
     path("periods/<int:pk>/", views.period_detail, name="period"),
     path("periods/<int:pk>/units/<int:unit_pk>/", views.score_detail, name="score"),
+    path("periods/<int:pk>/export/", views.period_export, name="period_export"),
     path("periods/<int:pk>/<str:action>/", views.period_action, name="period_action"),
     path("steps/<int:pk>/", views.step_decide, name="step"),
     path("adjustments/", views.adjustment_list, name="adjustments"),

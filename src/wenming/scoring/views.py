@@ -3,18 +3,22 @@ down to the rounds, problems and notices behind it, 加减分事项 and the 奖�
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wenming.core import access
+from wenming.core import access, audit
 from wenming.core.errors import ServiceError
 from wenming.core.photos import process_photo, read_upload
 from wenming.core.services_photos import files_removed_on_failure, photo_create
+from wenming.core.sheets import workbook_bytes
 from wenming.org.models import Unit, UnitKind
 
 from . import policy, selectors, services
@@ -23,6 +27,7 @@ from .metrics import PARAM_FIELDS
 from .models import PeriodStatus, SchemeStatus, StepStatus
 
 MAX_EVIDENCE_PHOTOS = 3
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _show(form, error: ServiceError) -> None:
@@ -149,12 +154,21 @@ def scheme_action(request, pk: int, action: str):
 PAGE_SIZE = 100
 
 
+def _version(request, period) -> int:
+    """The version asked for (``?version=N``, an archived ranking), else the current one."""
+    text = (request.GET.get("version") or "").strip()
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= period.version:
+        return int(text)
+    return period.version
+
+
 @login_required
 @require_GET
 def period_detail(request, pk: int):
     period = selectors.period_for(request.user, pk)
     manage = policy.may_manage(request.user, period.scheme)
-    rows = selectors.ranking(request.user, period)
+    version = _version(request, period)
+    rows = selectors.ranking(request.user, period, version)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     total, ranked = selectors.peers_count(period)
     visible = rows.filter(honour__in=["red", "yellow"])
@@ -163,7 +177,32 @@ def period_detail(request, pk: int):
         "red": [r for r in visible if r.honour == "red"], "yellow": [r for r in visible if r.honour == "yellow"],
         "steps": selectors.steps(request.user, period), "closed": period.status == PeriodStatus.CLOSED,
         "reopen_form": ReasonForm() if manage else None, "proposed": StepStatus.PROPOSED,
-        "verify": selectors_verify(request, period, manage)})
+        "verify": selectors_verify(request, period, manage), "version": version,
+        "versions": range(period.version, 0, -1), "params": {"version": version} if version != period.version else {}})
+
+
+@login_required
+@require_GET
+def period_export(request, pk: int):
+    """The ranking the viewer sees, as an Excel sheet (audited)."""
+    period = selectors.period_for(request.user, pk)
+    version = _version(request, period)
+    rows = list(selectors.ranking(request.user, period, version))
+    labels = [p["label"] for p in rows[0].components] if rows else []
+    header = ["名次", "单位", "总分", "项目得分", "较上期"] + labels + ["加减分", "测评点位", "榜单", "未排名原因"]
+    data = [[r.rank or "", r.unit_name, float(r.total), float(r.base),
+             "" if r.change is None else float(r.change)]
+            + [float(p["points"]) if p["points"] is not None else "" for p in r.components]
+            + ["；".join(f"{a['title']}{'+' if a['kind'] == 'bonus' else '-'}{a['points']}" for a in r.adjustments),
+               r.sample, {"red": "红旗榜", "yellow": "黄牌榜"}.get(r.honour, ""), r.mark] for r in rows]
+    title = f"{period.scheme.name}{period.label}排名"
+    body = workbook_bytes(re.sub(r"[\[\]:*?/\\]", "", title)[:31] or "排名", header, data)
+    audit.download(actor=request.user, what="考核排名", rows=len(data), target=period, unit=period.scheme.owner,
+                   version=version)
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, f"{title}（第{version}版）.xlsx")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def selectors_verify(request, period, manage) -> list[str] | None:

@@ -343,6 +343,7 @@ for _action in ("activate", "new_version", "close"):
 post("scoring:scheme_action", "unknown action", lambda w: f"/scoring/schemes/{w.scheme.pk}/fly/", expect(404))
 case("scoring:period", "November", lambda w: f"/scoring/periods/{w.period.pk}/", seen_by(STAFF))
 case("scoring:period", "missing", "/scoring/periods/999999/", expect(404))
+case("scoring:period_export", "November", lambda w: f"/scoring/periods/{w.period.pk}/export/", seen_by(STAFF))
 case("scoring:score", "street A1's", lambda w: f"/scoring/periods/{w.period.pk}/units/{w.org['street_a1'].pk}/",
      seen_by(SEES_A1))
 case("scoring:score", "street B1's", lambda w: f"/scoring/periods/{w.period.pk}/units/{w.org['street_b1'].pk}/",

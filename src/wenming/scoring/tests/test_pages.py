@@ -172,3 +172,31 @@ def test_the_ranking_page_runs_the_same_queries_for_3_or_23_streets(city, person
         make_unit(f"新{n}街道", UnitKind.STREET, f"330103{n + 10:03d}", org["district_b"])
     closed_november(city, personas)
     assert count() == few
+
+
+@pytest.mark.django_db
+def test_the_ranking_exports_to_excel_and_an_archived_version_stays_readable(city, personas, org, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    from wenming.core.models import AuditEvent
+
+    period = closed_november(city, personas)
+    services.period_reopen(actor=personas["office_city"], period=period, reason="撤销错误的曝光")
+    services.adjustment_withdraw(actor=personas["office_city"], adjustment=city["exposure"], reason="非本辖区")
+    period = closed_november(city, personas)
+    office = login("office_city")
+    current = text(office.get(f"/scoring/periods/{period.pk}/"))
+    assert "78.88" in current and "76.88" not in current and "查看版本" in current
+    archived = text(office.get(f"/scoring/periods/{period.pk}/", {"version": "1"}))
+    assert "这是第1版存档排名（已被第2版取代）" in archived and "76.88" in archived
+    for bad in ("3", "0", "x", "²"):
+        assert "已被第2版取代" not in text(office.get(f"/scoring/periods/{period.pk}/", {"version": bad}))
+    response = login("handler_street_a1").get(f"/scoring/periods/{period.pk}/export/")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][:5] == ["名次", "单位", "总分", "项目得分", "较上期"]
+    assert [r[:3] for r in rows[1:]] == [[2, "甲一街道", 78.88]]   # his own row only, with his true rank
+    assert AuditEvent.objects.filter(action="export.download", actor_username="handler_street_a1").count() == 1
