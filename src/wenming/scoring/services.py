@@ -358,6 +358,11 @@ def period_close(*, actor, scheme: Scheme, kind: str, day: date, now: datetime |
     first, last, label = period_dates(kind, day)
     if period_bounds(kind, day)[1] > now:
         raise ScoringError(f"{label}尚未结束，不能关闭", "day")
+    if Period.objects.filter(scheme=scheme, kind=kind, start=first, status=PeriodStatus.CLOSED).exists():
+        raise Conflict(f"{label}已关闭，可能已有他人操作，请刷新后查看。")
+    # the computation reads only (what existed at ``now``): outside the transaction, so that a city's
+    # close does not hold the database's write lock (SQLite) while it aggregates
+    rows = compute_period(scheme, first, last, now)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -368,7 +373,6 @@ def period_close(*, actor, scheme: Scheme, kind: str, day: date, now: datetime |
         period = Period.objects.select_for_update().get(scheme=scheme, kind=kind, start=first)
         if period.status == PeriodStatus.CLOSED:
             raise Conflict(f"{label}已关闭，可能已有他人操作，请刷新后查看。")
-        rows = compute_period(scheme, first, last, now)
         period.version += 1
         period.status, period.inputs_until, period.closed_at, period.closed_by = \
             PeriodStatus.CLOSED, now, now, actor
