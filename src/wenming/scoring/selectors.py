@@ -181,3 +181,32 @@ def ledger(user) -> QuerySet[LedgerEntry]:
 
 def days_of(period: Period) -> int:
     return (period.end - period.start + timedelta(days=1)).days
+
+
+@dataclass
+class Closable:
+    kind: str
+    first: object
+    last: object
+    label: str
+    period: Period | None
+
+
+def recent_periods(scheme: Scheme, today, per_kind: int = 4) -> list[Closable]:
+    """The last ``per_kind`` ended periods of each of the scheme's kinds, with their state: what the
+    office closes next (each with a one-click button)."""
+    from .services import period_dates
+
+    found = []
+    for kind in scheme.period_kinds:
+        day = today
+        ended = []
+        while len(ended) < per_kind:
+            first, last, label = period_dates(kind, day)
+            if last < today:
+                ended.append((first, last, label))
+            day = first - timedelta(days=1)
+        existing = {p.start: p for p in Period.objects.filter(scheme=scheme, kind=kind,
+                                                                start__in=[e[0] for e in ended])}
+        found += [Closable(kind, first, last, label, existing.get(first)) for first, last, label in ended]
+    return found

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -117,7 +118,9 @@ def scheme_detail(request, pk: int):
     return render(request, "scoring/scheme.html", {
         "scheme": scheme, "components": list(scheme.components.all()), "manage": manage, "form": form,
         "param_rows": param_rows, "periods": selectors.periods(scheme)[:30],
-        "close_form": CloseForm() if manage and scheme.status == SchemeStatus.ACTIVE else None})
+        "close_form": CloseForm() if manage and scheme.status == SchemeStatus.ACTIVE else None,
+        "recent": selectors.recent_periods(scheme, timezone.localdate()) if scheme.status != SchemeStatus.DRAFT
+        else []})
 
 
 @login_required

@@ -200,3 +200,22 @@ def test_the_ranking_exports_to_excel_and_an_archived_version_stays_readable(cit
     assert rows[0][:5] == ["名次", "单位", "总分", "项目得分", "较上期"]
     assert [r[:3] for r in rows[1:]] == [[2, "甲一街道", 78.88]]   # his own row only, with his true rank
     assert AuditEvent.objects.filter(action="export.download", actor_username="handler_street_a1").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_scheme_page_lists_the_periods_that_ended_with_one_click_to_close(city, personas, login):
+    from django.utils import timezone
+
+    from wenming.scoring.services import period_dates
+
+    office = login("office_city")
+    page = office.get(f"/scoring/schemes/{city['scheme'].pk}/").content.decode()
+    today = timezone.localdate()
+    first, _, label = period_dates("month", today.replace(day=1) - datetime.timedelta(days=1))
+    assert label in page and f'value="{first:%Y-%m-%d}"' in page and page.count("关闭并生成排名") == 8 + 1
+    office.post(f"/scoring/schemes/{city['scheme'].pk}/close/", {"kind": "month", "day": f"{first:%Y-%m-%d}"})
+    page = text(office.get(f"/scoring/schemes/{city['scheme'].pk}/"))
+    assert f"{label} 月 已关闭（第1版）" in page
+    # a handler sees the list, never a button
+    page = login("handler_street_a1").get(f"/scoring/schemes/{city['scheme'].pk}/").content.decode()
+    assert "关闭并生成排名" not in page
