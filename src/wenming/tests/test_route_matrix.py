@@ -358,6 +358,16 @@ post("scoring:adjustment_withdraw", "community A1's exposure",
 case("scoring:ledger", "", "/scoring/ledger/", staff_only())
 post("scoring:ledger", "nothing sent", "/scoring/ledger/", expect(403, (403, STAFF), (200, OFFICES)))
 
+# --- dashboard (领导驾驶舱) ----------------------------------------------------------------------------------
+# offices and leaders read it (each over his own unit); everyone else is refused; another's unit is not found
+DASHBOARD = [OC, OD, LD]
+case("dashboard:index", "", "/dashboard/", only(200, DASHBOARD))
+case("dashboard:index", "district A (the city office is not its office)", lambda w: f"/dashboard/?unit={w.org['district_a'].pk}",
+     expect(403, (404, DASHBOARD), (200, [OD, LD])))
+case("dashboard:screen", "", "/dashboard/screen/", only(200, DASHBOARD))
+case("dashboard:export", "today by unit", "/dashboard/export/today_units/", only(200, DASHBOARD))
+case("dashboard:export", "unknown table", "/dashboard/export/nothing/", only(404, DASHBOARD))
+
 # --- inspections -----------------------------------------------------------------------------------------
 
 case("inspections:list", "", "/inspections/", staff_only())
