@@ -15,11 +15,11 @@ from openpyxl import load_workbook
 
 from wenming.conftest import make_unit
 from wenming.core.models import AuditEvent
+from wenming.inspections.tests.conftest import system  # noqa: F401 (fixture)
 from wenming.org import services as org_services
 from wenming.org.models import Membership, Role, UnitKind
 from wenming.scoring import services as scoring_services
 from wenming.scoring.tests.conftest import city  # noqa: F401 (fixture)
-from wenming.inspections.tests.conftest import system  # noqa: F401 (fixture)
 
 NOV = datetime.date(2026, 11, 15)
 
@@ -191,8 +191,8 @@ def test_a_screen_role_is_held_alone(org, personas, screen_user):
 
 @pytest.mark.django_db
 def test_the_dashboard_runs_the_same_queries_for_3_or_23_streets(city, personas, org, login):  # noqa: F811
-    from wenming.dashboard.tests.conftest import make_problem
     from wenming.cases.models import State
+    from wenming.dashboard.tests.conftest import make_problem
 
     office = login("office_city")
     leader = login("leader")
