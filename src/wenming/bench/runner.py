@@ -4,6 +4,7 @@
     wenming bench inspect [--db sqlite|postgres] [--clients 8] [--seconds 10] [--in-process 10] [--profile 0]
     wenming bench ledger [--db sqlite|postgres] [--sizes 10000,1000000] [--requests 15] [--org city|small]
     wenming bench round-score [--db sqlite|postgres] [--sizes 200,2000] [--requests 15]
+    wenming bench ranking [--db sqlite|postgres] [--problems 100000] [--points 20000] [--sample 5000] [--requests 15]
 
 Every workload runs on a throwaway database (a SQLite file in a temporary directory, or with
 ``--db postgres`` a temporary PostgreSQL server from wenming.devtools.pgserver) that is deleted
@@ -26,6 +27,7 @@ WORKLOADS = {
     "inspect": "wenming.bench.inspection",
     "ledger": "wenming.bench.ledger",
     "round-score": "wenming.bench.round_score",
+    "ranking": "wenming.bench.ranking",
 }
 
 

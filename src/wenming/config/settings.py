@@ -10,6 +10,7 @@ WENMING_ALLOWED_HOSTS comma-separated host names
 WENMING_CSRF_TRUSTED_ORIGINS  comma-separated origins (https://cw.example.gov.cn)
 WENMING_BEHIND_PROXY  "1" when a TLS-terminating reverse proxy sets X-Forwarded-Proto/-For
 WENMING_SESSION_IDLE_MINUTES  inactivity timeout (default 30)
+WENMING_SCREEN_SESSION_DAYS   session length of a 大屏展示账号 (default 365; it has no idle timeout)
 WENMING_LOGIN_FAILURE_LIMIT   failed logins before lockout (default 5)
 WENMING_LOCKOUT_MINUTES       lockout duration (default 15)
 WENMING_TASKS_BACKEND         task queue backend for background jobs (default: the database,
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "wenming.demo",
     "wenming.bulletins",
     "wenming.scoring",
+    "wenming.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wenming.core.middleware.RequestContextMiddleware",
+    "wenming.core.middleware.ScreenAccountMiddleware",  # a 大屏展示账号 reaches the screen only
     "wenming.core.middleware.ForcePasswordChangeMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -187,6 +190,9 @@ SESSION_IDLE_MINUTES = int(os.environ.get("WENMING_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 # the age counts from the last save, which SessionIdleMiddleware repeats at most once a minute
 # while the user is active: an inactivity timeout without a write on every request
+# a 大屏展示账号 (org Role.SCREEN held alone) reads the dashboard only, on a wall display: its session
+# lasts this many days instead of the idle timeout (core.middleware.ScreenAccountMiddleware)
+SCREEN_SESSION_DAYS = int(os.environ.get("WENMING_SCREEN_SESSION_DAYS", "365"))
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

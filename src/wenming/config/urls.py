@@ -14,6 +14,7 @@ urlpatterns = [
     path("points/", include("wenming.places.urls")),
     path("scoring/", include("wenming.scoring.urls")),
     path("bulletins/", include("wenming.bulletins.urls")),
+    path("dashboard/", include("wenming.dashboard.urls")),
     path("public/closed/", cases_views.public_closed, name="public_closed"),
     path("public/track/", cases_views.track, name="public_track"),
     path("api-tokens/", include("wenming.core.urls_tokens")),

@@ -65,6 +65,17 @@ class Scope:
         staff = PERMISSIONS["org.view"]
         return {unit_id for _, unit_id, role in self.grants if role in staff and role not in SUBTREE_ROLES}
 
+    @property
+    def screen_paths(self) -> list[str]:
+        """Units whose 领导驾驶舱 a 大屏展示账号 shows (its screen memberships)."""
+        return _minimal([path for path, _, role in self.grants if role == Role.SCREEN])
+
+    @property
+    def is_screen_only(self) -> bool:
+        """A 大屏展示账号: every grant is a screen role (it reads the dashboard and nothing else)."""
+        return bool(self.grants) and all(role == Role.SCREEN for _, _, role in self.grants) \
+            and not self.patron_paths
+
     def unit_filter(self, prefix: str = "") -> Q:
         """A Q over a model whose unit is reached through ``prefix`` ("" for Unit itself)."""
         path_field = f"{prefix}path__startswith"

@@ -20,5 +20,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"city_name": settings.CITY_NAME}
     entries = sorted(BASE_NAV + extensions.nav, key=lambda entry: entry.order)
+    scope = access.scope_for(user)
+    if scope.is_screen_only:  # a 大屏展示账号: the pages registered for it only
+        entries = [e for e in entries if e.url_name.split(":")[0] in extensions.screen_pages.namespaces]
     items = [(entry.url_name, entry.label) for entry in entries if entry.may(user)]
-    return {"nav_items": items, "city_name": settings.CITY_NAME, "user_scope": access.scope_for(user)}
+    return {"nav_items": items, "city_name": settings.CITY_NAME, "user_scope": scope}

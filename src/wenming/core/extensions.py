@@ -11,6 +11,8 @@ An app registers its hooks in its ``AppConfig.ready()``:
   when no imported boundary contains it (places: the area of the nearest surveyed point);
 * ``audit_labels``: Chinese names of the app's audit actions and permissions, for the audit log
   page (an action without one is shown by its code — a test requires one for every action);
+* ``screen_pages``: the URL namespaces a 大屏展示账号 may open (``register_screen_pages``, the
+  dashboard's) and the page it is sent to instead of the home page;
 * ``nav``: menu entries ``NavEntry(order, url_name, label, may)``, shown to a user when
   ``may(user)`` — a function of the app's access policy — says he may open the page.
 """
@@ -59,3 +61,20 @@ nav: list[NavEntry] = []
 def register_nav(order: int, url_name: str, label: str, may: Callable) -> None:
     if all(entry.url_name != url_name for entry in nav):
         nav.append(NavEntry(order, url_name, label, may))
+
+
+@dataclass
+class ScreenPages:
+    """What a 大屏展示账号 (org Role.SCREEN held alone) may open: these URL namespaces, and
+    ``home`` (a URL name) instead of the home page. Nothing is open to it until an app registers."""
+
+    namespaces: set[str]
+    home: str | None = None
+
+
+screen_pages = ScreenPages(namespaces=set())
+
+
+def register_screen_pages(namespace: str, home: str) -> None:
+    screen_pages.namespaces.add(namespace)
+    screen_pages.home = home

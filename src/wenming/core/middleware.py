@@ -74,6 +74,62 @@ class SessionIdleMiddleware:
         session[cls.key] = int(time.time())
 
 
+class ScreenAccountMiddleware:
+    """A 大屏展示账号 (org ``Role.SCREEN`` held alone; flagged in its session at login by
+    core.signals) opens the pages an app registered for it (core.extensions.screen_pages: the
+    dashboard), the login, logout and password pages — and nothing else: its home page is the
+    screen, every other address answers 403 (audited). Its session was given
+    ``SCREEN_SESSION_DAYS`` at login instead of the idle timeout, so a wall display stays signed
+    in; that is why it must not reach anything but the read-only screen. Must come after
+    ``AuthenticationMiddleware``; costs no query for other accounts."""
+
+    key = "_wenming_screen"
+    always = {"login", "logout", "password_change"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is None or user is None or not session.get(self.key) or not user.is_authenticated:
+            return self.get_response(request)
+        from django.urls import Resolver404, resolve
+
+        from . import access, extensions
+
+        if request.path.startswith(settings.STATIC_URL):
+            return self.get_response(request)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)  # the ordinary 404
+        pages = extensions.screen_pages
+        if match.view_name == "home" and pages.home:
+            return redirect(pages.home)
+        if match.view_name in self.always or (match.namespace in pages.namespaces
+                                              and access.scope_for(user).is_screen_only):
+            return self.get_response(request)
+        from .errors import Forbidden
+
+        try:
+            access.refuse_forbidden(user, "screen.only", target=request.path[:200])
+        except Forbidden as refused:
+            from .views import permission_denied
+
+            return permission_denied(request, refused)
+        return self.get_response(request)  # pragma: no cover
+
+    @classmethod
+    def mark(cls, request, user) -> None:
+        """At login: a screen account's session is flagged and outlives the idle timeout."""
+        from . import access
+
+        if access.scope_for(user).is_screen_only:
+            request.session[cls.key] = True
+            request.session.set_expiry(int(settings.SCREEN_SESSION_DAYS) * 86400)
+
+
 class ForcePasswordChangeMiddleware:
     """An account whose password was set by the office must choose its own before anything else."""
 

@@ -17,6 +17,9 @@ def on_login(sender, request, user, **kwargs):
         from .middleware import SessionIdleMiddleware
 
         SessionIdleMiddleware.mark(request.session)
+        from .middleware import ScreenAccountMiddleware
+
+        ScreenAccountMiddleware.mark(request, user)
 
 
 @receiver(user_logged_out)

@@ -232,8 +232,22 @@ def item_failure_rates(round_: InspectionRound, unit_ids=None, limit: int = 20) 
     rows = ItemResult.objects.filter(inspection__round_point__round=round_, applicable=True)
     if unit_ids is not None:
         rows = rows.filter(inspection__round_point__unit_id__in=unit_ids)
+    return _item_rates(rows, limit)
+
+
+def failure_rates_over(rounds, *, within: str = "", limit: int = 20) -> list[ItemRate]:
+    """As :func:`item_failure_rates`, over several rounds at once (the dashboard's recent rounds),
+    for the points whose responsible unit lies under the path ``within`` ("" for all): one query."""
+    rows = ItemResult.objects.filter(inspection__round_point__round__in=rounds, applicable=True)
+    if within:
+        rows = rows.filter(inspection__round_point__unit_path__startswith=within)
+    return _item_rates(rows, limit)
+
+
+def _item_rates(rows, limit: int) -> list[ItemRate]:
     rows = (rows.values("item_id", "item__code", "item__content", "item__short_name", "item__indicator__name")
-            .annotate(applied=Count("id"), failed=Count("id", filter=Q(failed=True))).filter(failed__gt=0))
+            .annotate(applied=Count("id"), failed=Count("id", filter=Q(failed=True))).filter(failed__gt=0)
+            .order_by())
     rates = [ItemRate(row["item_id"], row["item__code"], row["item__content"], row["applied"], row["failed"],
                       item_title(short_name=row["item__short_name"], content=row["item__content"],
                                  indicator_name=row["item__indicator__name"], code=row["item__code"]))

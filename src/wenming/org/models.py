@@ -131,6 +131,9 @@ class Role(models.TextChoices):
     VOLUNTEER = "volunteer", "志愿者"
     CITIZEN = "citizen", "市民"
     ADMIN = "admin", "系统管理员"
+    # a big-screen display account (大屏展示账号): reads the 领导驾驶舱 of its unit and nothing else;
+    # its session does not time out (core.middleware.ScreenAccountMiddleware). Held alone (org.services).
+    SCREEN = "screen", "大屏展示账号"
 
 
 # roles that see the whole subtree of their unit; the others see their own unit only

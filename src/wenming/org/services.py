@@ -173,6 +173,16 @@ def _check_grant(actor: User, unit: Unit, role: str) -> None:
         access.refuse_forbidden(actor, "org.grant_admin", unit, unit)
 
 
+def _check_screen_alone(user: User, role: str) -> None:
+    """A 大屏展示账号 holds its screen role alone: its session never times out, so it must not
+    carry any other power (and a working account must not become one)."""
+    others = Membership.objects.filter(user=user, is_active=True)
+    if role == Role.SCREEN and others.exclude(role=Role.SCREEN).exists():
+        raise ServiceError("大屏展示账号只能单独使用：该账号已有其他角色，请另建一个账号用于大屏展示", field="role")
+    if role != Role.SCREEN and others.filter(role=Role.SCREEN).exists():
+        raise ServiceError("这是大屏展示账号，只能查看领导驾驶舱，不能再授予其他角色", field="role")
+
+
 def account_create(*, actor: User, username: str, full_name: str, phone: str, post: str, unit: Unit,
                    role: str) -> tuple[User, str]:
     """Create an account with one membership; returns it with a temporary password that must be
@@ -263,6 +273,7 @@ def account_update(*, actor: User, user: User, full_name: str, phone: str, post:
 def membership_grant(*, actor: User, user: User, unit: Unit, role: str) -> Membership:
     _check_grant(actor, unit, role)
     _require_manageable(actor, user)
+    _check_screen_alone(user, role)
     with transaction.atomic():
         membership, created = Membership.objects.select_for_update().get_or_create(
             user=user, unit=unit, role=role, defaults={"is_active": True})

@@ -66,6 +66,8 @@ DOWNLOADS = [
      "office_district_a", "整改指标", 3, {"format": "xlsx"}),
     ("cases:notice_docx", lambda d: reverse("cases:notice_docx", args=[d["notice"].pk]), "office_district_a",
      "督办文书", 1, {"format": "docx"}),
+    ("dashboard:export", lambda d: reverse("dashboard:export", args=["today_units"]), "office_district_a",
+     "领导驾驶舱：今日态势（按单位）", 3, {"format": "xlsx", "table": "today_units"}),
     ("job_download", lambda d: reverse("job_download", args=[d["job"].pk]), "office_city", "问题台账导出（全部）", 42,
      {"kind": "cases.ledger_export"}),
 ]

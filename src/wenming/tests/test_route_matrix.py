@@ -377,6 +377,15 @@ for _action in ("approve", "return"):   # only a leader at or above the city rev
          acting([], CITY_DOCS))
 post("bulletins:action", "unknown action", lambda w: f"/bulletins/{w.bulletin.pk}/fly/", expect(404))
 case("bulletins:file", "docx not generated yet", lambda w: f"/bulletins/{w.bulletin.pk}/file/docx/", expect(404))
+# --- dashboard (领导驾驶舱) ----------------------------------------------------------------------------------
+# offices and leaders read it (each over his own unit); everyone else is refused; another's unit is not found
+DASHBOARD = [OC, OD, LD]
+case("dashboard:index", "", "/dashboard/", only(200, DASHBOARD))
+case("dashboard:index", "district A (the city office is not its office)", lambda w: f"/dashboard/?unit={w.org['district_a'].pk}",
+     expect(403, (404, DASHBOARD), (200, [OD, LD])))
+case("dashboard:screen", "", "/dashboard/screen/", only(200, DASHBOARD))
+case("dashboard:export", "today by unit", "/dashboard/export/today_units/", only(200, DASHBOARD))
+case("dashboard:export", "unknown table", "/dashboard/export/nothing/", only(404, DASHBOARD))
 
 # --- inspections -----------------------------------------------------------------------------------------
 

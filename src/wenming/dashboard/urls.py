@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("screen/", views.screen, name="screen"),
+    path("export/<str:table>/", views.export, name="export"),
+]
