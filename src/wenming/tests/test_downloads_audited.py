@@ -1,6 +1,7 @@
 """Every file the product hands out is audited: one ``export.download`` line with what it was and
 how many data rows it holds (photos excepted: they are served one by one to those who see them)."""
 
+import datetime
 from datetime import timedelta
 
 import pytest
@@ -41,7 +42,13 @@ def data(personas, org):
                              result_content_type="application/octet-stream",
                              expires_at=now + timedelta(hours=1))
     job.result_file.save("ledger.xlsx", ContentFile(b"PK fake workbook"))
-    return {"system": system, "notice": notice, "job": job, "items": system.items.count()}
+    from wenming.scoring import services as scoring
+
+    scheme = scoring.scheme_create(actor=personas["office_city"], owner=org["city"], root=org["city"],
+                                   unit_kind="street", activate=True)
+    period = scoring.period_close(actor=personas["office_city"], scheme=scheme, kind="month",
+                                  day=datetime.date(2026, 11, 15))
+    return {"system": system, "notice": notice, "job": job, "items": system.items.count(), "period": period}
 
 
 # url name, url, persona, what, rows (a number, or a key of `data`), extra detail expected
@@ -68,6 +75,8 @@ DOWNLOADS = [
      "督办文书", 1, {"format": "docx"}),
     ("dashboard:export", lambda d: reverse("dashboard:export", args=["today_units"]), "office_district_a",
      "领导驾驶舱：今日态势（按单位）", 3, {"format": "xlsx", "table": "today_units"}),
+    ("scoring:period_export", lambda d: reverse("scoring:period_export", args=[d["period"].pk]),
+     "office_district_a", "考核排名", 2, {"version": 1}),
     ("job_download", lambda d: reverse("job_download", args=[d["job"].pk]), "office_city", "问题台账导出（全部）", 42,
      {"kind": "cases.ledger_export"}),
 ]
