@@ -147,6 +147,11 @@ class Problem(TimeStampedModel):
             # the same place (cases.intake.sql.place_candidates): by coordinates, or by address
             models.Index(fields=["category", "latitude"], name="problem_category_lat"),
             models.Index(fields=["category", "address"], name="problem_category_address"),
+            # the dashboard's today figures (dashboard.selectors.today, heat): new since a moment, and
+            # the deadlines of the problems being rectified, read by index ranges, never by a scan
+            models.Index(fields=["created_at"], name="problem_created"),
+            models.Index(fields=["deadline"], name="problem_running_deadline",
+                         condition=Q(state__in=["assigned", "rectifying"])),
         ]
 
     def __str__(self) -> str:
@@ -392,6 +397,7 @@ class SupervisionNotice(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issuer", "kind", "year", "seq"], name="notice_number")]
         ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["issued_at"], name="notice_issued")]
 
 
 class NoticeCounter(models.Model):
