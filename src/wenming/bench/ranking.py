@@ -121,17 +121,18 @@ def dashboard_sql(city_path: str, now: datetime.datetime) -> None:
     soon = now + datetime.timedelta(days=1)
     like = city_path + "%"
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT area_path, unit_path, category_id,"
-            " SUM(CASE WHEN created_at >= %s THEN 1 ELSE 0 END),"
-            " SUM(CASE WHEN state IN ('assigned', 'rectifying') AND deadline >= %s AND deadline < %s THEN 1 ELSE 0 END),"
-            " SUM(CASE WHEN is_overdue AND state IN ('reported', 'pending_assignment', 'assigned', 'rectifying',"
-            " 'submitted') THEN 1 ELSE 0 END)"
-            " FROM cases_problem WHERE (created_at >= %s AND area_path LIKE %s) OR"
-            " ((state IN ('assigned', 'rectifying') AND deadline >= %s AND deadline < %s OR is_overdue AND state IN"
-            " ('reported', 'pending_assignment', 'assigned', 'rectifying', 'submitted')) AND unit_path LIKE %s)"
-            " GROUP BY area_path, unit_path, category_id",
-            [day_start, now, soon, day_start, like, now, soon, like])
+        # the same three index ranges the page reads (new by created_at, running deadlines, overdue flag)
+        cursor.execute("SELECT area_path, category_id, COUNT(*) FROM cases_problem WHERE created_at >= %s"
+                       " AND area_path LIKE %s AND state NOT IN ('rejected', 'merged')"
+                       " GROUP BY area_path, category_id", [day_start, like])
+        cursor.fetchall()
+        cursor.execute("SELECT unit_path, category_id, COUNT(*) FROM cases_problem WHERE state IN"
+                       " ('assigned', 'rectifying') AND deadline >= %s AND deadline < %s AND unit_path LIKE %s"
+                       " GROUP BY unit_path, category_id", [now, soon, like])
+        cursor.fetchall()
+        cursor.execute("SELECT unit_path, category_id, COUNT(*) FROM cases_problem WHERE is_overdue AND state IN"
+                       " ('reported', 'pending_assignment', 'assigned', 'rectifying', 'submitted')"
+                       " AND unit_path LIKE %s GROUP BY unit_path, category_id", [like])
         cursor.fetchall()
         cursor.execute("SELECT u.path, p.category_id, COUNT(*) FROM cases_supervisionnotice n"
                        " JOIN org_unit u ON u.id = n.unit_id JOIN cases_problem p ON p.id = n.problem_id"

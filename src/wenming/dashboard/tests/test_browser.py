@@ -15,6 +15,7 @@ from wenming.core.services_photos import photo_create
 from wenming.inspections import services as inspections
 from wenming.inspections.models import ItemResult, RoundPoint
 from wenming.inspections.tests.conftest import make_point, system  # noqa: F401 (fixture)
+from wenming.inspections.tests.test_browser_form import document
 from wenming.scoring import services as scoring
 
 
@@ -69,10 +70,12 @@ def test_a_leader_drills_from_a_rank_down_to_an_item_photo(transactional_db, liv
     page.get_by_role("navigation").get_by_role("link", name="领导驾驶舱").click()
     expect(page.get_by_role("heading", name="领导驾驶舱 · 甲区")).to_be_visible()
     expect(page.locator("[data-table=today_units] canvas")).to_have_count(1)   # ECharts drew the chart
+    document(page, "dashboard.png")
     ranking = page.get_by_test_id("table-ranking_0")
     expect(ranking).to_contain_text("甲一街道")
     ranking.get_by_role("link", name="甲一街道").click()
     expect(page.get_by_test_id("rounds")).to_contain_text("甲区第47周测评")
+    document(page, "score-explained.png", full_page=True)
     page.get_by_test_id("rounds").get_by_role("link", name="甲区第47周测评").click()
     expect(page.get_by_role("heading", name="甲区第47周测评")).to_be_visible()
     page.locator(f"a[href='/inspections/result/{rp.pk}/']").first.click()
