@@ -140,7 +140,8 @@ def today(view: View, now: datetime | None = None) -> Today:
     month_start = day_start.replace(day=1)
     until = soon_limit(now)
     top = view.top.path
-    is_new = Q(created_at__gte=day_start)
+    # both bounds: a closed range is what makes SQLite's planner take the created_at index
+    is_new = Q(created_at__gte=day_start, created_at__lte=now)
     is_soon = Q(state__in=RUNNING_STATES, deadline__gte=now, deadline__lt=until)
     is_overdue = Q(state__in=OPEN_STATES, is_overdue=True)
     # three index ranges (problem_created, problem_running_deadline, is_overdue), never one scan of
@@ -411,7 +412,8 @@ def heat(view: View, now: datetime | None = None) -> Heat:
     category: 1 query (the categories' names come with ``today``'s)."""
     now = now or timezone.now()
     top = view.top.path
-    rows = (Problem.objects.filter(created_at__gte=now - timedelta(days=HEAT_DAYS), area_path__startswith=top)
+    rows = (Problem.objects.filter(created_at__gte=now - timedelta(days=HEAT_DAYS), created_at__lte=now,
+                                   area_path__startswith=top)
             .exclude(state__in=EXCLUDED_STATES)
             .annotate(child=child_segment("area_path", top)).values("child", "category__name")
             .annotate(n=Count("pk")).order_by())
