@@ -26,6 +26,7 @@ from . import policy, selectors, services
 from .forms import AdjustmentForm, CloseForm, LedgerForm, ReasonForm, SchemeNewForm, SchemeRulesForm
 from .metrics import PARAM_FIELDS
 from .models import PeriodStatus, SchemeStatus, StepStatus
+from .tables import ranking_rows_html
 
 MAX_EVIDENCE_PHOTOS = 3
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -175,8 +176,11 @@ def period_detail(request, pk: int):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     total, ranked = selectors.peers_count(period)
     visible = rows.filter(honour__in=["red", "yellow"])
+    page.object_list = list(page.object_list)   # read once: the header, the rows and the pager use it
+    rows_html = ranking_rows_html(period, page.object_list,
+                                  8 + (len(page.object_list[0].components) if page.object_list else 0))
     return render(request, "scoring/period.html", {
-        "period": period, "scheme": period.scheme, "page": page, "manage": manage, "total": total, "ranked": ranked,
+        "period": period, "scheme": period.scheme, "page": page, "rows_html": rows_html, "manage": manage, "total": total, "ranked": ranked,
         "red": [r for r in visible if r.honour == "red"], "yellow": [r for r in visible if r.honour == "yellow"],
         "steps": selectors.steps(request.user, period), "closed": period.status == PeriodStatus.CLOSED,
         "reopen_form": ReasonForm() if manage else None, "proposed": StepStatus.PROPOSED,
