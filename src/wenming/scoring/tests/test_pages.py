@@ -219,3 +219,13 @@ def test_the_scheme_page_lists_the_periods_that_ended_with_one_click_to_close(ci
     # a handler sees the list, never a button
     page = login("handler_street_a1").get(f"/scoring/schemes/{city['scheme'].pk}/").content.decode()
     assert "关闭并生成排名" not in page
+
+
+@pytest.mark.django_db
+def test_names_are_escaped_in_the_ranking_rows(city, personas, org, login):
+    from wenming.org.models import Unit
+
+    Unit.objects.filter(pk=org["street_a2"].pk).update(name="<b>甲二</b>街道")
+    period = closed_november(city, personas)
+    page = login("office_city").get(f"/scoring/periods/{period.pk}/").content.decode()
+    assert "&lt;b&gt;甲二&lt;/b&gt;街道" in page and "<b>甲二</b>" not in page
