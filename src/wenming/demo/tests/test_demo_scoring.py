@@ -112,13 +112,16 @@ def test_adjustments_count_in_their_periods_and_the_red_flag(small):
     assert set(entries) == {AdjustmentKind.EXPOSURE, AdjustmentKind.NEGATIVE, AdjustmentKind.BONUS}
     assert entries[AdjustmentKind.EXPOSURE].source and entries[AdjustmentKind.NEGATIVE].cap == 80
     for entry in entries.values():
-        weeks = Period.objects.filter(kind=PeriodKind.WEEK, start__lte=entry.occurred_on, end__gte=entry.occurred_on)
-        assert weeks.exists()
-        for period in weeks:
-            counted = [row for row in scores(period) if any(a["id"] == entry.pk for a in row.adjustments)]
-            assert counted, (entry.title, period)
-            if entry.kind == AdjustmentKind.NEGATIVE:
-                assert all(row.total <= 80 for row in counted)
+        # it counts in the weeks and the month it happened in, for its unit or the assessed unit above it
+        periods = Period.objects.filter(start__lte=entry.occurred_on, end__gte=entry.occurred_on)
+        assert periods.filter(kind=PeriodKind.WEEK).exists()
+        counted = [row for period in periods for row in scores(period)
+                   if any(a["id"] == entry.pk for a in row.adjustments)]
+        assert counted, entry.title
+        assert {row.period.kind for row in counted} == set(periods.values_list("kind", flat=True))
+        assert all(entry.unit_path.startswith(row.unit_path) for row in counted)
+        if entry.kind == AdjustmentKind.NEGATIVE:
+            assert all(row.total <= 80 for row in counted)
     flag = LedgerEntry.objects.get()
     assert flag.kind == LedgerKind.RED_FLAG and flag.period.kind == PeriodKind.MONTH
     assert scores(flag.period).get(unit=flag.unit).rank == 1
