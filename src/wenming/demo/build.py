@@ -278,7 +278,7 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
         out(f"正在生成 {count:,} 个问题及其时间线（三年，分批写入）……")
         cases = build_cases(org, scale=scale, seed=seed, progress=progress, count=count)
     else:
-        out("正在生成问题（通过整改流程逐步办理，约需几秒）……")
+        out("正在生成问题（通过整改流程逐步办理，约需半分钟）……")
         # the weeks before last week's 周测评 are inspected inside the problems' simulation, on its clock
         earlier = EarlierTally() if inspections_count != 0 and scoring else None
         extra = earlier_round_stories(seed, earlier) if earlier is not None else None
