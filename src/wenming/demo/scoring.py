@@ -6,8 +6,10 @@ decided and one 流动红旗 in the 奖惩台账. Every score comes from ``perio
 
 Each period is closed on a simulated clock (``demo/small.py``'s), the first office morning after
 the period ended and its rounds were published — never later than the build's "now" — so its
-``inputs_until`` is what the office would have had. At city scale the streets' scheme closes a
-year of weeks and months (``weeks``/``months``), the communities' too unless ``communities=False``.
+``inputs_until`` is what the office would have had. At city scale ``build_demo`` closes a year of
+weeks and months (``weeks``/``months``) of the streets' scheme only (``communities=False``): 64
+closes over 120 streets took 184 s on a busy 2-core machine; the twelve districts' communities
+would add about 30 s each.
 """
 
 from __future__ import annotations
