@@ -34,12 +34,15 @@ from wenming.org.models import (
 from .cases import CasesResult, build_cases
 from .inspections import (
     CITY_INSPECTIONS,
+    EarlierTally,
     InspectionsResult,
     build_city_inspections,
     build_inspections,
+    earlier_round_stories,
 )
 from .org import PERSONA_USERNAMES, SCALES, DemoOrg, Progress, Sizes, build_org
 from .places import PlacesResult, build_points
+from .scoring import ScoringResult, build_scoring
 
 
 class DemoError(CommandError):
@@ -53,6 +56,7 @@ class DemoResult:
     cases: CasesResult | None = None
     places: PlacesResult | None = None
     inspections: InspectionsResult | None = None
+    scoring: ScoringResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -146,6 +150,21 @@ def _reset_points_and_inspections() -> None:
             cursor.execute(f"DELETE FROM {quote(table)}")
 
 
+def _reset_scoring() -> None:
+    """Schemes and everything made under them (periods, scores, 黄牌 steps, 加减分事项, 奖惩台账)."""
+    from wenming.scoring.models import Adjustment, Component, LedgerEntry, Period, PeriodScore, Scheme, WarningStep
+
+    LedgerEntry.objects.all().delete()
+    WarningStep.objects.all().delete()
+    PeriodScore.objects.all().delete()
+    Period.objects.all().delete()
+    Adjustment.photos.through.objects.all().delete()
+    Adjustment.objects.all().delete()
+    Component.objects.all().delete()
+    Scheme.objects.update(previous=None)  # a version PROTECTs the one it replaced
+    Scheme.objects.all().delete()
+
+
 def _reset_org() -> None:
     Patronage.objects.all().delete()
     TeamUnit.objects.all().delete()
@@ -172,6 +191,7 @@ def _reset_sessions() -> None:
 # in order: rows that point to others go first. The audit log is never touched: it is append-only
 # (on PostgreSQL a trigger refuses deletes) and references users and units by plain ids.
 RESET_STEPS = [
+    ("考核方案、考核期与奖惩台账", _reset_scoring),
     ("问题、整改记录、督办文书与通知", _reset_cases),
     ("督查测评与点位", _reset_points_and_inspections),
     ("组织机构与账号", _reset_org),
@@ -191,12 +211,18 @@ def reset_demo_data(*, out=None) -> None:
 
 def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bool = False,
                sizes: Sizes | None = None, progress: Progress | None = None,
-               problems: int | None = None, inspections: int | None = None) -> DemoResult:
+               problems: int | None = None, inspections: int | None = None, scoring: bool = True,
+               scoring_communities: bool = False) -> DemoResult:
     """Build the demo city into the database. Refuses when units exist, unless ``reset`` — then the
     problems and the organisation (units, teams, 包保, accounts) are deleted first. ``stdout``
     (anything with ``write``) receives progress lines in Chinese. ``problems`` overrides the
     city scale's 1,000,000 problems; 0 builds no problems at either scale (the organisation only).
-    ``inspections`` likewise overrides the city scale's 300,000 inspections; 0 builds no rounds."""
+    ``inspections`` likewise overrides the city scale's 300,000 inspections; 0 builds no rounds.
+    With problems and inspections, the city office's assessment follows (``demo/scoring.py``):
+    ``scoring`` False leaves it out, and at small scale the earlier weeks' rounds that feed it (a
+    quicker build, for tests of other parts); at city scale only the streets' scheme is closed
+    (52 weeks and 12 months, about three minutes) unless ``scoring_communities`` (the communities'
+    twelve district schemes add about six minutes more)."""
     inspections_count = inspections
 
     def out(line: str) -> None:
@@ -246,6 +272,7 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
 
     mark = time.perf_counter()
     cases = None
+    earlier = None
     if problems == 0:
         out("  （未生成问题）")
     elif scale == "city":
@@ -253,9 +280,12 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
         out(f"正在生成 {count:,} 个问题及其时间线（三年，分批写入）……")
         cases = build_cases(org, scale=scale, seed=seed, progress=progress, count=count)
     else:
-        out("正在生成问题（通过整改流程逐步办理，约需几秒）……")
+        out("正在生成问题（通过整改流程逐步办理，约需半分钟）……")
+        # the weeks before last week's 周测评 are inspected inside the problems' simulation, on its clock
+        earlier = EarlierTally() if inspections_count != 0 and scoring else None
+        extra = earlier_round_stories(seed, earlier) if earlier is not None else None
         with transaction.atomic():
-            cases = build_cases(org, scale=scale, seed=seed, progress=progress)
+            cases = build_cases(org, scale=scale, seed=seed, progress=progress, extra=extra)
     timings["cases"] = time.perf_counter() - mark
     if cases is not None:
         out(cases.summary())
@@ -271,9 +301,24 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
     elif problems != 0 and inspections_count != 0 and scale == "small":
         out("正在生成督查测评（抽样、实地测评、计分，测评发现的问题进入整改流程）……")
         mark = time.perf_counter()
-        inspections = build_inspections(org, seed=seed)
+        inspections = build_inspections(org, seed=seed, earlier=earlier)
         timings["inspections"] = time.perf_counter() - mark
         out(inspections.summary())
+
+    assessment = None
+    if inspections is not None and scoring:
+        if scale == "city":
+            out("正在关闭一年的考核期（每周、每月，按考核方案逐期计分）……")
+            weeks, months = 52, 12
+        else:
+            out("正在建立考核方案并关闭考核期（近4周、近2个月）……")
+            weeks, months = 4, 2
+        mark = time.perf_counter()
+        with transaction.atomic():
+            assessment = build_scoring(org, weeks=weeks, months=months, progress=progress,
+                                       communities=scoring_communities or scale != "city")
+        timings["scoring"] = time.perf_counter() - mark
+        out(assessment.summary())
 
     seconds = time.perf_counter() - started
     audit.record("demo.build", target=org.city, unit=org.city, username="cli",
@@ -282,7 +327,7 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
                          "points": places.points, "seconds": round(seconds, 1)})
     out(f"完成，用时 {seconds:.1f} 秒。")
     return DemoResult(org=org, seconds=seconds, timings=timings, cases=cases, places=places,
-                      inspections=inspections)
+                      inspections=inspections, scoring=assessment)
 
 
 # --- the login help printed at the end -------------------------------------------------------------

@@ -54,10 +54,12 @@ class CasesResult:
 
 
 def tally(scale: str, seconds: float = 0.0, photos: int = 0) -> CasesResult:
-    """What the database holds now (all problems, not only this build's)."""
+    """What the database holds now (all problems, not only this build's), but the problems the
+    inspections raised: the inspections' summary counts those."""
     from django.db.models import Count
 
-    states = dict(Problem.objects.order_by().values_list("state").annotate(n=Count("id")))
+    states = dict(Problem.objects.filter(item_results__isnull=True).order_by().values_list("state")
+                  .annotate(n=Count("id")))
     notices = dict(SupervisionNotice.objects.order_by().values_list("kind").annotate(n=Count("id")))
     pending = dict(ProblemRequest.objects.filter(status=RequestStatus.PENDING).order_by().values_list("kind")
                    .annotate(n=Count("id")))
@@ -66,12 +68,12 @@ def tally(scale: str, seconds: float = 0.0, photos: int = 0) -> CasesResult:
 
 
 def build_cases(org: DemoOrg, *, scale: str, seed: int, progress: Progress | None = None,
-                count: int | None = None, now: datetime | None = None) -> CasesResult:
+                count: int | None = None, now: datetime | None = None, extra=None) -> CasesResult:
     """Fill the demo city with problems. ``count`` (city scale only) overrides the 1,000,000."""
     progress = progress or Progress()
     started = _time.perf_counter()
     if scale == "city":
         build_city_cases(org, count=CITY_PROBLEMS if count is None else count, seed=seed, progress=progress, now=now)
         return tally(scale, _time.perf_counter() - started)
-    photos = build_small_cases(org, seed=seed, progress=progress, end=now)
+    photos = build_small_cases(org, seed=seed, progress=progress, end=now, extra=extra)
     return tally(scale, _time.perf_counter() - started, photos=photos)

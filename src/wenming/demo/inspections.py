@@ -88,28 +88,42 @@ def _answer(item, generator: random.Random, quality: float) -> services.Answer:
     return services.Answer(count=str(count), note="" if not count else generator.choice(notes))
 
 
-def _inspect(round_, generator: random.Random, share_done: float = 1.0) -> int:
+def _crews(rows: list) -> dict[int, list]:
+    """A 测评组's points are inspected by any of its members."""
     from wenming.org.models import TeamMember
 
-    done = 0
-    rows = list(RoundPoint.objects.filter(round=round_).select_related("round", "point", "inspector").order_by("id"))
-    crews: dict[int, list] = {}  # a 测评组's points are inspected by any of its members
+    crews: dict[int, list] = {}
     for member in (TeamMember.objects.filter(team_id__in={row.team_id for row in rows if row.team_id},
                                              user__isnull=False).select_related("user").order_by("team_id", "sort")):
         crews.setdefault(member.team_id, []).append(member.user)
+    return crews
+
+
+def _inspect_point(row, generator: random.Random, crews: dict[int, list]) -> Inspection:
+    quality = generator.uniform(0.86, 0.99)
+    items = services.items_for(row)
+    answers = {item.pk: _answer(item, generator, quality) for item in items}
+    actor = generator.choice(crews[row.team_id]) if row.team_id in crews else row.inspector
+    if generator.random() < 0.15:
+        services.inspection_save_draft(actor=actor, round_point=row, answers=answers, note="")
+    inspection, _ = services.inspection_submit(
+        actor=actor, round_point=row, answers=answers, note=generator.choice(["", "", "天气晴", "雨天，部分室外项目复看"]),
+        latitude=row.point.latitude, longitude=row.point.longitude, submit_key=f"demo-{row.pk}")
+    return inspection
+
+
+def _round_points(round_) -> list:
+    return list(RoundPoint.objects.filter(round=round_).select_related("round", "point", "inspector").order_by("id"))
+
+
+def _inspect(round_, generator: random.Random, share_done: float = 1.0) -> int:
+    done = 0
+    rows = _round_points(round_)
+    crews = _crews(rows)
     for row in rows:
         if generator.random() > share_done:
             continue
-        quality = generator.uniform(0.86, 0.99)
-        items = services.items_for(row)
-        answers = {item.pk: _answer(item, generator, quality) for item in items}
-        actor = generator.choice(crews[row.team_id]) if row.team_id in crews else row.inspector
-        if generator.random() < 0.15:
-            services.inspection_save_draft(actor=actor, round_point=row, answers=answers, note="")
-        services.inspection_submit(actor=actor, round_point=row, answers=answers,
-                                   note=generator.choice(["", "", "天气晴", "雨天，部分室外项目复看"]),
-                                   latitude=row.point.latitude, longitude=row.point.longitude,
-                                   submit_key=f"demo-{row.pk}")
+        _inspect_point(row, generator, crews)
         done += 1
     return done
 
@@ -155,6 +169,10 @@ def inspection_groups(org: DemoOrg) -> list:
     from wenming.org.models import Team, TeamKind, TeamMember, TeamPost, User
 
     parent = Team.objects.filter(unit=org.city, kind=TeamKind.INSPECTION_GROUP, parent__isnull=True).first()
+    made = list(Team.objects.filter(unit=org.city, kind=TeamKind.INSPECTION_GROUP, parent=parent,
+                                    name__in=GROUP_NAMES).order_by("sort"))
+    if made:  # made already, for the earlier rounds
+        return made
     inspectors = list(User.objects.filter(memberships__unit=org.city, memberships__role=Role.INSPECTOR,
                                           memberships__is_active=True).order_by("username"))
     if not inspectors:
@@ -181,8 +199,9 @@ def inspection_groups(org: DemoOrg) -> list:
     return groups
 
 
-def build_inspections(org: DemoOrg, *, seed: int) -> InspectionsResult:
-    """Needs the demo org and its points (``demo/places.py``)."""
+def build_inspections(org: DemoOrg, *, seed: int, earlier: EarlierTally | None = None) -> InspectionsResult:
+    """Needs the demo org and its points (``demo/places.py``). ``earlier``: what the earlier rounds
+    (played in the problems' simulation, :func:`earlier_round_stories`) did, counted in the result."""
     from wenming.cases.models import Problem
 
     generator = random.Random(seed + 4)
@@ -245,7 +264,150 @@ def build_inspections(org: DemoOrg, *, seed: int) -> InspectionsResult:
             inspections += _inspect(own, generator)
             services.round_close(actor=handler.user, round_=own)
             services.round_publish(actor=handler.user, round_=own)
-    return InspectionsResult(rounds, inspections, Problem.objects.count() - problems_before)
+    earlier = earlier or EarlierTally()
+    return InspectionsResult(rounds + earlier.rounds, inspections + earlier.inspections,
+                             Problem.objects.count() - problems_before + earlier.problems)
+
+
+# ===================================================================================================================
+# small scale, earlier weeks: rounds played inside the problems' simulation (demo/small.py), on its clock
+# ===================================================================================================================
+
+WEEKLY_SIZES = {code: 1 for code in ("SQ", "XQ", "NM", "WHZ", "WHZX", "CS", "GY", "ZGD", "SYJ", "BJ", "YY", "ZW", "GD",
+                                     "JD", "CK", "XX", "CZ", "GJ", "CZC")}
+WEEKLY_WEIGHTS = {"SQ": 2, "NM": 2, "ZGD": 1.5}
+
+
+@dataclass
+class EarlierRound:
+    title: str
+    kind: str
+    start: datetime.date
+
+
+@dataclass
+class EarlierTally:
+    rounds: int = 0
+    inspections: int = 0
+    problems: int = 0
+
+
+def earlier_rounds(end: datetime.datetime) -> list[EarlierRound]:
+    """The rounds before last week's that the demo's assessment needs: the 周测评 of the three weeks
+    before it (with last week's, the four weeks the demo closes), and a 月考核 in each of the last two
+    complete months that no 周测评 of those four weeks ends in (the demo closes those months too)."""
+    today = timezone.localtime(end).date()
+    monday = today - datetime.timedelta(days=today.weekday())
+    out = []
+    for back in (4, 3, 2):
+        start = monday - datetime.timedelta(weeks=back)
+        out.append(EarlierRound(f"第{start.isocalendar().week}周测评", RoundKind.WEEKLY, start))
+    week_ends = {(monday - datetime.timedelta(weeks=back) + datetime.timedelta(days=6)).strftime("%Y%m")
+                 for back in (4, 3, 2, 1)}
+    this_month = today.replace(day=1)
+    last = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    before = (last - datetime.timedelta(days=1)).replace(day=1)
+    for month in (before, last):
+        if month.strftime("%Y%m") in week_ends:
+            continue
+        start = month.replace(day=8)
+        start += datetime.timedelta(days=(7 - start.weekday()) % 7)  # its second full week
+        out.append(EarlierRound(f"{month.month}月考核", RoundKind.MONTHLY, start))
+    return sorted(out, key=lambda r: r.start)
+
+
+def earlier_round_stories(seed: int, tally: EarlierTally):
+    """``extra`` stories for :func:`wenming.demo.small.build_small_cases`: each earlier round is planned
+    on its Monday, inspected point by point over the week, closed and published on Friday; the
+    problems it raises are rectified (or not) as the units would, so the sweeper's warnings and
+    督办 reach the late ones."""
+
+    def stories(demo, spawn):
+        return [(_moment(spec.start, 9, 0), _round_story(demo, spawn, spec, seed, n, tally))
+                for n, spec in enumerate(earlier_rounds(demo.end))]
+
+    return stories
+
+
+def _moment(day: datetime.date, hour: int, minute: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def _round_story(demo, spawn, spec: EarlierRound, seed: int, index: int, tally: EarlierTally):
+    from wenming.cases.models import Problem
+
+    generator = random.Random(f"{seed}:earlier-round:{index}")
+    yield _moment(spec.start, 9, generator.randint(0, 40))
+    office = demo.users["office_city"]
+    groups = inspection_groups(demo.org)
+    round_ = services.round_create(
+        actor=office, title=spec.title, kind=spec.kind, system=load_builtin(), owner=demo.org.city,
+        scope_units=[demo.org.city], period_start=spec.start, period_end=spec.start + datetime.timedelta(days=6),
+        sample_mode=SampleMode.STRATIFIED, sample_sizes=WEEKLY_SIZES, sample_seed=seed + 100 + index,
+        weights=WEEKLY_WEIGHTS)
+    services.round_sample(actor=office, round_=round_)
+    if groups:
+        services.round_assign(actor=office, round_=round_, teams=groups)
+    else:
+        services.round_assign(actor=office, round_=round_, inspectors=demo.inspectors[:1])
+    services.round_open(actor=office, round_=round_)
+    rows = _round_points(round_)
+    crews = _crews(rows)
+    moments = sorted(_moment(spec.start + datetime.timedelta(days=generator.randint(0, 3)), 9, 0)
+                     + datetime.timedelta(minutes=generator.randint(0, 480)) for _ in rows)
+    for row, at in zip(rows, moments, strict=True):
+        yield at
+        inspection = _inspect_point(row, generator, crews)
+        tally.inspections += 1
+        for problem_id in (Problem.objects.filter(item_results__inspection=inspection).order_by("id")
+                           .values_list("id", flat=True)):
+            tally.problems += 1
+            spawn(_rectify(demo, problem_id, office, random.Random(f"{seed}:rectify:{problem_id}")))
+    yield _moment(spec.start + datetime.timedelta(days=4), 16, generator.randint(0, 50))
+    services.round_close(actor=office, round_=round_)
+    services.round_publish(actor=office, round_=round_)
+    tally.rounds += 1
+
+
+def _rectify(demo, problem_id: int, office, generator: random.Random):
+    """A problem an earlier round raised: most signed, rectified in time and verified; some late
+    (the sweeper warns, 督办), some sent back once (退回重改), a few never signed."""
+    from wenming.cases.escalation import sla
+    from wenming.cases.models import Problem, State
+    from wenming.cases.workflow.services import perform
+    from wenming.core import worktime
+
+    roll = generator.random()
+    yield demo._office(timezone.now(), generator, 0.3, 3)
+    problem = Problem.objects.get(pk=problem_id)
+    handlers = demo.staff.get(problem.unit_id)
+    if not handlers or roll < 0.05 or problem.state != State.ASSIGNED:
+        return
+    handler = handlers[0]
+    problem = perform(actor=handler, problem=problem, action="sign")
+    if roll < 0.15:  # late
+        yield demo._office(sla.stage_deadline(problem) or problem.deadline, generator, 3, 10)
+    else:
+        yield demo._within(timezone.now(), problem.deadline, generator, 0.3, 0.85, floor=0.2)
+    rework = generator.random() < 0.1
+    for attempt in range(2 if rework else 1):
+        problem = Problem.objects.get(pk=problem_id)
+        if problem.state != State.RECTIFYING:
+            return
+        photos = [demo.photo(generator, handler, problem.unit, before=False)]
+        note = generator.choice(["已清理完毕", "已整改到位", "已督促商户整改，现场已恢复"])
+        problem = perform(actor=handler, problem=problem, action="submit", photos=photos,
+                          note=note if attempt == 0 else "已按复核意见重新整改，" + note)
+        yield demo._office(timezone.now(), generator, 0.5, 6)
+        problem = Problem.objects.get(pk=problem_id)
+        verifier = next((u for u in demo.inspectors if u.pk == problem.verifier_id), office)
+        if attempt == 0 and rework:
+            perform(actor=verifier, problem=problem, action="verify_fail", reason="现场复核仍未整改到位，请重新整改。",
+                    deadline=worktime.add_working_days(timezone.now(), 2, demo.schedule))
+            yield demo._within(timezone.now(), Problem.objects.get(pk=problem_id).deadline, generator, 0.3, 0.8,
+                               floor=0.2)
+        else:
+            perform(actor=verifier, problem=problem, action="verify_pass", note="照片复核通过")
 
 
 # ===================================================================================================================

@@ -54,10 +54,17 @@ from .org import DemoOrg, Progress
 SMALL_DAYS = 42  # the small demo's history: six weeks
 
 
+# more stories for the simulation: called with the demo (its people, clock helpers) and ``spawn`` (to start
+# a story from inside another, e.g. a problem an inspection raised); returns (first moment, story) pairs
+ExtraStories = Callable[["_SmallDemo", Callable[[Iterator[datetime]], None]], list[tuple[datetime, Iterator[datetime]]]]
+
+
 def build_small_cases(org: DemoOrg, *, seed: int, progress: Progress | None = None,
-                      end: datetime | None = None) -> int:
-    """Play ``SMALL_PLAN`` through the services up to ``end`` (default: now); the number of photos taken."""
-    return _SmallDemo(org, seed=seed, progress=progress or Progress(), end=end).build()
+                      end: datetime | None = None, extra: ExtraStories | None = None) -> int:
+    """Play ``SMALL_PLAN`` through the services up to ``end`` (default: now); the number of photos taken.
+    ``extra`` adds stories to the same simulation (the earlier inspection rounds, ``demo/inspections.py``):
+    the clock then starts at the earliest of them."""
+    return _SmallDemo(org, seed=seed, progress=progress or Progress(), end=end).build(extra)
 
 
 @contextmanager
@@ -479,7 +486,7 @@ class _SmallDemo:
 
     # -- run ------------------------------------------------------------------------------------------------------
 
-    def build(self) -> int:
+    def build(self, extra: ExtraStories | None = None) -> int:
         from django.test.utils import override_settings
 
         total = sum(n * (2 if kind == "merged" else 1) for kind, n, *_ in SMALL_PLAN)
@@ -517,7 +524,11 @@ class _SmallDemo:
                 staff = case.source not in {Source.CITIZEN}
                 at = self._start(case.rng, lo, hi, working, staff=staff)
                 stories.append((at, self.story(case, steps, at)))
+        if extra is not None:
+            stories += extra(self, lambda story: sim.spawn(story))
         stories.sort(key=lambda pair: pair[0])
+        if stories and stories[0][0] < sim.now:
+            sim.now = stories[0][0] - timedelta(hours=1)
         with override_settings(OUTBOUND_BACKEND="record"), simulated_clock(lambda: sim.now):
             for _, story in stories:
                 sim.spawn(story)
