@@ -123,8 +123,8 @@ def dashboard_sql(city_path: str, now: datetime.datetime) -> None:
     with connection.cursor() as cursor:
         # the same three index ranges the page reads (new by created_at, running deadlines, overdue flag)
         cursor.execute("SELECT area_path, category_id, COUNT(*) FROM cases_problem WHERE created_at >= %s"
-                       " AND area_path LIKE %s AND state NOT IN ('rejected', 'merged')"
-                       " GROUP BY area_path, category_id", [day_start, like])
+                       " AND created_at <= %s AND area_path LIKE %s AND state NOT IN ('rejected', 'merged')"
+                       " GROUP BY area_path, category_id", [day_start, now, like])
         cursor.fetchall()
         cursor.execute("SELECT unit_path, category_id, COUNT(*) FROM cases_problem WHERE state IN"
                        " ('assigned', 'rectifying') AND deadline >= %s AND deadline < %s AND unit_path LIKE %s"
@@ -147,8 +147,8 @@ def dashboard_sql(city_path: str, now: datetime.datetime) -> None:
                        " GROUP BY area_path", [like])
         cursor.fetchall()
         cursor.execute("SELECT area_path, category_id, COUNT(*) FROM cases_problem WHERE created_at >= %s AND"
-                       " area_path LIKE %s AND state NOT IN ('rejected', 'merged') GROUP BY area_path, category_id",
-                       [now - datetime.timedelta(days=30), like])
+                       " created_at <= %s AND area_path LIKE %s AND state NOT IN ('rejected', 'merged')"
+                       " GROUP BY area_path, category_id", [now - datetime.timedelta(days=30), now, like])
         cursor.fetchall()
 
 
