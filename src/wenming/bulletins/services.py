@@ -100,7 +100,13 @@ def bulletin_generate(*, actor, bulletin: Bulletin):
     return job
 
 
+def _fresh(bulletin: Bulletin) -> Bulletin:
+    """The bulletin as it is now (a caller's copy may be older than a generation or a decision)."""
+    return Bulletin.objects.select_related("issuer").get(pk=bulletin.pk)
+
+
 def _step(actor, bulletin: Bulletin, allowed, permission: str, expected: str, to: str, **changes) -> Bulletin:
+    bulletin = _fresh(bulletin)
     if not allowed(actor, bulletin):
         could = policy.reviews(actor, bulletin) if permission == "bulletins.review" else policy.manages(actor, bulletin)
         if not could:
@@ -120,6 +126,7 @@ def _step(actor, bulletin: Bulletin, allowed, permission: str, expected: str, to
 
 
 def bulletin_submit(*, actor, bulletin: Bulletin) -> Bulletin:
+    bulletin = _fresh(bulletin)
     if not bulletin.files_current and policy.may_submit(actor, bulletin):
         raise BulletinError("请先生成当前内容的Word和PDF文件，核对无误后再送审")
     locked = _step(actor, bulletin, policy.may_submit, "bulletins.submit", BulletinStatus.DRAFT,
@@ -146,6 +153,7 @@ def bulletin_review(*, actor, bulletin: Bulletin, approve: bool, note: str = "")
 def bulletin_issue(*, actor, bulletin: Bulletin):
     """印发: the next 文号 of the issuer's year, the text frozen, the final files generated in the
     background, the bulletin sent to the inboxes of the units it names."""
+    bulletin = _fresh(bulletin)
     if not policy.may_issue(actor, bulletin):
         if policy.manages(actor, bulletin):
             raise Conflict(f"该通报当前状态为“{bulletin.get_status_display()}”，须经领导审核通过后才能印发。")
@@ -176,6 +184,7 @@ def bulletin_issue(*, actor, bulletin: Bulletin):
     job = jobs.enqueue(actor=actor, kind="bulletins.generate", title=f"生成通报：{locked.number}"[:200],
                        params={"bulletin": locked.pk, "revision": locked.revision}, task=bulletin_files)
     Bulletin.objects.filter(pk=locked.pk).update(job=job)
+    locked.job = job
     return locked
 
 

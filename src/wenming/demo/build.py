@@ -151,9 +151,18 @@ def _reset_points_and_inspections() -> None:
 
 
 def _reset_scoring() -> None:
-    """Schemes and everything made under them (periods, scores, 黄牌 steps, 加减分事项, 奖惩台账)."""
+    """Schemes and everything made under them (periods, scores, 黄牌 steps, 加减分事项, 奖惩台账), and the
+    bulletins published from them (their files with them)."""
+    from wenming.bulletins.models import Bulletin, BulletinCounter
     from wenming.scoring.models import Adjustment, Component, LedgerEntry, Period, PeriodScore, Scheme, WarningStep
 
+    for bulletin in Bulletin.objects.exclude(docx="", pdf=""):
+        for stored in (bulletin.docx, bulletin.pdf):
+            if stored:
+                stored.delete(save=False)
+    Bulletin.recipients.through.objects.all().delete()
+    Bulletin.objects.all().delete()
+    BulletinCounter.objects.all().delete()
     LedgerEntry.objects.all().delete()
     WarningStep.objects.all().delete()
     PeriodScore.objects.all().delete()
@@ -191,7 +200,7 @@ def _reset_sessions() -> None:
 # in order: rows that point to others go first. The audit log is never touched: it is append-only
 # (on PostgreSQL a trigger refuses deletes) and references users and units by plain ids.
 RESET_STEPS = [
-    ("考核方案、考核期与奖惩台账", _reset_scoring),
+    ("考核方案、考核期、奖惩台账与通报", _reset_scoring),
     ("问题、整改记录、督办文书与通知", _reset_cases),
     ("督查测评与点位", _reset_points_and_inspections),
     ("组织机构与账号", _reset_org),

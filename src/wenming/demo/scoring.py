@@ -61,6 +61,7 @@ class ScoringResult:
     steps: int = 0
     decided: int = 0
     ledger: int = 0
+    bulletins: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -71,7 +72,8 @@ class ScoringResult:
         return (f"  考核：考核方案 {len(self.schemes)} 个（{'、'.join(self.schemes[:3])}"
                 f"{'等' if len(self.schemes) > 3 else ''}）；已关闭考核期 {weeks + months} 个（周 {weeks} 个，"
                 f"月 {months} 个），红旗榜 {red} 个次，黄牌榜 {yellow} 个次；黄牌问责建议 {self.steps} 条"
-                f"（已决定 {self.decided} 条）；加减分事项 {self.adjustments} 条；奖惩台账 {self.ledger} 条")
+                f"（已决定 {self.decided} 条）；加减分事项 {self.adjustments} 条；奖惩台账 {self.ledger} 条"
+                + (f"；已印发通报 {'、'.join(self.bulletins)}" if self.bulletins else ""))
 
 
 def _list_size(count: int, least: int) -> Decimal:
@@ -156,7 +158,7 @@ def _adjustments(office, org: DemoOrg, weeks: list[datetime.date], now: datetime
 
 
 def build_scoring(org: DemoOrg, *, now: datetime.datetime | None = None, weeks: int = 4, months: int = 2,
-                  communities: bool = True, progress: Progress | None = None) -> ScoringResult:
+                  communities: bool = True, bulletins: bool = True, progress: Progress | None = None) -> ScoringResult:
     """Schemes, 加减分事项, closed periods, one decided escalation and one 流动红旗 (see the module)."""
     started = time.perf_counter()
     now = now or timezone.now()
@@ -201,7 +203,40 @@ def build_scoring(org: DemoOrg, *, now: datetime.datetime | None = None, weeks: 
             services.ledger_add(actor=office, unit=first.unit, period=month, kind=LedgerKind.RED_FLAG, amount=None,
                                 note=f"{month.label}街道（镇）考核第一名，授予流动红旗。")
             result.ledger = 1
+    if bulletins:
+        result.bulletins = _bulletins(org, schemes[0])
     result.steps = WarningStep.objects.filter(period__scheme__in=schemes).count()
     result.decided = WarningStep.objects.filter(period__scheme__in=schemes, status=StepStatus.DECIDED).count()
     result.seconds = time.perf_counter() - started
     return result
+
+
+REQUIREMENTS = ("各单位要对照考核结果，认真查摆问题，逐项落实整改，做到立行立改、举一反三。\n"
+                "列入黄牌榜的单位要深刻剖析原因，主要负责同志要亲自研究部署，三日内向市创建办报送整改方案。\n"
+                "各包保领导要加强督导，确保问题整改到位、不反弹。")
+
+
+def _bulletins(org: DemoOrg, scheme: Scheme) -> list[str]:
+    """The streets' last closed week and month published: a 周通报 and a 月通报 drafted by the city
+    office, their files generated, approved by the city's leader and issued (bulletins.services)."""
+    from wenming.bulletins import services as bulletin_services
+    from wenming.bulletins.jobs import _generate
+    from wenming.core import jobs
+
+    office = org.personas["office_city"].user
+    leader = org.personas["leader_city"].user
+    numbers = []
+    for kind, period_kind in (("weekly", PeriodKind.WEEK), ("monthly", PeriodKind.MONTH)):
+        period = (Period.objects.filter(scheme=scheme, kind=period_kind, status="closed").order_by("-start").first())
+        if period is None:
+            continue
+        bulletin = bulletin_services.bulletin_create(actor=office, kind=kind, issuer=scheme.root, period=period,
+                                                     addressees="各区创建办，各街道（镇）", requirements=REQUIREMENTS,
+                                                     cc="市创建全国文明城市工作领导小组成员单位")
+        jobs.run(bulletin_services.bulletin_generate(actor=office, bulletin=bulletin).pk, _generate)
+        bulletin_services.bulletin_submit(actor=office, bulletin=bulletin)
+        bulletin_services.bulletin_review(actor=leader, bulletin=bulletin, approve=True, note="同意印发")
+        issued = bulletin_services.bulletin_issue(actor=office, bulletin=bulletin)
+        jobs.run(issued.job_id, _generate)
+        numbers.append(issued.number)
+    return numbers

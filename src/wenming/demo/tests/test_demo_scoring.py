@@ -159,3 +159,17 @@ def test_the_scoring_pages_render_the_demo(small):
     assert client.get(f"/scoring/periods/{period.pk}/units/{first.unit_id}/").status_code == 200
     for url in ("/scoring/adjustments/", "/scoring/ledger/", f"/scoring/schemes/{period.scheme_id}/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_weekly_and_a_monthly_bulletin_are_issued(small):
+    from wenming.bulletins.models import Bulletin, BulletinStatus
+
+    issued = list(Bulletin.objects.filter(status=BulletinStatus.ISSUED).order_by("seq"))
+    assert [b.kind for b in issued] == ["weekly", "monthly"]
+    assert [b.seq for b in issued] == [1, 2] and all(b.number.endswith(f"〔{b.year}〕{b.seq}号") for b in issued)
+    assert all(b.files_current and b.docx for b in issued)
+    assert all(b.reviewed_by.username == "leader_city" for b in issued)
+    # sent to every street of the ranking, and to the units of the problems it criticises
+    ranked = set(issued[1].period.scores.filter(version=issued[1].period.version).values_list("unit_id", flat=True))
+    assert len(ranked) == 6 and ranked <= set(issued[1].recipients.values_list("pk", flat=True))
+    assert "已印发通报" in small.scoring.summary()
