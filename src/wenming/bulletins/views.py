@@ -11,25 +11,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.core import access, audit
-from wenming.core.errors import ServiceError
-from wenming.org.models import Unit
+from wenming.core.errors import ServiceError, show_on_form
 
 from . import builder, policy, selectors, services
 from .forms import BulletinNewForm, BulletinTextForm
 from .models import BulletinKind, BulletinStatus
 
 ACTIONS = {"generate", "submit", "approve", "return", "issue"}
-
-
-def _show(form, error: ServiceError) -> None:
-    placed = False
-    for field, texts in error.errors.items():
-        if field in form.fields:
-            for text in texts:
-                form.add_error(field, text)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 @login_required
@@ -51,16 +39,6 @@ def bulletin_list(request):
         "may_draft": policy.may_draft(request.user)})
 
 
-def _issuer_for(user, period) -> Unit | None:
-    """The user's office unit that covers the period's range (the nearest), or his first office."""
-    paths = [path for path, _, role in access.scope_for(user).grants if role == "office"]
-    if period is not None:
-        paths = [p for p in paths if period.scheme.root_path.startswith(p)]
-    if not paths:
-        return None
-    return Unit.objects.filter(path=max(paths, key=len)).first()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def bulletin_new(request):
@@ -71,7 +49,7 @@ def bulletin_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         period = form.periods.get(data.get("period") or "")
-        issuer = _issuer_for(request.user, period)
+        issuer = access.nearest_office_unit(request.user, period.scheme.root_path if period else None)
         try:
             if issuer is None:
                 raise ServiceError("所选考核期不在您的创建办范围内", field="period")
@@ -79,7 +57,7 @@ def bulletin_new(request):
                                                 addressees=data.get("addressees", ""),
                                                 requirements=data.get("requirements", ""))
         except ServiceError as error:
-            _show(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, "通报草稿已建立。核对内容后点击“生成Word和PDF”，再送领导审核。")
             return redirect("bulletins:detail", pk=bulletin.pk)
@@ -100,7 +78,7 @@ def bulletin_detail(request, pk: int):
             try:
                 services.bulletin_update(actor=request.user, bulletin=bulletin, **form.cleaned_data)
             except ServiceError as error:
-                _show(form, error)
+                show_on_form(form, error)
             else:
                 messages.success(request, "已保存。内容已变化，请重新生成Word和PDF文件。")
                 return redirect("bulletins:detail", pk=bulletin.pk)

@@ -121,6 +121,15 @@ class Scope:
         return any(role in allowed and path.count("/") == 2 for path, _, role in self.grants)
 
 
+def nearest_office_unit(user, path: str | None = None) -> Unit | None:
+    """The unit of the user's office that covers ``path`` (the nearest one above or at it; with no
+    path, the deepest office he holds): the issuing office of what he drafts there."""
+    paths = [p for p, _, role in scope_for(user).grants if role == Role.OFFICE and (path is None or path.startswith(p))]
+    if not paths:
+        return None
+    return Unit.objects.filter(path=max(paths, key=len)).first()
+
+
 def _minimal(paths: list[str]) -> list[str]:
     """Drop paths that lie inside another path of the list."""
     result: list[str] = []

@@ -171,3 +171,16 @@ def for_status(status: int) -> type[WenmingError]:
     if status in general:
         return general[status]
     return ServerError if status >= 500 else WenmingError
+
+
+def show_on_form(form, error: WenmingError) -> None:
+    """A refusal on a Django form: each field's messages at that field, or the message over the form
+    when the refusal names none of the form's fields."""
+    placed = False
+    for field, texts in error.errors.items():
+        if field in form.fields:
+            for text in texts:
+                form.add_error(field, text)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)

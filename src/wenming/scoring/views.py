@@ -16,11 +16,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.core import access, audit
-from wenming.core.errors import ServiceError
+from wenming.core.errors import ServiceError, show_on_form
 from wenming.core.photos import process_photo, read_upload
 from wenming.core.services_photos import files_removed_on_failure, photo_create
 from wenming.core.sheets import workbook_bytes
-from wenming.org.models import Unit, UnitKind
+from wenming.org.models import UnitKind
 
 from . import policy, selectors, services
 from .forms import AdjustmentForm, CloseForm, LedgerForm, ReasonForm, SchemeNewForm, SchemeRulesForm
@@ -30,18 +30,6 @@ from .tables import ranking_rows_html
 
 MAX_EVIDENCE_PHOTOS = 3
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _show(form, error: ServiceError) -> None:
-    """A refusal at its fields (or over the form when it names none of them)."""
-    placed = False
-    for field, texts in error.errors.items():
-        if field in form.fields:
-            for text in texts:
-                form.add_error(field, text)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 def _require_view(request) -> None:
@@ -71,26 +59,18 @@ def scheme_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         root = data["root"]
-        owner = _owning_office_unit(request.user, root)
+        owner = access.nearest_office_unit(request.user, root.path)
         rules = services.default_rules(data["name"] or f"{root.name}{UnitKind(data['unit_kind']).label}考核方案")
         try:
             scheme = services.scheme_create(actor=request.user, owner=owner or root, root=root,
                                             unit_kind=data["unit_kind"], parent_kind=data.get("parent_kind") or "",
                                             rules=rules)
         except ServiceError as error:
-            _show(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, "考核方案草稿已建立，已按默认分值填好。请核对后点击“施行”。")
             return redirect("scoring:scheme", pk=scheme.pk)
     return render(request, "scoring/scheme_new.html", {"form": form})
-
-
-def _owning_office_unit(user, root: Unit) -> Unit | None:
-    """The unit of the user's office that covers ``root`` (the nearest one)."""
-    paths = [path for path, _, role in access.scope_for(user).grants if role == "office" and root.path.startswith(path)]
-    if not paths:
-        return None
-    return Unit.objects.filter(path=max(paths, key=len)).first()
 
 
 @login_required
@@ -106,7 +86,7 @@ def scheme_detail(request, pk: int):
             try:
                 services.scheme_update(actor=request.user, scheme=scheme, rules=form.rules(scheme))
             except ServiceError as error:
-                _show(form, error)
+                show_on_form(form, error)
             else:
                 messages.success(request, "考核方案已保存。")
                 return redirect("scoring:scheme", pk=scheme.pk)
@@ -301,7 +281,7 @@ def adjustment_list(request):
                         cap=data.get("cap"), source=data.get("source") or "", description=data.get("description") or "",
                         photos=photos)
             except ServiceError as error:
-                _show(form, error)
+                show_on_form(form, error)
             else:
                 messages.success(request, "加减分事项已录入，将计入其发生日期所在考核期（关闭时计算）。")
                 return redirect("scoring:adjustments")
@@ -341,7 +321,7 @@ def ledger_list(request):
                 services.ledger_add(actor=request.user, unit=data["unit"], period=None, kind=data["kind"],
                                     amount=data.get("amount"), note=data["note"])
             except ServiceError as error:
-                _show(form, error)
+                show_on_form(form, error)
             else:
                 messages.success(request, "已记入奖惩台账。")
                 return redirect("scoring:ledger")
