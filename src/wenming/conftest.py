@@ -25,6 +25,16 @@ PASSWORD = "Persona2026pass"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: a figure cached under a unit's path by one test (the
+    dashboard's map frame, its worst items) is never read by another whose database reuses the ids."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_lifts_append_only_guards():
     """A transactional test ends with Django's flush (DELETE on SQLite, TRUNCATE on PostgreSQL),

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from . import timeline
 from .intake import sql
+from .metrics import daily
+from .metrics.figures import EXCLUDED_STATES
 from .models import Problem, ProblemEvent, ProblemPhoto, ProblemVersion
 
 
@@ -24,6 +26,8 @@ def record(problem: Problem, actor, role: str, action: str, from_state: str, to_
     if photos:
         event.photos.add(*photos)  # a new event has none: no need for set()'s read of those it has
     write_version(problem, event.at)
+    if from_state and (from_state in EXCLUDED_STATES) != (to_state in EXCLUDED_STATES):
+        daily.mark(problem.created_at)  # the day's stored counts no longer hold
     return event
 
 

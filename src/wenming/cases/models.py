@@ -152,6 +152,10 @@ class Problem(TimeStampedModel):
             models.Index(fields=["created_at"], name="problem_created"),
             models.Index(fields=["deadline"], name="problem_running_deadline",
                          condition=Q(state__in=["assigned", "rectifying"])),
+            # the open problems overdue now (the dashboard, the 督办 lists): a few among a million
+            models.Index(fields=["unit_path"], name="problem_open_overdue",
+                         condition=Q(is_overdue=True, state__in=["reported", "pending_assignment", "assigned",
+                                                                 "rectifying", "submitted"])),
         ]
 
     def __str__(self) -> str:
@@ -268,6 +272,39 @@ class ProblemVersion(models.Model):
     @classmethod
     def of(cls, problem: Problem, at) -> "ProblemVersion":
         return cls(problem_id=problem.pk, valid_from=at, **{f: getattr(problem, f) for f in cls.FIELDS})
+
+
+class AreaDayCount(models.Model):
+    """Problems reported on one local day (Asia/Shanghai) in the area ``path`` — one row for each level
+    of a problem's area path, so a unit's children are read at ``depth`` + 1 — per category, rejected
+    and merged problems left out. Pre-aggregated by ``cases.metrics.daily`` for the dashboard's heat;
+    never written by hand."""
+
+    day = models.DateField()
+    depth = models.PositiveSmallIntegerField()
+    path = models.CharField(max_length=255)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["depth", "path", "day"], name="area_day_count")]
+
+
+class AreaDay(models.Model):
+    """A day whose ``AreaDayCount`` rows are complete (as of ``computed_at``); the row is also the lock
+    two sweepers take before recomputing the same day."""
+
+    day = models.DateField(primary_key=True)
+    computed_at = models.DateTimeField()
+
+
+class AreaDayMark(models.Model):
+    """A computed day whose counts a later change made stale (a problem reported that day was rejected,
+    merged or re-opened): insert-only, so marking never waits on a lock; the next refresh recomputes
+    the day and deletes the marks it read."""
+
+    day = models.DateField(db_index=True)
+    at = models.DateTimeField(auto_now_add=True)
 
 
 class PhotoPhase(models.TextChoices):

@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (login audit receivers)
+        from . import lookups, signals  # noqa: F401  (the literal_in lookup; login audit receivers)

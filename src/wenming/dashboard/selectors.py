@@ -12,7 +12,8 @@ number of grouped queries whatever the number of units, problems or points (DESI
 * **Points** (点位): pass rates (latest score ≥ :data:`PASS_SCORE`) by child unit and over the map
   (cells of the points' own bounding box), and the check items failed most in the recently
   published rounds (inspections.scores, cached: a published round's results do not change).
-* **Heat** (问题热度): problems reported in the last :data:`HEAT_DAYS` days by area and category.
+* **Heat** (问题热度): problems reported today and the days before (:data:`HEAT_DAYS` in all) by area
+  and category, from the per-day counts the sweeper keeps (cases.metrics.daily).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import Floor
 from django.utils import timezone
 
 from wenming.cases.escalation import sla
+from wenming.cases.metrics import daily
 from wenming.cases.metrics.figures import EXCLUDED_STATES, TZ
 from wenming.cases.metrics.figures import _child_segment as child_segment
 from wenming.cases.models import OPEN_STATES, RUNNING_STATES, Category, Problem, SupervisionNotice
@@ -142,16 +144,21 @@ def today(view: View, now: datetime | None = None) -> Today:
     top = view.top.path
     # both bounds: a closed range is what makes SQLite's planner take the created_at index
     is_new = Q(created_at__gte=day_start, created_at__lte=now)
-    is_soon = Q(state__in=RUNNING_STATES, deadline__gte=now, deadline__lt=until)
-    is_overdue = Q(state__in=OPEN_STATES, is_overdue=True)
+    # the states as SQL literals: the partial indexes' conditions, which SQLite's planner must see
+    is_soon = Q(state__literal_in=RUNNING_STATES, deadline__gte=now, deadline__lt=until)
+    is_overdue = Q(state__literal_in=OPEN_STATES, is_overdue=True)
     # three index ranges (problem_created, problem_running_deadline, is_overdue), never one scan of
     # the whole table for an OR of them
-    def grouped(where: Q, path_field: str):
-        return (Problem.objects.filter(where, **{f"{path_field}__startswith": top})
-                .exclude(state__in=EXCLUDED_STATES).annotate(child=child_segment(path_field, top))
+    def grouped(where: Q, path_field: str, any_state: bool = False):
+        # rejected/merged are left out only where ``where`` does not name the states: the open ranges
+        # keep the same terms as the partial indexes' conditions, which lets SQLite's planner take them
+        qs = Problem.objects.filter(where, **{f"{path_field}__startswith": top})
+        if any_state:
+            qs = qs.exclude(state__in=EXCLUDED_STATES)
+        return (qs.annotate(child=child_segment(path_field, top))
                 .values("child", "category_id").annotate(n=Count("pk")).order_by())
 
-    parts = (("new", grouped(is_new, "area_path")), ("soon", grouped(is_soon, "unit_path")),
+    parts = (("new", grouped(is_new, "area_path", any_state=True)), ("soon", grouped(is_soon, "unit_path")),
              ("overdue", grouped(is_overdue, "unit_path")))
     notices = (SupervisionNotice.objects.filter(issued_at__gte=month_start, issued_at__lt=now + timedelta(seconds=1),
                                                 unit__path__startswith=top)
@@ -274,22 +281,22 @@ def rankings(user, view: View) -> list[Ranking]:
     readable = set()
     if not view.screen:
         readable = set(scoring_selectors.schemes(user).filter(pk__in=list(periods)).values_list("pk", flat=True))
-    scheme_of = {p.pk: p.scheme_id for p in periods.values()}
     by_period: dict[int, list[RankRow]] = {}
     for period_id, unit_id, name, path, rank, total, previous, previous_rank, honour, mark in scores:
-        scheme_id = scheme_of[period_id]
         by_period.setdefault(period_id, []).append(RankRow(
             unit_id, name, path, rank, total, None if previous is None else total - previous, previous_rank, honour,
-            mark, highlight=view.highlighted(path),
-            link=scheme_id in readable and policy.may_open_score(user, unit_id, path)))
+            mark, highlight=view.highlighted(path)))
     out = []
     for period in periods.values():
         rows = by_period.get(period.pk, [])
         if not rows:
             continue
         shown = rows if len(rows) <= 3 * RANKING_ROWS else rows[:RANKING_ROWS] + rows[-RANKING_ROWS:]
-        out.append(Ranking(period.scheme, period, shown, len(rows), [r for r in rows if r.honour == "red"],
-                           [r for r in rows if r.honour == "yellow"], period.scheme_id in readable))
+        red, yellow = [r for r in rows if r.honour == "red"], [r for r in rows if r.honour == "yellow"]
+        if period.scheme_id in readable:   # links only on the rows the page shows
+            for row in {id(r): r for r in (*shown, *red, *yellow)}.values():
+                row.link = policy.may_open_score(user, row.unit_id, row.unit_path)
+        out.append(Ranking(period.scheme, period, shown, len(rows), red, yellow, period.scheme_id in readable))
     return out
 
 
@@ -331,44 +338,70 @@ class PointFigures:
     step: float
 
 
-def points(view: View) -> PointFigures:
-    """Active points in the top unit's area: by child area and over the map's cells: 3 queries."""
-    top = view.top.path
+POINTS_SECONDS = 600   # the points' figures are kept at most this long, and never past a change to a point
+
+
+def points_stamp() -> str:
+    """What the points' figures depend on: the newest change to any point (``updated_at``, moved by
+    every save and by a published score) and their number (a point deleted): one query on an index."""
+    row = Point.objects.aggregate(changed=Max("updated_at"), n=Count("pk"))
+    return f"{row['changed'].timestamp() if row['changed'] else 0:.6f}-{row['n']}"
+
+
+def _point_rows(top: str) -> tuple[list[tuple], list[tuple], float]:
+    """The grouped figures of the active points under ``top``: by child segment, and by cell of the
+    map's frame (:data:`MAP_CELLS` along the longer side of their bounding box) — 3 queries."""
     base = Point.objects.filter(is_active=True, area_path__startswith=top)
     figures = {"points": Count("pk"), "scored": Count("pk", filter=Q(latest_score__isnull=False)),
-               "passed": Count("pk", filter=Q(latest_score__gte=PASS_SCORE)), "average": Avg("latest_score")}
-    lines = {str(u.pk): PointLine(u.name, u, 0, 0, 0, None, view.highlighted(u.path)) for u in view.children}
-    total = PointLine(f"{view.top.name}合计", view.top, 0, 0, 0, None)
-    weighted = Decimal(0)
-    for row in (base.annotate(child=child_segment("area_path", top)).values("child").annotate(**figures).order_by()):
-        line = lines.get(row["child"] or "")
-        if line is None:
-            line = lines.setdefault("", PointLine(f"{view.top.name}（本级）", view.top, 0, 0, 0, None))
-        line.points, line.scored, line.passed = row["points"], row["scored"], row["passed"]
-        line.average = None if row["average"] is None else Decimal(str(row["average"])).quantize(Decimal("0.01"))
-        total.points += line.points
-        total.scored += line.scored
-        total.passed += line.passed
-        weighted += (line.average or 0) * line.scored
-    total.average = (weighted / total.scored).quantize(Decimal("0.01")) if total.scored else None
+               "passed": Count("pk", filter=Q(latest_score__gte=PASS_SCORE)), "score_sum": Sum("latest_score")}
+    children = [(row["child"] or "", row["points"], row["scored"], row["passed"],
+                 Decimal(str(row["score_sum"] or 0)))
+                for row in base.annotate(child=child_segment("area_path", top)).values("child").annotate(**figures)
+                .order_by()]
     located = base.filter(latitude__isnull=False, longitude__isnull=False)
     box = located.aggregate(lat0=Min("latitude"), lat1=Max("latitude"), lng0=Min("longitude"), lng1=Max("longitude"))
-    cells, step = [], 0.0
-    if box["lat0"] is not None:
-        lat0, lng0 = Decimal(str(box["lat0"])), Decimal(str(box["lng0"]))
-        span = max(Decimal(str(box["lat1"])) - lat0, Decimal(str(box["lng1"])) - lng0, Decimal("0.0001"))
-        size = (span / MAP_CELLS).quantize(Decimal("0.000001")) or Decimal("0.000001")
-        size = max(size, Decimal("0.000001"))
-        grouped = (located.annotate(y=Floor((F("latitude") - lat0) / size), x=Floor((F("longitude") - lng0) / size))
-                   .values("x", "y").annotate(points=figures["points"], scored=figures["scored"],
-                                              passed=figures["passed"]).order_by("y", "x"))
-        step = float(size)
-        for row in grouped:
-            x, y = int(row["x"]), int(row["y"])
-            cells.append(Cell(round(float(lng0 + (x + Decimal("0.5")) * size), 6),
-                              round(float(lat0 + (y + Decimal("0.5")) * size), 6),
-                              row["points"], row["scored"], row["passed"]))
-    return PointFigures(list(lines.values()), total, cells, step)
+    if box["lat0"] is None:
+        return children, [], 0.0
+    lat0, lng0 = Decimal(str(box["lat0"])), Decimal(str(box["lng0"]))
+    span = max(Decimal(str(box["lat1"])) - lat0, Decimal(str(box["lng1"])) - lng0, Decimal("0.0001"))
+    size = max((span / MAP_CELLS).quantize(Decimal("0.000001")), Decimal("0.000001"))
+    cells = [(round(float(lng0 + (int(x) + Decimal("0.5")) * size), 6),
+              round(float(lat0 + (int(y) + Decimal("0.5")) * size), 6), n, scored, passed)
+             for x, y, n, scored, passed in
+             located.annotate(y=Floor((F("latitude") - lat0) / size), x=Floor((F("longitude") - lng0) / size))
+             .values_list("x", "y").annotate(points=figures["points"], scored=figures["scored"],
+                                             passed=figures["passed"]).order_by("y", "x")]
+    return children, cells, float(size)
+
+
+def points(view: View) -> PointFigures:
+    """Active points in the top unit's area by child area and over the map's cells. Pre-aggregated:
+    the grouped figures are kept per area under the points' stamp (:func:`points_stamp`), so a
+    request reads one index entry and groups the points only after a point changed (a round
+    published, a point added, moved or retired) or every :data:`POINTS_SECONDS`."""
+    top = view.top.path
+    key = f"dashboard:points:{top}:{points_stamp()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = _point_rows(top)
+        cache.set(key, rows, POINTS_SECONDS)
+    children, cells, step = rows
+    lines = {str(u.pk): PointLine(u.name, u, 0, 0, 0, None, view.highlighted(u.path)) for u in view.children}
+    total = PointLine(f"{view.top.name}合计", view.top, 0, 0, 0, None)
+    score_sum = Decimal(0)
+    for child, n, scored, passed, summed in children:
+        line = lines.get(child)
+        if line is None:
+            line = lines.setdefault("", PointLine(f"{view.top.name}（本级）", view.top, 0, 0, 0, None))
+        line.points, line.scored, line.passed = n, scored, passed
+        if scored:
+            line.average = (summed / scored).quantize(Decimal("0.01"))
+            score_sum += summed
+        total.points += n
+        total.scored += scored
+        total.passed += passed
+    total.average = (score_sum / total.scored).quantize(Decimal("0.01")) if total.scored else None
+    return PointFigures(list(lines.values()), total, [Cell(*cell) for cell in cells], step)
 
 
 @dataclass
@@ -408,23 +441,24 @@ class Heat:
 
 
 def heat(view: View, now: datetime | None = None) -> Heat:
-    """Problems reported in the last :data:`HEAT_DAYS` days in the top unit's area, by child area and
-    category: 1 query (the categories' names come with ``today``'s)."""
+    """Problems reported today and the :data:`HEAT_DAYS` - 1 days before in the top unit's area, by
+    child area and category, from the pre-aggregated day counts (cases.metrics.daily: today and any
+    day not yet aggregated are read from the problems): 4 queries whatever the number of problems."""
     now = now or timezone.now()
     top = view.top.path
-    rows = (Problem.objects.filter(created_at__gte=now - timedelta(days=HEAT_DAYS), created_at__lte=now,
-                                   area_path__startswith=top)
-            .exclude(state__in=EXCLUDED_STATES)
-            .annotate(child=child_segment("area_path", top)).values("child", "category__name")
-            .annotate(n=Count("pk")).order_by())
+    last = daily.local_day(now)
+    counted = daily.counts(top, last - timedelta(days=HEAT_DAYS - 1), last, now)
+    names = dict(Category.objects.filter(pk__in={category_id for _, category_id in counted})
+                 .values_list("pk", "name"))
     areas = {str(u.pk): Line(u.name, unit=u, highlight=view.highlighted(u.path)) for u in view.children}
     own = Line(f"{view.top.name}（本级）", unit=view.top)
     cats: dict[str, Line] = {}
-    for row in rows:
-        area = areas.get(row["child"] or "", own)
-        area.add("n", row["n"])
-        cats.setdefault(row["category__name"], Line(row["category__name"])).add("n", row["n"])
-        area.add("c:" + row["category__name"], row["n"])
+    for (child, category_id), n in sorted(counted.items(), key=lambda item: (item[0][0], item[0][1])):
+        name = names.get(category_id, "未分类")
+        area = areas.get(child, own)
+        area.add("n", n)
+        cats.setdefault(name, Line(name)).add("n", n)
+        area.add("c:" + name, n)
     area_lines = [a for a in areas.values()] + ([own] if own.get("n") else [])
     cat_lines = sorted(cats.values(), key=lambda c: (-c.get("n"), c.label))
     cells = [(ai, ci, a.get("c:" + c.label)) for ai, a in enumerate(area_lines) for ci, c in enumerate(cat_lines)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("screen/", views.screen, name="screen"),
     path("export/<str:table>/", views.export, name="export"),
+    path("table/<str:table>/", views.table, name="table"),
 ]

@@ -9,6 +9,7 @@ import xlsxwriter
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
@@ -51,6 +52,40 @@ def screen(request):
     return render(request, "dashboard/screen.html", _dashboard(request))
 
 
+def _section(request, name: str) -> tuple[selectors.View, tables.Table, dict]:
+    """One table of the dashboard by name, computing only its section (the page's checks first)."""
+    if not policy.may_view(request.user):
+        access.refuse_forbidden(request.user, "dashboard.view")
+    view = selectors.view_for(request.user, request.GET.get("unit"))
+    section = name.split("_", 1)[0]
+    if section == "today":
+        found = tables.today_tables(selectors.today(view))
+    elif section == "ranking":
+        found = tables.ranking_tables(selectors.rankings(request.user, view))
+    elif section == "points":
+        found = tables.point_tables(selectors.points(view))
+    elif section == "items":
+        found = [tables.item_table(selectors.worst_items(view))]
+    elif section == "heat":
+        found = [tables.heat_table(selectors.heat(view))]
+    else:
+        found = []
+    chosen = next((t for t in found if t.name == name), None)
+    if chosen is None:
+        raise Http404
+    return view, chosen, {"may": {"export": policy.may_export(request.user)}}
+
+
+@login_required
+@require_GET
+def table(request, table: str):
+    """A long table's rows (the map's cells), loaded when its <details> is opened (HTMX), or as a page."""
+    view, chosen, extra = _section(request, table)
+    if request.headers.get("HX-Request"):
+        return HttpResponse(chosen.body_html())
+    return render(request, "dashboard/table.html", {"view": view, "t": chosen, "whole": True, **extra})
+
+
 @login_required
 @require_GET
 def export(request, table: str):
@@ -58,19 +93,13 @@ def export(request, table: str):
         access.refuse_forbidden(request.user, "dashboard.view")
     if not policy.may_export(request.user):
         access.refuse_forbidden(request.user, "dashboard.export")
-    context = _dashboard(request)
-    found = {t.name: t for t in [*context["today_tables"], *(t for _, t in context["ranking_tables"]),
-                                  *context["point_tables"], context["item_table"], context["heat_table"]]}
-    chosen = found.get(table)
-    if chosen is None:
-        raise Http404
-    view = context["view"]
+    view, chosen, _ = _section(request, table)
     output = io.BytesIO()
     book = xlsxwriter.Workbook(output, {"in_memory": True})
     sheet = book.add_worksheet(chosen.name[:31])
     bold = book.add_format({"bold": True})
     sheet.write(0, 0, safe_cell(f"{view.top.name} · {chosen.title}"), bold)
-    sheet.write(1, 0, safe_cell(f"数据时间：{context['today'].now.astimezone(selectors.TZ):%Y-%m-%d %H:%M}"
+    sheet.write(1, 0, safe_cell(f"数据时间：{timezone.now().astimezone(selectors.TZ):%Y-%m-%d %H:%M}"
                                 + (f"；{chosen.note}" if chosen.note else "")))
     sheet.write_row(3, 0, chosen.header, bold)
     for n, row in enumerate(chosen.rows, start=4):

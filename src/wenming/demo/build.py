@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Q
 
+from wenming.cases.metrics import daily
 from wenming.core import audit
 from wenming.org.models import (
     DocCodeClaim,
@@ -123,6 +124,7 @@ def _reset_cases() -> None:
     with timeline.purging("演示数据重建（wenming demo --reset）"), connection.cursor() as cursor:
         for model in [*tables, NoticeCounter, ProblemCounter, OutboundMessage]:
             cursor.execute(f"DELETE FROM {quote(model._meta.db_table)}")
+    daily.invalidate()
     # the photos themselves, with their files; also those of units and accounts about to go
     people = Membership.objects.values("user_id")
     photos = Photo.objects.filter(Q(pk__in=photo_ids) | Q(unit__isnull=False) | Q(uploaded_by__in=people)
@@ -295,6 +297,10 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
         extra = earlier_round_stories(seed, earlier) if earlier is not None else None
         with transaction.atomic():
             cases = build_cases(org, scale=scale, seed=seed, progress=progress, extra=extra)
+    if cases is not None:
+        # the generators write past days directly: the dashboard's day counts start afresh from them
+        daily.invalidate()
+        daily.refresh()
     timings["cases"] = time.perf_counter() - mark
     if cases is not None:
         out(cases.summary())

@@ -620,7 +620,9 @@ def build_city_inspections(org: DemoOrg, *, seed: int, count: int = CITY_INSPECT
     by_point = sorted(latest.items())
     with transaction.atomic():
         points = {p.pk: p for p in Point.objects.filter(pk__in=[pk for pk, _ in by_point]).only("pk")}
+        stamp = timezone.now()   # the points' figures' stamp (dashboard): bulk_update sets no auto_now
         for pk, (score, at) in by_point:
-            points[pk].latest_score, points[pk].latest_scored_at = score, at
-        Point.objects.bulk_update(list(points.values()), ["latest_score", "latest_scored_at"], batch_size=2000)
+            points[pk].latest_score, points[pk].latest_scored_at, points[pk].updated_at = score, at, stamp
+        Point.objects.bulk_update(list(points.values()), ["latest_score", "latest_scored_at", "updated_at"],
+                                  batch_size=2000)
     return InspectionsResult(rounds=rounds, inspections=written, problems=0, results=results)

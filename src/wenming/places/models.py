@@ -47,7 +47,9 @@ class Point(TimeStampedModel):
         verbose_name = "点位"
         verbose_name_plural = "点位"
         ordering = ["code"]
-        indexes = [models.Index(fields=["point_type", "unit"])]
+        # updated_at: the stamp of the points' figures (dashboard.selectors.points): every change to a
+        # point — saved, published score — moves it, and the newest is one index lookup
+        indexes = [models.Index(fields=["point_type", "unit"]), models.Index(fields=["updated_at"], name="point_updated")]
 
     def __str__(self) -> str:
         return self.name

@@ -386,6 +386,10 @@ case("dashboard:index", "district A (the city office is not its office)", lambda
 case("dashboard:screen", "", "/dashboard/screen/", only(200, DASHBOARD))
 case("dashboard:export", "today by unit", "/dashboard/export/today_units/", only(200, DASHBOARD))
 case("dashboard:export", "unknown table", "/dashboard/export/nothing/", only(404, DASHBOARD))
+case("dashboard:table", "the map's cells", "/dashboard/table/points_map/", only(200, DASHBOARD))
+case("dashboard:table", "district A's heat", lambda w: f"/dashboard/table/heat/?unit={w.org['district_a'].pk}",
+     expect(403, (404, DASHBOARD), (200, [OD, LD])))
+case("dashboard:table", "unknown table", "/dashboard/table/nothing/", only(404, DASHBOARD))
 
 # --- inspections -----------------------------------------------------------------------------------------
 

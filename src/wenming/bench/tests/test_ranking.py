@@ -17,3 +17,22 @@ def test_ranking_workload_at_a_tiny_size(settings, tmp_path):
     assert (values["problems"], values["points"]) == ("300", "60")
     assert int(values["ranking_q"]) > 0 and int(values["dashboard_q"]) > 0
     assert float(values["ranking_sql_ms"]) > 0 and float(values["dashboard_sql_ms"]) > 0
+    assert float(values["stored_sql_ms"]) > 0 and float(values["counts_s"]) >= 0
+
+
+@pytest.mark.django_db
+def test_the_hand_sql_ranks_the_communities_as_the_closed_period_does(settings, tmp_path):
+    """The baseline is the same computation: the hand SQL's totals are the stored totals."""
+    from wenming.bench.ranking import ranking_sql, run
+    from wenming.org.models import Unit
+    from wenming.scoring.models import Period
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    run(problems=2000, points=80, sample=60, repeat=1, org_scale="small", out=lambda line: None)
+    period = Period.objects.get()
+    root = Unit.objects.get(parent__isnull=True)
+    stored = {s.unit_id: s.total for s in period.scores.filter(version=period.version)}
+    by_hand = {pk: total for total, _, pk in ranking_sql(period, root.path)}
+    assert set(by_hand) == set(stored) and len(stored) > 5
+    assert all(abs(float(stored[pk]) - by_hand[pk]) <= 0.02 for pk in stored), \
+        sorted((pk, float(stored[pk]), by_hand[pk]) for pk in stored if abs(float(stored[pk]) - by_hand[pk]) > 0.02)

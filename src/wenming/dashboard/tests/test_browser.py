@@ -35,7 +35,9 @@ def browser():
 
 @pytest.mark.browser
 def test_a_leader_drills_from_a_rank_down_to_an_item_photo(transactional_db, live_server, personas, org, system,  # noqa: F811
-                                                           browser):
+                                                           browser, monkeypatch):
+    from wenming.dashboard import tables
+
     office, district = personas["office_city"], personas["office_district_a"]
     point = make_point("A1-WHZ", "甲一街道综合文化站", "WHZ", org["street_a1"], org["street_a1"])
     round_ = inspections.round_create(
@@ -71,6 +73,15 @@ def test_a_leader_drills_from_a_rank_down_to_an_item_photo(transactional_db, liv
     expect(page.get_by_role("heading", name="领导驾驶舱 · 甲区")).to_be_visible()
     expect(page.locator("[data-table=today_units] canvas")).to_have_count(1)   # ECharts drew the chart
     document(page, "dashboard.png")
+    monkeypatch.setattr(tables, "LAZY_ROWS", 2)   # tables longer than 2 rows now load their rows when opened
+    page.reload()
+    units = page.get_by_test_id("table-today_units")   # 甲一街道, 甲二街道, 甲区合计: a "long" table here
+    expect(units).to_contain_text("正在加载")
+    page.locator("[data-table=today_units] details.dash-lazy summary").click()   # its rows come now (HTMX)
+    expect(units).to_contain_text("甲区合计")
+    expect(units).not_to_contain_text("正在加载")
+    monkeypatch.setattr(tables, "LAZY_ROWS", 60)
+    page.reload()
     ranking = page.get_by_test_id("table-ranking_0")
     expect(ranking).to_contain_text("甲一街道")
     ranking.get_by_role("link", name="甲一街道").click()

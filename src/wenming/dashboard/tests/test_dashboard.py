@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from wenming.cases.metrics import daily
 from wenming.conftest import make_unit
 from wenming.core.models import AuditEvent
 from wenming.inspections.tests.conftest import system  # noqa: F401 (fixture)
@@ -89,6 +90,7 @@ def test_others_are_refused(today_city, login, persona):
     assert client.get("/dashboard/").status_code == 403
     assert client.get("/dashboard/screen/").status_code == 403
     assert client.get("/dashboard/export/today_units/").status_code == 403
+    assert client.get("/dashboard/table/points_map/").status_code == 403
     assert "领导驾驶舱" not in client.get("/").content.decode()
 
 
@@ -128,6 +130,18 @@ def test_points_pass_rates_and_the_worst_items(city, login):  # noqa: F811
     assert units["甲区合计"] == ["4", "4", "3", "75.0", "70.00"]
     cells = table(html, "points_map")
     assert sum(int(row[2]) for row in cells) == 4     # every located point in one cell or another
+    assert sum(int(row[3]) for row in cells) == 4 and sum(int(row[4]) for row in cells) == 3
+    # the figures are kept until a point changes: a published score, a point retired
+    from django.utils import timezone
+
+    Point.objects.filter(code="A1-GY").update(latest_score=95, updated_at=timezone.now())   # as round_publish does
+    html = login("office_district_a").get("/dashboard/").content.decode()
+    assert by_label(table(html, "points_units"))["甲一街道"] == ["2", "2", "2", "100.0", "92.50"]
+    retired = Point.objects.get(code="A2-GY2")
+    retired.is_active = False
+    retired.save()
+    html = login("office_district_a").get("/dashboard/").content.decode()
+    assert by_label(table(html, "points_units"))["甲二街道"] == ["1", "1", "1", "100.0", "80.00"]
     assert "暂无已发布的测评轮次" not in html
 
 
@@ -211,3 +225,44 @@ def test_the_dashboard_runs_the_same_queries_for_3_or_23_streets(city, personas,
         make_problem(f"WT2026-8{n:05d}", street, street, "0201", state=State.ASSIGNED)
     scoring_services.period_close(actor=personas["office_city"], scheme=city["scheme"], kind="month", day=NOV)
     assert (count(office), count(leader)) == few
+
+
+@pytest.mark.django_db
+def test_the_dashboard_heat_is_the_same_from_the_stored_days(today_city, login):
+    client = login("office_city")
+    before = by_label(table(client.get("/dashboard/").content.decode(), "heat"))
+    daily.refresh()  # the past days now come from cases.metrics.daily's rows
+    after = by_label(table(client.get("/dashboard/").content.decode(), "heat"))
+    assert before == after and after["甲区"] == ["2", "1", "3"] and after["乙区"] == ["0", "1", "1"]
+
+
+def test_table_rows_escape_every_value_and_mark_the_patron_units():
+    from wenming.dashboard.tables import Cell, Table
+
+    table = Table("t", "表", ["单位", "数"], [["<script>x</script>", 3], [Cell("A&B", url="/s/?a=1&b=\"2\""), 1.5],
+                                            [Cell("甲", trend="up"), None]], [False, True, False], badge_column=0)
+    body = str(table.body_html())
+    assert "<script>" not in body and "&lt;script&gt;x&lt;/script&gt;" in body
+    assert '<a href="/s/?a=1&amp;b=&quot;2&quot;">A&amp;B</a> <span class="badge">包保</span>' in body
+    assert '<tr class="dash-patron">' in body and body.count("<tr") == 3
+    assert '<span class="trend trend-up">▲ 上升</span> 甲' in body and "<td>—</td>" in body
+    assert str(Table("e", "空", ["a", "b"], []).body_html()) == '<tr><td colspan="2" class="muted">暂无数据</td></tr>'
+
+
+@pytest.mark.django_db
+def test_a_long_table_loads_its_rows_when_opened(city, login, monkeypatch):  # noqa: F811
+    from wenming.dashboard import tables
+
+    monkeypatch.setattr(tables, "LAZY_ROWS", 0)
+    client = login("office_district_a")
+    html = client.get("/dashboard/").content.decode()
+    lazy = re.search(r'<details class="dash-lazy" hx-get="(/dashboard/table/points_map/)"[^>]*>\s*<summary>数据表（共(\d+)行',
+                     html)
+    assert lazy and "正在加载" in html and 'hx-get="/dashboard/table/today_units/"' in html
+    rows = client.get(lazy.group(1), headers={"HX-Request": "true"}).content.decode()
+    assert rows.count("<tr") == int(lazy.group(2)) and "<html" not in rows
+    assert sum(int(re.findall(r"<td>(\d+)</td>", row)[0]) for row in rows.split("</tr>") if "<td>" in row) == 4
+    page = client.get(lazy.group(1)).content.decode()
+    assert "<html" in page and 'data-testid="table-points_map"' in page and "返回领导驾驶舱" in page
+    assert client.get("/dashboard/table/nothing/").status_code == 404
+    assert client.get("/dashboard/table/ranking_9/").status_code == 404

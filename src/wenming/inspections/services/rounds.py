@@ -499,7 +499,8 @@ def round_publish(*, actor, round_: InspectionRound) -> InspectionRound:
         for row in scored:
             point = row.point
             if point.latest_scored_at is None or point.latest_scored_at <= row.done_at:
-                Point.objects.filter(pk=point.pk).update(latest_score=row.score, latest_scored_at=row.done_at)
+                Point.objects.filter(pk=point.pk).update(latest_score=row.score, latest_scored_at=row.done_at,
+                                                         updated_at=timezone.now())
         if locked.kind == RoundKind.UNANNOUNCED:
             # a 暗访's photos were kept under the organiser until now; they become the inspected
             # unit's, like any round's (who sees a photo follows its unit, core.views_photos)

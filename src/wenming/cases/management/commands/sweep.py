@@ -5,11 +5,12 @@ from django.core.management.base import BaseCommand
 from wenming.core import jobs, outbound
 
 from ...escalation.sweeper import sweep
+from ...metrics import daily
 
 
 class Command(BaseCommand):
     help = ("巡检到期问题：到期前预警、逾期下发督办单、仍逾期下发督办函、列入通报批评；并清理过期的导出文件，"
-            "重新提交未被后台任务处理的短信/邮件")
+            "重新提交未被后台任务处理的短信/邮件；汇总驾驶舱的问题日统计")
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="持续运行（生产环境），每隔 --interval 秒巡检一次")
@@ -26,6 +27,9 @@ class Command(BaseCommand):
             if cleaned.files_deleted or cleaned.stale_failed or not loop:
                 self.stdout.write(f"清理：删除过期导出文件 {cleaned.files_deleted} 个，"
                                   f"标记中断的后台任务 {cleaned.stale_failed} 个")
+            days = daily.refresh()
+            if days or not loop:
+                self.stdout.write(f"问题日汇总：重新汇总 {len(days)} 天")
             resubmitted = outbound.resubmit_stale()
             if resubmitted or not loop:
                 self.stdout.write(f"外发消息：重新提交未处理的短信/邮件 {resubmitted} 条")
