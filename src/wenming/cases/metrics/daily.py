@@ -19,6 +19,7 @@ heat reads a few hundred ``AreaDayCount`` rows instead of a month of problems.
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
@@ -89,11 +90,9 @@ def compute_day(day: date, now: datetime | None = None) -> int:
     """Recompute one day's rows from the problems, under the day's lock: the number of rows."""
     now = now or timezone.now()
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                AreaDay.objects.get_or_create(day=day, defaults={"computed_at": now})
-        except IntegrityError:  # another sweeper created it at the same moment: its lock decides below
-            pass
+        # another sweeper creating the row at the same moment is no error: its lock decides below
+        with suppress(IntegrityError), transaction.atomic():
+            AreaDay.objects.get_or_create(day=day, defaults={"computed_at": now})
         AreaDay.objects.select_for_update().get(day=day)
         AreaDayCount.objects.filter(day=day).delete()
         rows = _rows_of(day)
