@@ -21,11 +21,14 @@ The sweeper's day counts (cases.metrics.daily) are filled, as a running system h
   aggregates by hand from the problems, notices and points (targets for both: ratio ≤ 1.5 and
   median ≤ 300 ms);
 * ``floor`` — for reading the ratios: a bare SELECT of the stored rows the ranking page shows
-  (``stored_sql``), the least any page could cost.
+  (``stored_sql``), the least any page could cost;
+* ``bulletin`` — a 通报 of 150 units with 20 photos (``bulletins.specimen``) rendered as the background
+  job renders it: the .docx from the shipped template, then the PDF through LibreOffice (target ≤ 30 s
+  together; ``bulletin_pdf_s`` is -1 where LibreOffice is not installed).
 
     RESULT ranking close_s=… units=… counts_s=… ranking_q=… ranking_ms=… ranking_sql_ms=… ratio_ranking=…
                    dashboard_q=… dashboard_ms=… dashboard_sql_ms=… ratio_dashboard=… stored_sql_ms=…
-                   problems=… points=…
+                   bulletin_docx_s=… bulletin_pdf_s=… bulletin_s=… problems=… points=…
 """
 
 from __future__ import annotations
@@ -83,6 +86,22 @@ def _round(org, office, points: int, sample: int, day: datetime.date, seed: int)
             batch.append(point)
         Point.objects.bulk_update(batch, ["latest_score", "latest_scored_at", "updated_at"], batch_size=2000)
     return round_
+
+
+def time_bulletin() -> tuple[float, float]:
+    """Seconds for the specimen 通报's .docx and its PDF (-1: no LibreOffice here)."""
+    from wenming.bulletins import documents
+    from wenming.bulletins.specimen import specimen
+
+    content = specimen()
+    began = time.perf_counter()
+    docx = documents.bulletin_docx(content)
+    docx_s = time.perf_counter() - began
+    if documents.find_soffice() is None:
+        return docx_s, -1.0
+    began = time.perf_counter()
+    documents.bulletin_pdf(docx)
+    return docx_s, time.perf_counter() - began
 
 
 def _time_sql(run, repeat: int) -> float:
@@ -245,7 +264,7 @@ def dashboard_sql(city_path: str, now: datetime.datetime) -> None:
 
 
 def run(*, problems: int = 100_000, points: int = 20_000, sample: int = 5_000, repeat: int = 15,
-        org_scale: str = "city", seed: int = 2026, out=print) -> str:
+        org_scale: str = "city", seed: int = 2026, bulletin: bool = True, out=print) -> str:
     from django.db import transaction
     from django.utils import timezone
 
@@ -290,11 +309,18 @@ def run(*, problems: int = 100_000, points: int = 20_000, sample: int = 5_000, r
         out(f"  {name}：HTTP {page.status}，{page.queries} 次查询，中位 {page.median_ms:.1f} ms；"
             f"等效手写SQL汇总 中位 {sql_ms:.1f} ms，比值 {page.median_ms / sql_ms:.2f}")
     out(f"  参照：直接读取已存排名行的手写SQL 中位 {stored_sql_ms:.1f} ms")
+    docx_s, pdf_s = time_bulletin() if bulletin else (0.0, -1.0)
+    bulletin_s = docx_s + max(pdf_s, 0)
+    if bulletin:
+        out(f"通报（150个单位、20张照片）：Word {docx_s:.2f} 秒，"
+            + (f"PDF {pdf_s:.2f} 秒，合计 {bulletin_s:.2f} 秒" if pdf_s >= 0 else "未安装 LibreOffice，未生成PDF"))
     line = result_line("ranking", {
         "close_s": close_s, "units": units, "counts_s": counts_s, "ranking_q": ranking.queries, "ranking_ms": ranking.median_ms,
         "ranking_sql_ms": ranking_sql_ms, "ratio_ranking": ranking.median_ms / ranking_sql_ms,
         "dashboard_q": dashboard.queries, "dashboard_ms": dashboard.median_ms, "dashboard_sql_ms": dashboard_sql_ms,
-        "ratio_dashboard": dashboard.median_ms / dashboard_sql_ms, "stored_sql_ms": stored_sql_ms, "problems": problems, "points": points})
+        "ratio_dashboard": dashboard.median_ms / dashboard_sql_ms, "stored_sql_ms": stored_sql_ms,
+        "bulletin_docx_s": docx_s, "bulletin_pdf_s": pdf_s, "bulletin_s": bulletin_s, "problems": problems,
+        "points": points})
     out(line)
     return line
 

@@ -4,6 +4,9 @@ AUDIT_LABELS = {
     "bulletins.view": "查看通报", "bulletins.bulletin": "通报", "bulletins.create": "起草通报",
     "bulletins.update": "修改通报", "bulletins.generate": "生成通报文件", "bulletins.submit": "通报送审",
     "bulletins.review": "审核通报", "bulletins.issue": "印发通报",
+    "bulletins.templates": "通报模板", "bulletins.template": "通报模板",
+    "bulletins.template_upload": "上传通报模板", "bulletins.template_activate": "启用通报模板",
+    "bulletins.template_reset": "恢复默认通报模板",
 }
 
 

@@ -65,6 +65,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 DEFAULT_TEMPLATE = HERE / "templates" / "bulletins" / "bulletin.docx"
 FONT_ALIASES = HERE / "fonts" / "65-wenming-gongwen.conf"
+MAX_TEMPLATE_BYTES = 10 * 1024 * 1024    # an office's template as uploaded
+MAX_UNPACKED_BYTES = 60 * 1024 * 1024    # … and its parts unpacked
 
 # the names a template may use
 FIELDS = {
@@ -214,6 +216,12 @@ def _static_problems(data: bytes) -> tuple[list[str], DocxTemplate | None]:
     place. Returns the problems and, when the file opens, the template object."""
     if not data or not zipfile.is_zipfile(io.BytesIO(data)):
         return ["文件不是 Word 文档（.docx），无法打开；请在 Word 中“另存为 Word 文档（*.docx）”后重新上传"], None
+    try:
+        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return ["文件不是有效的 Word 文档（.docx），可能已损坏，或是其他格式的文件"], None
+    if unpacked > MAX_UNPACKED_BYTES:  # a few kilobytes can unpack to gigabytes: not opened
+        return [f"文件解压后超过{MAX_UNPACKED_BYTES // 1024 // 1024}MB，不像是通报模板；请删除其中的大图片后重新上传"], None
     tpl = DocxTemplate(io.BytesIO(data))
     try:
         tpl.init_docx()

@@ -32,3 +32,26 @@ class BulletinNewForm(forms.Form):
         self.periods = {str(p.pk): p for p in periods}
         self.fields["period"].choices = [("", "（不选）")] + [
             (str(p.pk), f"{p.scheme.name} · {p.label}") for p in periods]
+
+
+class TemplateUploadForm(forms.Form):
+    issuer = forms.ChoiceField(label="发文单位")
+    file = forms.FileField(label="Word模板（.docx）", help_text="在默认模板的基础上修改版头、字体、页边距等；最大10MB")
+    note = forms.CharField(label="说明", max_length=200, required=False, help_text="如：2027年新版版头")
+
+    def __init__(self, *args, issuers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.issuers = {str(unit.pk): unit for unit in issuers}
+        self.fields["issuer"].choices = [(str(unit.pk), unit.name) for unit in issuers]
+        if len(self.issuers) == 1:  # the office of one unit: nothing to choose
+            self.fields["issuer"].widget = forms.HiddenInput()
+            self.fields["issuer"].initial = next(iter(self.issuers))
+            self.fields["issuer"].required = False
+
+    def clean_issuer(self):
+        value = self.cleaned_data.get("issuer") or ""
+        if not value and len(self.issuers) == 1:
+            value = next(iter(self.issuers))
+        if value not in self.issuers:
+            raise forms.ValidationError("请选择发文单位")
+        return self.issuers[value]

@@ -10,11 +10,12 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from wenming.core import jobs
+from wenming.core.errors import ServiceError
 from wenming.core.jobs import task
 
-from . import builder, policy
+from . import builder, policy, selectors, services
 from .documents import bulletin_docx, bulletin_pdf
-from .errors import PdfFailed, PdfUnavailable, TemplateError
+from .errors import PdfFailed, PdfUnavailable
 from .models import Bulletin, BulletinStatus
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -36,10 +37,11 @@ def _generate(job, progress) -> jobs.Output:
         raise jobs.JobFailed("找不到该通报，或您已无权生成。")
     revision = bulletin.revision
     progress.start(3)
+    template = selectors.active_template(bulletin.issuer)  # the office's own 版式, if it has one in use
     try:
-        docx = bulletin_docx(builder.content(bulletin))
-    except TemplateError as error:
-        raise jobs.JobFailed(error.message) from None
+        docx = bulletin_docx(builder.content(bulletin), services.template_data(template))
+    except ServiceError as error:  # the template's file is gone, or it cannot make this bulletin
+        raise jobs.JobFailed(f"{error.message}（可在“通报模板”页重新上传或恢复默认模板）") from None
     progress(1)
     message = "已生成Word和PDF文件"
     try:
@@ -56,8 +58,8 @@ def _generate(job, progress) -> jobs.Output:
         fresh.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
     else:
         fresh.pdf = ""
-    fresh.generated_at, fresh.generated_revision = timezone.now(), revision
-    fresh.save(update_fields=["docx", "pdf", "generated_at", "generated_revision", "updated_at"])
+    fresh.generated_at, fresh.generated_revision, fresh.template = timezone.now(), revision, template
+    fresh.save(update_fields=["docx", "pdf", "generated_at", "generated_revision", "template", "updated_at"])
     progress(3)
     out = tempfile.TemporaryFile()
     out.write(pdf if pdf is not None else docx)

@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from wenming.core.models import TimeStampedModel
 
@@ -31,6 +34,36 @@ class BulletinStatus(models.TextChoices):
 
 def bulletin_upload_to(instance: Bulletin, filename: str) -> str:
     return f"bulletins/{instance.issuer_id}/{filename}"
+
+
+def template_upload_to(instance: BulletinTemplate, filename: str) -> str:
+    return f"bulletins/templates/{instance.issuer_id}/{uuid.uuid4().hex}.docx"
+
+
+class BulletinTemplate(TimeStampedModel):
+    """An office's own Word 版式 for its 通报 (its 版头, fonts, margins, 版记): the issuer's one active
+    template makes every file it generates; without one the shipped template does. Earlier uploads stay
+    on record (which bulletin was made with which is kept) and can be taken into use again."""
+
+    issuer = models.ForeignKey("org.Unit", verbose_name="发文单位", on_delete=models.PROTECT, related_name="+")
+    file = models.FileField("模板文件", upload_to=template_upload_to, max_length=200)
+    filename = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
+                                    related_name="+")
+    is_active = models.BooleanField("使用中", default=True)
+
+    class Meta:
+        verbose_name = "通报模板"
+        verbose_name_plural = "通报模板"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["issuer"], condition=Q(is_active=True),
+                                               name="bulletin_template_one_active")]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class Bulletin(TimeStampedModel):
@@ -64,6 +97,9 @@ class Bulletin(TimeStampedModel):
     docx = models.FileField("Word文件", upload_to=bulletin_upload_to, max_length=200, blank=True)
     pdf = models.FileField("PDF文件", upload_to=bulletin_upload_to, max_length=200, blank=True)
     generated_at = models.DateTimeField("生成时间", null=True, blank=True)
+    # the 版式 the files were made with (empty: the shipped template)
+    template = models.ForeignKey(BulletinTemplate, verbose_name="版式模板", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
     # which state of the text the files show: bumped by every edit, copied into the files' generation
     revision = models.PositiveIntegerField(default=1)
     generated_revision = models.PositiveIntegerField(default=0)

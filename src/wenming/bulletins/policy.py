@@ -5,6 +5,8 @@
   offices and leaders above them).
 * The issuing office (or one above it) drafts, edits, generates, submits and issues; a leader at
   the issuing unit or above reviews (审核).
+* An office keeps its own Word 版式 (模板): the offices that draft for a unit upload, download and
+  change its templates; nobody else sees them.
 """
 
 from __future__ import annotations
@@ -76,3 +78,19 @@ def may_issue(user, bulletin) -> bool:
 def manages(user, bulletin) -> bool:
     """Any of the office's acts, whatever the stage (for 403 rather than 404 answers)."""
     return may_draft(user, bulletin.issuer)
+
+
+def office_paths(user) -> list[str]:
+    """The units whose office the user is (their 通报 and 版式 are his to manage)."""
+    return _paths(user, {Role.OFFICE})
+
+
+def may_manage_templates(user, issuer=None) -> bool:
+    """Upload, download, take into use or set aside the Word templates of ``issuer`` (any issuer: the
+    template pages at all)."""
+    return may_draft(user, issuer)
+
+
+def template_filter(user) -> Q:
+    paths = office_paths(user)
+    return reduce(or_, [Q(issuer__path__startswith=p) for p in paths]) if paths else Q(pk__in=[])

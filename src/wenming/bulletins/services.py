@@ -4,6 +4,8 @@ issuer's next number, freezes the text and sends the bulletin to the named units
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,7 +17,9 @@ from wenming.org.models import Membership, Role, Unit
 from wenming.scoring.models import PeriodStatus
 
 from . import builder, policy
-from .models import PERIOD_KINDS, Bulletin, BulletinCounter, BulletinKind, BulletinStatus
+from .documents import MAX_TEMPLATE_BYTES, check_template
+from .errors import TemplateError
+from .models import PERIOD_KINDS, Bulletin, BulletinCounter, BulletinKind, BulletinStatus, BulletinTemplate
 
 LIMITS = {"title": (200, "标题"), "addressees": (300, "主送"), "cc": (300, "抄送"), "signature": (100, "落款"),
           "intro": (5000, "导语"), "requirements": (5000, "下步工作要求")}
@@ -200,3 +204,84 @@ def _notify(user_ids, title: str, bulletin: Bulletin) -> None:
     url = reverse("bulletins:detail", args=[bulletin.pk])
     Notification.objects.bulk_create([Notification(user_id=uid, title=title[:120], url=url)
                                       for uid in sorted(set(user_ids))])
+
+
+# --- the office's Word 版式 ---------------------------------------------------------------------------------
+
+def _template_bytes(template: BulletinTemplate) -> bytes:
+    try:
+        with template.file.open("rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        raise BulletinError("该模板的文件已不存在，请重新上传模板") from exc
+
+
+def template_data(template: BulletinTemplate | None) -> bytes | None:
+    """The bytes a bulletin is rendered with (None: the shipped template)."""
+    return None if template is None else _template_bytes(template)
+
+
+def template_upload(*, actor, issuer: Unit, data: bytes, filename: str, note: str = "") -> BulletinTemplate:
+    """Take an office's own .docx into use for its bulletins, after a trial render of a sample bulletin
+    with it: a file that cannot make a bulletin is refused with every problem named, and nothing changes.
+    The template in use until now stays on record."""
+    if not policy.may_manage_templates(actor, issuer):
+        access.refuse_forbidden(actor, "bulletins.template_upload", target=issuer, unit=issuer)
+    filename = (filename or "").replace("\x00", "").strip()[-200:] or "模板.docx"
+    note = (note or "").strip()
+    if "\x00" in note or len(note) > 200:
+        raise BulletinError("说明最多200个字，且不能含控制字符", "note")
+    if not filename.lower().endswith(".docx"):
+        raise BulletinError("请上传 Word 文档（.docx）；.doc 等旧格式请先在 Word 中“另存为 Word 文档（*.docx）”",
+                            "file")
+    if not data:
+        raise BulletinError("上传的文件是空的", "file")
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise BulletinError(f"模板文件超过{MAX_TEMPLATE_BYTES // 1024 // 1024}MB，请压缩其中的图片后重新上传", "file")
+    problems = check_template(data)
+    if problems:
+        raise TemplateError(problems)
+    from django.core.files.base import ContentFile
+
+    with transaction.atomic():
+        Unit.objects.select_for_update().filter(pk=issuer.pk).first()  # one upload of an issuer at a time
+        before = BulletinTemplate.objects.filter(issuer=issuer, is_active=True).first()
+        BulletinTemplate.objects.filter(issuer=issuer, is_active=True).update(is_active=False)
+        template = BulletinTemplate(issuer=issuer, filename=filename, size=len(data),
+                                    sha256=hashlib.sha256(data).hexdigest(), note=note, uploaded_by=actor)
+        template.file.save("template.docx", ContentFile(data), save=False)
+        template.save()
+        audit.record("bulletins.template_upload", actor=actor, target=template, unit=issuer,
+                     detail={"filename": filename, "size": len(data), "sha256": template.sha256,
+                             "replaced": before.filename if before else "系统默认模板"})
+    return template
+
+
+def template_activate(*, actor, template: BulletinTemplate) -> BulletinTemplate:
+    """Take an earlier template of the issuer into use again (checked again: the renderer may have changed)."""
+    issuer = template.issuer
+    if not policy.may_manage_templates(actor, issuer):
+        access.refuse_forbidden(actor, "bulletins.template_activate", target=template, unit=issuer)
+    problems = check_template(_template_bytes(template))
+    if problems:
+        raise TemplateError(problems)
+    with transaction.atomic():
+        Unit.objects.select_for_update().filter(pk=issuer.pk).first()
+        BulletinTemplate.objects.filter(issuer=issuer, is_active=True).exclude(pk=template.pk).update(is_active=False)
+        BulletinTemplate.objects.filter(pk=template.pk).update(is_active=True)
+        audit.record("bulletins.template_activate", actor=actor, target=template, unit=issuer,
+                     detail={"filename": template.filename})
+    template.is_active = True
+    return template
+
+
+def template_reset(*, actor, issuer: Unit) -> int:
+    """Go back to the shipped template: the issuer's own ones stay on record, none in use."""
+    if not policy.may_manage_templates(actor, issuer):
+        access.refuse_forbidden(actor, "bulletins.template_reset", target=issuer, unit=issuer)
+    with transaction.atomic():
+        Unit.objects.select_for_update().filter(pk=issuer.pk).first()
+        changed = BulletinTemplate.objects.filter(issuer=issuer, is_active=True).update(is_active=False)
+        if changed:
+            audit.record("bulletins.template_reset", actor=actor, target=issuer, unit=issuer, detail={})
+    return changed

@@ -36,7 +36,7 @@ def bulletin_list(request):
     return render(request, "bulletins/list.html", {
         "page": page, "params": params, "q": q, "kind": kind, "status": status, "year": year or "",
         "kinds": BulletinKind.choices, "statuses": BulletinStatus.choices,
-        "may_draft": policy.may_draft(request.user)})
+        "may_draft": policy.may_draft(request.user), "may_manage_templates": policy.may_manage_templates(request.user)})
 
 
 @login_required

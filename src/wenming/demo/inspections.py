@@ -23,7 +23,7 @@ from wenming.inspections.models import (
     RoundStatus,
     SampleMode,
 )
-from wenming.org.models import Membership, Role
+from wenming.org.models import Membership, Role, Unit, UnitKind
 from wenming.places.models import Point
 from wenming.standards import rules
 from wenming.standards.services import load_builtin
@@ -99,8 +99,20 @@ def _crews(rows: list) -> dict[int, list]:
     return crews
 
 
-def _inspect_point(row, generator: random.Random, crews: dict[int, list]) -> Inspection:
+def lagging_street_path() -> str:
+    """The demo's 后进 street: the last street, in code order, of the first district. Its points are kept
+    in a worse state than the others' (see :func:`_inspect_point`), so whenever the demo is built it is
+    on the 黄牌榜 week after week and the 黄牌 ladder has a proposal to decide, as in the seeds' cities."""
+    district = Unit.objects.filter(kind=UnitKind.DISTRICT).order_by("code").first()
+    street = (Unit.objects.filter(kind=UnitKind.STREET, parent=district).order_by("-code").first()
+              if district is not None else None)
+    return street.path if street is not None else "\0"  # no street: a path no unit has
+
+
+def _inspect_point(row, generator: random.Random, crews: dict[int, list], lagging: str = "\0") -> Inspection:
     quality = generator.uniform(0.86, 0.99)
+    if row.point.unit_path.startswith(lagging):
+        quality -= 0.15
     items = services.items_for(row)
     answers = {item.pk: _answer(item, generator, quality) for item in items}
     actor = generator.choice(crews[row.team_id]) if row.team_id in crews else row.inspector
@@ -120,10 +132,11 @@ def _inspect(round_, generator: random.Random, share_done: float = 1.0) -> int:
     done = 0
     rows = _round_points(round_)
     crews = _crews(rows)
+    lagging = lagging_street_path()
     for row in rows:
         if generator.random() > share_done:
             continue
-        _inspect_point(row, generator, crews)
+        _inspect_point(row, generator, crews, lagging)
         done += 1
     return done
 
@@ -353,11 +366,12 @@ def _round_story(demo, spawn, spec: EarlierRound, seed: int, index: int, tally: 
     services.round_open(actor=office, round_=round_)
     rows = _round_points(round_)
     crews = _crews(rows)
+    lagging = lagging_street_path()
     moments = sorted(_moment(spec.start + datetime.timedelta(days=generator.randint(0, 3)), 9, 0)
                      + datetime.timedelta(minutes=generator.randint(0, 480)) for _ in rows)
     for row, at in zip(rows, moments, strict=True):
         yield at
-        inspection = _inspect_point(row, generator, crews)
+        inspection = _inspect_point(row, generator, crews, lagging)
         tally.inspections += 1
         for problem_id in (Problem.objects.filter(item_results__inspection=inspection).order_by("id")
                            .values_list("id", flat=True)):

@@ -377,6 +377,18 @@ for _action in ("approve", "return"):   # only a leader at or above the city rev
          acting([], CITY_DOCS))
 post("bulletins:action", "unknown action", lambda w: f"/bulletins/{w.bulletin.pk}/fly/", expect(404))
 case("bulletins:file", "docx not generated yet", lambda w: f"/bulletins/{w.bulletin.pk}/file/docx/", expect(404))
+# the offices' Word 版式: each office its own; the city's template is the city office's only
+case("bulletins:templates", "", "/bulletins/templates/", only(200, OFFICES))
+post("bulletins:templates", "nothing sent", "/bulletins/templates/", only(200, OFFICES))
+case("bulletins:template_default", "", "/bulletins/templates/default/", only(200, OFFICES))
+case("bulletins:template_file", "the city's", lambda w: f"/bulletins/templates/{w.bulletin_template.pk}/file/",
+     seen_by([OC]))
+case("bulletins:template_file", "missing", "/bulletins/templates/999999/file/", expect(404))
+post("bulletins:template_activate", "the city's", lambda w: f"/bulletins/templates/{w.bulletin_template.pk}/activate/",
+     expect(404, (302, [OC])))
+post("bulletins:template_reset", "the city's", "/bulletins/templates/reset/", expect(403, (404, [OD]), (302, [OC])),
+     data=lambda w: {"issuer": w.org['city'].pk})
+post("bulletins:template_reset", "nothing sent", "/bulletins/templates/reset/", only(404, OFFICES))
 # --- dashboard (领导驾驶舱) ----------------------------------------------------------------------------------
 # offices and leaders read it (each over his own unit); everyone else is refused; another's unit is not found
 DASHBOARD = [OC, OD, LD]

@@ -50,6 +50,7 @@ from django.utils import timezone
 from PIL import Image
 
 from wenming.bulletins import services as bulletins
+from wenming.bulletins.documents import default_template
 from wenming.cases.escalation import sweeper
 from wenming.cases.intake import services as intake_services
 from wenming.cases.ledger import jobs as case_jobs
@@ -129,6 +130,7 @@ class World:
     step: object
     adjustment: object
     bulletin: object
+    bulletin_template: object
     sessions: dict = field(default_factory=dict)  # persona → session key (tests/conftest.py)
 
     def __getitem__(self, name):
@@ -319,6 +321,8 @@ def build(org: dict, personas: dict) -> World:
                                    activate=True)
     period = scoring.period_close(actor=office, scheme=scheme, kind="month", day=datetime.date(2026, 11, 15))
     bulletin = bulletins.bulletin_create(actor=office, kind="monthly", issuer=org["city"], period=period)
+    bulletin_template = bulletins.template_upload(actor=office, issuer=org["city"], data=default_template(),
+                                                  filename="市创建办版式.docx")
     step = WarningStep.objects.create(period=period, unit=org["street_a1"], level=1, step="约谈",
                                       reason="连续2期列入黄牌榜", proposed_at=timezone.now())
 

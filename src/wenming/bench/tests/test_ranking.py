@@ -18,6 +18,8 @@ def test_ranking_workload_at_a_tiny_size(settings, tmp_path):
     assert int(values["ranking_q"]) > 0 and int(values["dashboard_q"]) > 0
     assert float(values["ranking_sql_ms"]) > 0 and float(values["dashboard_sql_ms"]) > 0
     assert float(values["stored_sql_ms"]) > 0 and float(values["counts_s"]) >= 0
+    docx_s, pdf_s = float(values["bulletin_docx_s"]), float(values["bulletin_pdf_s"])
+    assert docx_s > 0 and float(values["bulletin_s"]) == pytest.approx(docx_s + max(pdf_s, 0), abs=0.02)
 
 
 @pytest.mark.django_db
@@ -28,7 +30,7 @@ def test_the_hand_sql_ranks_the_communities_as_the_closed_period_does(settings, 
     from wenming.scoring.models import Period
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    run(problems=2000, points=80, sample=60, repeat=1, org_scale="small", out=lambda line: None)
+    run(problems=2000, points=80, sample=60, repeat=1, org_scale="small", bulletin=False, out=lambda line: None)
     period = Period.objects.get()
     root = Unit.objects.get(parent__isnull=True)
     stored = {s.unit_id: s.total for s in period.scores.filter(version=period.version)}

@@ -7,62 +7,29 @@ import shutil
 import subprocess
 import zipfile
 from dataclasses import replace
-from datetime import date
 
 import docx
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Emu
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from wenming.bulletins import documents, make_template, styles
 from wenming.bulletins.content import BulletinContent, Paragraph, PhotoPair, Section, Table
 from wenming.bulletins.errors import PdfFailed, PdfUnavailable, TemplateError
+from wenming.bulletins.specimen import HEADER, NUMBER, OFFICE, PAIRS, TITLE, UNITS, specimen
 from wenming.core import gongwen
-
-NUMBER = "创文办通〔2026〕12号"
-TITLE = "关于2026年11月全市文明城市创建工作测评情况的通报"
-OFFICE = "某某市创建全国文明城市工作指挥部办公室"
-HEADER = ["排名", "单位", "类别", "得分", "上期排名", "变化"]
-UNITS, PAIRS = 150, 10
-
-
-def _photo(index: int) -> bytes:
-    """A distinct JPEG (python-docx stores identical images once)."""
-    image = Image.new("RGB", (1600, 1200), ((index * 37) % 256, (index * 91) % 256, 120))
-    ImageDraw.Draw(image).rectangle([100, 100, 100 + index * 40, 600], fill=(250, 250, 250))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
-def _content(**changes) -> BulletinContent:
-    rows = [[str(i + 1), f"某某区第{i + 1}街道办事处", "街道", f"{95 - i * 0.1:.2f}", str(i + 2), "↑1"]
-            for i in range(UNITS)]
-    values = dict(
-        office_name=OFFICE, doc_number=NUMBER, title=TITLE, addressees="各区创建办，市直各单位",
-        sections=[
-            Section("一、测评排名", [Paragraph("11月，市创建办组织对全市150个单位进行了实地测评。现将有关情况通报如下。"),
-                                      Table("表1 测评排名", HEADER, rows, {147, 148, 149})]),
-            Section("二、典型问题", [PhotoPair(f"问题{i + 1}：某某路占道经营", _photo(2 * i), _photo(2 * i + 1))
-                                      for i in range(PAIRS)]),
-            Section("三、下一步要求", [Paragraph("各单位要对照问题清单，立即整改。")]),
-        ],
-        signature=OFFICE, issued_on=date(2026, 12, 4), cc="市委办公室，市政府办公室",
-        printer=OFFICE, printed_on=date(2026, 12, 4))
-    values.update(changes)
-    return BulletinContent(**values)
 
 
 def _small() -> BulletinContent:
-    return _content(sections=[Section("", [Paragraph("各单位要对照问题清单，立即整改。"),
+    return specimen(sections=[Section("", [Paragraph("各单位要对照问题清单，立即整改。"),
                                            Paragraph("请于12月10日前报送整改情况。")])])
 
 
 @pytest.fixture(scope="module")
 def big_docx() -> bytes:
-    return documents.bulletin_docx(_content())
+    return documents.bulletin_docx(specimen())
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +165,7 @@ def test_ranking_table_and_photos(big_docx):
 
 
 def test_missing_and_broken_photos():
-    content = _content(sections=[Section("二、典型问题", [PhotoPair("无照片", None, b"not an image")])])
+    content = specimen(sections=[Section("二、典型问题", [PhotoPair("无照片", None, b"not an image")])])
     document = docx.Document(io.BytesIO(documents.bulletin_docx(content)))
     assert "（无照片）" in _text(document) and "（照片无法读取）" in _text(document)
 
@@ -227,7 +194,7 @@ def test_a_template_without_the_styles_gets_them():
 def test_user_text_is_printed_verbatim():
     tricky = "{{ 7*7 }} {% if true %}是{% endif %} {# 注 #} {_{ x }_} {_% y %_} <b>&amp;</b> & < > \"引号\" '单' \t制表"
     long = "很长的文字" * 2000
-    content = _content(
+    content = specimen(
         title=tricky, addressees=tricky, cc=tricky, printer=tricky, signature=tricky,
         sections=[Section(tricky, [Paragraph(tricky), Paragraph(long),
                                    Table(tricky, [tricky, "b"], [[tricky, long[:300]]]),

@@ -1,7 +1,6 @@
 """A 月通报 from draft to issue, through the pages: content from the closed period, files generated in
 the background, 审核 by a leader, 印发 with a number, distribution, and who may do what."""
 
-import datetime
 import io
 import re
 
@@ -13,11 +12,8 @@ from wenming.bulletins.models import Bulletin, BulletinStatus
 from wenming.cases.models import Notification
 from wenming.core.models import AuditEvent
 from wenming.core.tests.helpers import run_pending_tasks
-from wenming.org.models import Membership, Role, User
 from wenming.scoring import services as scoring
 from wenming.scoring.errors import ScoringError
-
-NOV = datetime.date(2026, 11, 15)
 
 
 def text(response) -> str:
@@ -30,18 +26,6 @@ def docx_text(data: bytes) -> str:
     for table in document.tables:
         parts += [cell.text for row in table.rows for cell in row.cells]
     return "\n".join(parts)
-
-
-@pytest.fixture
-def city_leader(org):
-    user = User.objects.create(username="city_leader", full_name="陈市长", post="副市长")
-    Membership.objects.create(user=user, unit=org["city"], role=Role.LEADER)
-    return user
-
-
-@pytest.fixture
-def november(city, personas):
-    return scoring.period_close(actor=personas["office_city"], scheme=city["scheme"], kind="month", day=NOV)
 
 
 @pytest.mark.django_db

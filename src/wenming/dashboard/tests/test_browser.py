@@ -92,4 +92,8 @@ def test_a_leader_drills_from_a_rank_down_to_an_item_photo(transactional_db, liv
     page.locator(f"a[href='/inspections/result/{rp.pk}/']").first.click()
     image = page.locator(f"img[src='/photos/{photo.pk}/thumb/']")
     expect(image).to_be_visible()
-    assert image.evaluate("img => img.naturalWidth") > 0   # the photo itself was served to the leader
+    # the photo itself was served to the leader: wait for it to finish loading (or fail), then measure it
+    assert image.evaluate("""img => img.complete ? img.naturalWidth : new Promise(done => {
+        img.addEventListener("load", () => done(img.naturalWidth));
+        img.addEventListener("error", () => done(0));
+    })""") > 0
