@@ -48,7 +48,13 @@ def data(personas, org):
                                    unit_kind="street", activate=True)
     period = scoring.period_close(actor=personas["office_city"], scheme=scheme, kind="month",
                                   day=datetime.date(2026, 11, 15))
-    return {"system": system, "notice": notice, "job": job, "items": system.items.count(), "period": period}
+    from wenming.bulletins import services as bulletins
+    from wenming.bulletins.documents import default_template
+
+    template = bulletins.template_upload(actor=personas["office_city"], issuer=org["city"], data=default_template(),
+                                         filename="市版式.docx")
+    return {"system": system, "notice": notice, "job": job, "items": system.items.count(), "period": period,
+            "template": template}
 
 
 # url name, url, persona, what, rows (a number, or a key of `data`), extra detail expected
@@ -77,6 +83,10 @@ DOWNLOADS = [
      "领导驾驶舱：今日态势（按单位）", 3, {"format": "xlsx", "table": "today_units"}),
     ("scoring:period_export", lambda d: reverse("scoring:period_export", args=[d["period"].pk]),
      "office_district_a", "考核排名", 2, {"version": 1}),
+    ("bulletins:template_default", lambda d: reverse("bulletins:template_default"), "office_district_a",
+     "通报默认模板", 0, {}),
+    ("bulletins:template_file", lambda d: reverse("bulletins:template_file", args=[d["template"].pk]), "office_city",
+     "通报模板", 0, {"filename": "市版式.docx"}),
     ("job_download", lambda d: reverse("job_download", args=[d["job"].pk]), "office_city", "问题台账导出（全部）", 42,
      {"kind": "cases.ledger_export"}),
 ]
@@ -110,4 +120,6 @@ def _url_names(patterns=None, namespace=""):
 def test_every_download_route_is_in_the_table():
     files = {name for name in _url_names() if any(word in name for word in ("export", "template", "download", "docx"))}
     files -= {"cases:export"}  # queues the ledger export as a background job: its file is the job download
+    # the bulletin templates' page and its switches hand out no file
+    files -= {"bulletins:templates", "bulletins:template_activate", "bulletins:template_reset"}
     assert files == {row[0] for row in DOWNLOADS}
