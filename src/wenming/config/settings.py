@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "wenming.bulletins",
     "wenming.scoring",
     "wenming.dashboard",
+    "wenming.plans",
 ]
 
 MIDDLEWARE = [

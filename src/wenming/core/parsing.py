@@ -5,6 +5,7 @@ never a ``ValueError``/``OverflowError`` that would end as a server error."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -97,3 +98,25 @@ def parse_decimal(value, *, field: str | None = None, label: str = "数值", min
         except InvalidOperation:  # more digits than the decimal context holds
             raise ValidationFailed(f"{label}超出可用范围", field=field) from None
     return number
+
+
+_DAY = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*(?:0{1,2}:00(?::00)?)?\s*$")
+
+
+def parse_day(text: str, *, field: str | None = None, label: str = "日期") -> date:
+    """A day as offices write it in a sheet or a form: ``2026-06-30``, ``2026/6/30``, ``2026.6.30``,
+    ``2026年6月30日`` (an Excel date cell reads as ``2026-06-30 00:00:00``). Impossible days and years
+    outside MIN_YEAR–MAX_YEAR are refused with a Chinese message."""
+    if not isinstance(text, str):
+        raise ValidationFailed(f"{label}应为日期，如 2026-06-30", field=field)
+    nul_free(text, field=field)
+    match = _DAY.match(text)
+    if match is None:
+        raise ValidationFailed(f"{label}“{text.strip()[:20]}”不是日期，应写成 2026-06-30 或 2026年6月30日", field=field)
+    year, month, day = (int(part) for part in match.groups())
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed(f"{label}超出可用范围（{MIN_YEAR}–{MAX_YEAR}年）", field=field)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValidationFailed(f"{label}“{text.strip()[:20]}”不是有效的日期（没有这一天）", field=field) from None

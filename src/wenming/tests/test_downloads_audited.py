@@ -53,8 +53,14 @@ def data(personas, org):
 
     template = bulletins.template_upload(actor=personas["office_city"], issuer=org["city"], data=default_template(),
                                          filename="市版式.docx")
+    from wenming.plans import services as plans
+
+    plan = plans.plan_create(actor=personas["office_city"], owner=org["city"], title="创文方案", year=2026)
+    for seq in (1, 2):
+        plans.task_save(actor=personas["office_city"], plan=plan, item=plans.TaskInput(
+            seq=seq, content=f"任务{seq}", responsible=[org["street_a1"]]))
     return {"system": system, "notice": notice, "job": job, "items": system.items.count(), "period": period,
-            "template": template}
+            "template": template, "plan": plan}
 
 
 # url name, url, persona, what, rows (a number, or a key of `data`), extra detail expected
@@ -87,6 +93,9 @@ DOWNLOADS = [
      "通报默认模板", 0, {}),
     ("bulletins:template_file", lambda d: reverse("bulletins:template_file", args=[d["template"].pk]), "office_city",
      "通报模板", 0, {"filename": "市版式.docx"}),
+    ("plans:export", lambda d: reverse("plans:export", args=[d["plan"].pk]), "office_city", "任务分解表", 2,
+     {"format": "xlsx"}),
+    ("plans:import_template", lambda d: reverse("plans:import_template"), "office_district_a", "任务分解表模板", 3, {}),
     ("job_download", lambda d: reverse("job_download", args=[d["job"].pk]), "office_city", "问题台账导出（全部）", 42,
      {"kind": "cases.ledger_export"}),
 ]

@@ -389,6 +389,38 @@ post("bulletins:template_activate", "the city's", lambda w: f"/bulletins/templat
 post("bulletins:template_reset", "the city's", "/bulletins/templates/reset/", expect(403, (404, [OD]), (302, [OC])),
      data=lambda w: {"issuer": w.org['city'].pk})
 post("bulletins:template_reset", "nothing sent", "/bulletins/templates/reset/", only(404, OFFICES))
+# --- plans (工作方案) ----------------------------------------------------------------------------------------
+# the city's plan, its task 1 issued to street A1: the city's office and admin see all of it; district A's office
+# and leader and street A1's handler see the task that names street A1; only the city office writes
+PLAN_SEERS = [OC, OD, H1, LD, AD]
+case("plans:list", "", "/plans/", staff_only())
+case("plans:mine", "", "/plans/mine/", staff_only())
+case("plans:new", "", "/plans/new/", only(200, OFFICES))
+post("plans:new", "nothing sent", "/plans/new/", only(200, OFFICES))
+case("plans:import_template", "", "/plans/import-template/", only(200, OFFICES))
+case("plans:detail", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/", seen_by(PLAN_SEERS))
+case("plans:detail", "missing", "/plans/999999/", expect(404))
+case("plans:edit", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/edit/", acting([OC], PLAN_SEERS, 200))
+post("plans:edit", "nothing sent", lambda w: f"/plans/{w.work_plan.pk}/edit/", acting([OC], PLAN_SEERS, 200))
+case("plans:export", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/export/", seen_by(PLAN_SEERS))
+case("plans:import", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/import/", acting([OC], PLAN_SEERS, 200))
+post("plans:import", "nothing sent", lambda w: f"/plans/{w.work_plan.pk}/import/", acting([OC], PLAN_SEERS, 200))
+post("plans:issue", "the draft task", lambda w: f"/plans/{w.work_plan.pk}/issue/", acting([OC], PLAN_SEERS))
+post("plans:stage_add", "nothing sent", lambda w: f"/plans/{w.work_plan.pk}/stages/", acting([OC], PLAN_SEERS))
+post("plans:stage_delete", "", lambda w: f"/plans/stages/{w.stage.pk}/delete/", acting([OC], PLAN_SEERS))
+post("plans:stage_delete", "missing", "/plans/stages/999999/delete/", expect(404))
+case("plans:task_new", "", lambda w: f"/plans/{w.work_plan.pk}/tasks/new/", acting([OC], PLAN_SEERS, 200))
+post("plans:task_new", "nothing sent", lambda w: f"/plans/{w.work_plan.pk}/tasks/new/", acting([OC], PLAN_SEERS, 200))
+case("plans:task", "issued to street A1", lambda w: f"/plans/tasks/{w.task.pk}/", seen_by(PLAN_SEERS))
+case("plans:task", "a draft", lambda w: f"/plans/tasks/{w.draft_task.pk}/", seen_by([OC, AD]))
+post("plans:task", "edit a draft, nothing sent", lambda w: f"/plans/tasks/{w.draft_task.pk}/",
+     expect(404, (403, [AD]), (200, [OC])))
+post("plans:task", "edit an issued one", lambda w: f"/plans/tasks/{w.task.pk}/", acting([OC], PLAN_SEERS))
+post("plans:task_delete", "a draft", lambda w: f"/plans/tasks/{w.draft_task.pk}/delete/", acting([OC], [OC, AD]))
+post("plans:task_delete", "issued (refused)", lambda w: f"/plans/tasks/{w.task.pk}/delete/", acting([OC], PLAN_SEERS))
+post("plans:sign", "street A1's part", lambda w: f"/plans/assignments/{w.assignment.pk}/sign/",
+     expect(404, (302, [OC, OD, H1])))
+
 # --- dashboard (领导驾驶舱) ----------------------------------------------------------------------------------
 # offices and leaders read it (each over his own unit); everyone else is refused; another's unit is not found
 DASHBOARD = [OC, OD, LD]

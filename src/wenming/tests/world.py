@@ -67,6 +67,8 @@ from wenming.org import services as org_services
 from wenming.org.models import Patronage, Team, TeamKind
 from wenming.places import services as places
 from wenming.places.models import Point
+from wenming.plans import services as plans
+from wenming.plans.targets import parse_target
 from wenming.scoring import services as scoring
 from wenming.scoring.models import WarningStep
 from wenming.standards import services as standards
@@ -131,6 +133,11 @@ class World:
     adjustment: object
     bulletin: object
     bulletin_template: object
+    work_plan: object
+    stage: object
+    task: object              # issued: 甲一街道 responsible, 市城管局 lead
+    draft_task: object        # not yet issued
+    assignment: object        # 甲一街道's part in ``task``
     sessions: dict = field(default_factory=dict)  # persona → session key (tests/conftest.py)
 
     def __getitem__(self, name):
@@ -325,6 +332,18 @@ def build(org: dict, personas: dict) -> World:
                                                   filename="市创建办版式.docx")
     step = WarningStep.objects.create(period=period, unit=org["street_a1"], level=1, step="约谈",
                                       reason="连续2期列入黄牌榜", proposed_at=timezone.now())
+
+    # --- a work plan: task 1 issued to street A1 (市城管局 leads), task 2 still a draft -----------------------
+    work_plan = plans.plan_create(actor=office, owner=org["city"], title="2026年创文工作方案", year=2026)
+    stage = plans.stage_save(actor=office, plan=work_plan, name="整改提高", start=datetime.date(2026, 3, 1),
+                             end=datetime.date(2026, 12, 31))
+    task = plans.task_save(actor=office, plan=work_plan, item=plans.TaskInput(
+        seq=1, content="主次干道路灯全部亮灯", standard="每周巡查", person="张三", deadline=datetime.date(2026, 12, 20),
+        target=parse_target("主干道亮灯率=100%"), leads=[org["department"]], responsible=[org["street_a1"]]))
+    plans.plan_issue(actor=office, plan=work_plan, sms=False)
+    draft_task = plans.task_save(actor=office, plan=work_plan, item=plans.TaskInput(
+        seq=2, content="社区办公用房达标", responsible=[org["street_a1"]]))
+    assignment = task.assignments.get(unit=org["street_a1"])
 
     # --- a job ---------------------------------------------------------------------------------------
     job = case_jobs.request_export(actor=office, f=LedgerFilter(), params={})

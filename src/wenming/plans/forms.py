@@ -1,0 +1,115 @@
+"""Forms of the work-plan pages. They read and shape input; the services check the rules."""
+
+from __future__ import annotations
+
+from django import forms
+
+from wenming.core.errors import ValidationFailed
+from wenming.core.parsing import parse_day
+
+from .models import Cadence
+from .targets import TargetInvalid, parse_target
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+DATE = forms.TextInput(attrs={"type": "date"})
+
+
+class DayField(forms.CharField):
+    """A day typed as 2026-06-30 or 2026年6月30日 (the browser's date picker sends the first)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DATE)
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return parse_day(text, label=self.label)
+        except ValidationFailed as error:
+            raise forms.ValidationError(error.message) from None
+
+
+class PlanForm(forms.Form):
+    owner = forms.ChoiceField(label="制定单位")
+    title = forms.CharField(label="方案名称", max_length=200, help_text="如：2026年创建全国文明城市工作方案")
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    doc_number = forms.CharField(label="文号", max_length=60, required=False, help_text="如：测创文办发〔2026〕1号")
+    system = forms.ChoiceField(label="测评体系", required=False, help_text="任务可关联其中的测评指标")
+    body = forms.CharField(label="方案说明", max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args, owners=(), systems=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owners = {str(u.pk): u for u in owners}
+        self.systems = {str(s.pk): s for s in systems}
+        self.fields["owner"].choices = [(str(u.pk), u.name) for u in owners]
+        self.fields["system"].choices = [("", "（不关联）")] + [(str(s.pk), str(s)) for s in systems]
+        if len(self.owners) == 1:
+            self.fields["owner"].widget = forms.HiddenInput()
+            self.fields["owner"].initial = next(iter(self.owners))
+            self.fields["owner"].required = False
+
+    def clean_owner(self):
+        value = self.cleaned_data.get("owner") or (next(iter(self.owners)) if len(self.owners) == 1 else "")
+        if value not in self.owners:
+            raise forms.ValidationError("请选择制定单位")
+        return self.owners[value]
+
+    def clean_system(self):
+        value = self.cleaned_data.get("system") or ""
+        if value and value not in self.systems:
+            raise forms.ValidationError("请选择测评体系")
+        return self.systems.get(value)
+
+
+class StageForm(forms.Form):
+    name = forms.CharField(label="阶段名称", max_length=40, help_text="如：宣传发动、整改提高、迎接检查")
+    start = DayField(label="开始日期")
+    end = DayField(label="结束日期")
+    cadence = forms.ChoiceField(label="进度报送", choices=Cadence.choices, initial=Cadence.WEEKLY)
+
+
+class TaskForm(forms.Form):
+    seq = forms.IntegerField(label="序号", min_value=1, max_value=99999)
+    stage = forms.ChoiceField(label="阶段", required=False)
+    indicators = forms.CharField(label="测评项目/指标", max_length=500, required=False,
+                                 help_text="填指标编码或名称，多个用顿号分隔")
+    content = forms.CharField(label="任务内容", max_length=2000, widget=TEXTAREA)
+    standard = forms.CharField(label="工作标准", max_length=2000, required=False, widget=TEXTAREA)
+    leads = forms.CharField(label="牵头单位", max_length=500, required=False,
+                            help_text="单位名称或编码，多个用顿号分隔")
+    responsible = forms.CharField(label="责任单位", max_length=2000,
+                                  help_text="单位名称或编码，多个用顿号分隔；也可填“各街道”“各社区”等")
+    person = forms.CharField(label="责任人", max_length=100, required=False)
+    deadline = DayField(label="完成时限", required=False)
+    target = forms.CharField(label="目标值", max_length=100, required=False,
+                             help_text="如：注册志愿者占比≥10%、主干道亮灯率=100%")
+    weight = forms.DecimalField(label="权重", min_value=0.01, max_value=100, decimal_places=2, max_digits=6,
+                                initial=1)
+
+    def __init__(self, *args, stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stages = {str(s.pk): s for s in stages}
+        self.fields["stage"].choices = [("", "（不分阶段）")] + [(str(s.pk), s.name) for s in stages]
+
+    def clean_stage(self):
+        value = self.cleaned_data.get("stage") or ""
+        if value and value not in self.stages:
+            raise forms.ValidationError("请选择本方案的阶段")
+        return self.stages.get(value)
+
+    def clean_target(self):
+        try:
+            return parse_target(self.cleaned_data.get("target") or "")
+        except TargetInvalid as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="任务分解表（.xlsx 或 .csv）")
+
+
+class IssueForm(forms.Form):
+    sms = forms.BooleanField(label="同时发送短信提醒", required=False, initial=True)

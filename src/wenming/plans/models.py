@@ -1,0 +1,165 @@
+"""工作方案与任务分解 (DESIGN.md §7): a work plan with its stages and its tasks, each task with the
+"四明确" — a measurable target (目标), a standard (标准), a deadline (时限) and a person responsible
+(责任人) — its indicators, its lead units (牵头单位) and responsible units (责任单位). A plan is drafted
+(by hand or from the office's 任务分解表 in Excel), then 下发: every task goes to its units, which 签收."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from wenming.core.models import TimeStampedModel
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    ISSUED = "issued", "已下发"
+
+
+class WorkPlan(TimeStampedModel):
+    owner = models.ForeignKey("org.Unit", verbose_name="制定单位", on_delete=models.PROTECT, related_name="+")
+    owner_path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    title = models.CharField("方案名称", max_length=200)
+    year = models.PositiveSmallIntegerField("年度")
+    doc_number = models.CharField("文号", max_length=60, blank=True)
+    body = models.TextField("方案说明", blank=True)
+    system = models.ForeignKey("standards.IndexSystem", verbose_name="测评体系", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT,
+                                   related_name="+")
+    issued_at = models.DateTimeField("下发时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "工作方案"
+        verbose_name_plural = "工作方案"
+        ordering = ["-year", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Cadence(models.TextChoices):
+    WEEKLY = "weekly", "每周报送"
+    DAILY = "daily", "每天报送"
+
+
+class Stage(models.Model):
+    """宣传发动, 自查自纠, 整改提高, 迎接检查, 总结表彰 …: a date range of the plan, with how often the
+    units report in it (weekly; daily while 迎检)."""
+
+    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField("阶段名称", max_length=40)
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期")
+    cadence = models.CharField("进度报送", max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY)
+    sort = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "阶段"
+        verbose_name_plural = "阶段"
+        ordering = ["plan", "start", "sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "name"], name="stage_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Comparator(models.TextChoices):
+    GE = "ge", "≥"
+    GT = "gt", ">"
+    EQ = "eq", "="
+    LE = "le", "≤"
+    LT = "lt", "<"
+
+
+class TaskStatus(models.TextChoices):
+    DRAFT = "draft", "未下发"
+    ISSUED = "issued", "已下发"
+
+
+# the "四明确" a task must have before it is 下发, by the name the seeds give them
+FOUR_CLEAR = ("目标", "标准", "时限", "责任人")
+
+
+class Task(TimeStampedModel):
+    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="tasks")
+    stage = models.ForeignKey(Stage, verbose_name="阶段", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="tasks")
+    seq = models.PositiveIntegerField("序号")
+    content = models.TextField("任务内容")
+    standard = models.TextField("工作标准", blank=True)
+    person = models.CharField("责任人", max_length=100, blank=True)
+    deadline = models.DateField("完成时限", null=True, blank=True)
+    # the measurable target: 注册志愿者占比 ≥ 10 %
+    metric = models.CharField("目标指标", max_length=60, blank=True)
+    comparator = models.CharField("比较", max_length=2, choices=Comparator.choices, blank=True)
+    target_value = models.DecimalField("目标值", max_digits=14, decimal_places=4, null=True, blank=True)
+    target_unit = models.CharField("计量单位", max_length=10, blank=True)
+    weight = models.DecimalField("权重", max_digits=6, decimal_places=2, default=Decimal(1))
+    indicators = models.ManyToManyField("standards.Indicator", verbose_name="测评指标", blank=True, related_name="+")
+    status = models.CharField("状态", max_length=10, choices=TaskStatus.choices, default=TaskStatus.DRAFT)
+    issued_at = models.DateTimeField("下发时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "任务"
+        verbose_name_plural = "任务"
+        ordering = ["plan", "seq", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "seq"], name="task_seq_once")]
+
+    def __str__(self) -> str:
+        return f"{self.seq}. {self.content[:30]}"
+
+    @property
+    def has_target(self) -> bool:
+        return bool(self.metric) and bool(self.comparator) and self.target_value is not None
+
+    def missing(self) -> list[str]:
+        """Which of the 四明确 the task lacks (empty: it may be 下发)."""
+        present = {"目标": self.has_target, "标准": bool(self.standard.strip()), "时限": self.deadline is not None,
+                   "责任人": bool(self.person.strip())}
+        return [name for name in FOUR_CLEAR if not present[name]]
+
+    @property
+    def target_text(self) -> str:
+        if not self.has_target:
+            return ""
+        return f"{self.metric}{self.get_comparator_display()}{format_number(self.target_value)}{self.target_unit}"
+
+
+def format_number(value: Decimal | None) -> str:
+    """10.0000 → 10, 12.5000 → 12.5."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "牵头单位"
+    RESPONSIBLE = "responsible", "责任单位"
+
+
+class Assignment(models.Model):
+    """A unit's part in a task: 牵头 (coordinates, accepts the reports) or 责任 (does it and reports);
+    签收 once the task is 下发."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey("org.Unit", verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    unit_path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    role = models.CharField("角色", max_length=12, choices=AssignmentRole.choices)
+    sort = models.PositiveSmallIntegerField(default=0)
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="签收人", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "任务分工"
+        verbose_name_plural = "任务分工"
+        ordering = ["task", "role", "sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["task", "unit", "role"], name="assignment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.task} · {self.unit}（{self.get_role_display()}）"

@@ -1,0 +1,79 @@
+"""Reads of work plans and tasks, scoped by plans.policy: the plan list, one plan with its stages and
+tasks (a fixed number of queries however many tasks), one task, and a unit's tasks (我的任务)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from wenming.core import access
+
+from . import policy
+from .models import Assignment, Task, TaskStatus, WorkPlan
+
+
+def plans(user, *, q: str = "", year: int | None = None) -> QuerySet[WorkPlan]:
+    rows = WorkPlan.objects.filter(pk__in=WorkPlan.objects.filter(policy.plan_filter(user)).values("pk"))
+    if q:
+        rows = rows.filter(Q(title__icontains=q) | Q(doc_number__icontains=q))
+    if year:
+        rows = rows.filter(year=year)
+    return (rows.select_related("owner").annotate(task_count=Count("tasks", distinct=True))
+            .order_by("-year", "-created_at", "-id"))
+
+
+def plan_for(user, pk: int) -> WorkPlan:
+    plan = plans(user).filter(pk=pk).select_related("system", "created_by").first()
+    if plan is None:
+        access.refuse_not_found(user, "plans.plan", target=f"work_plan:{pk}")
+    return plan
+
+
+def _with_units(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    return tasks.select_related("stage").prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("role", "sort", "id")),
+        "indicators")
+
+
+def tasks_of(user, plan: WorkPlan) -> QuerySet[Task]:
+    """The plan's tasks the user sees, in 序号 order, with their units and indicators."""
+    rows = Task.objects.filter(plan=plan)
+    if not policy.oversees(user, plan):
+        rows = rows.filter(pk__in=Task.objects.filter(policy.task_filter(user), plan=plan).values("pk"))
+    return _with_units(rows.order_by("seq", "id"))
+
+
+def task_for(user, pk: int) -> Task:
+    task = (_with_units(Task.objects.filter(pk__in=Task.objects.filter(policy.task_filter(user), pk=pk).values("pk")))
+            .select_related("plan", "plan__owner").first())
+    if task is None:
+        access.refuse_not_found(user, "plans.task", target=f"task:{pk}")
+    return task
+
+
+def my_assignments(user, *, pending_only: bool = False) -> QuerySet[Assignment]:
+    """The issued tasks of the units the user works at (an office: its unit and those below)."""
+    rows = Assignment.objects.filter(policy.assignment_filter(user), task__status=TaskStatus.ISSUED)
+    if pending_only:
+        rows = rows.filter(signed_at__isnull=True)
+    return (rows.select_related("task", "task__plan", "unit", "signed_by")
+            .order_by("signed_at", "task__deadline", "task__plan_id", "task__seq", "role", "id"))
+
+
+def assignment_for(user, pk: int) -> Assignment:
+    found = my_assignments(user).filter(pk=pk).first()
+    if found is None:
+        access.refuse_not_found(user, "plans.assignment", target=f"assignment:{pk}")
+    return found
+
+
+
+def owner_choices(user) -> list:
+    from wenming.org.models import Unit
+
+    return list(Unit.objects.filter(path__in=policy.office_paths(user), is_active=True).order_by("path"))
+
+
+def system_choices() -> list:
+    from wenming.standards.models import IndexSystem, SystemStatus
+
+    return list(IndexSystem.objects.exclude(status=SystemStatus.DRAFT).order_by("-created_at", "-id")[:20])

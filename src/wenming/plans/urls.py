@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "plans"
+
+urlpatterns = [
+    path("", views.plan_list, name="list"),
+    path("new/", views.plan_new, name="new"),
+    path("mine/", views.mine, name="mine"),
+    path("import-template/", views.import_template, name="import_template"),
+    path("<int:pk>/", views.plan_detail, name="detail"),
+    path("<int:pk>/edit/", views.plan_edit, name="edit"),
+    path("<int:pk>/stages/", views.stage_add, name="stage_add"),
+    path("<int:pk>/tasks/new/", views.task_new, name="task_new"),
+    path("<int:pk>/import/", views.tasks_import, name="import"),
+    path("<int:pk>/export/", views.tasks_export, name="export"),
+    path("<int:pk>/issue/", views.plan_issue, name="issue"),
+    path("stages/<int:pk>/delete/", views.stage_delete, name="stage_delete"),
+    path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("tasks/<int:pk>/delete/", views.task_delete, name="task_delete"),
+    path("assignments/<int:pk>/sign/", views.assignment_sign, name="sign"),
+]

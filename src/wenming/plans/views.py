@@ -1,0 +1,312 @@
+"""Pages of work plans: the list, a plan with its stages and tasks (the 四明确 flags on each), the task
+form, the 任务分解表 import and export, 下发, and a unit's tasks to 签收 (我的任务)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wenming.core import access, audit
+from wenming.core.errors import ServiceError, show_on_form
+from wenming.core.sheets import SheetError
+
+from . import policy, selectors, services, transfer
+from .forms import ImportForm, IssueForm, PlanForm, StageForm, TaskForm
+from .models import AssignmentRole, Stage, TaskStatus
+
+
+def _year(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100 else None
+
+
+@login_required
+@require_GET
+def plan_list(request):
+    if not policy.may_view(request.user):
+        access.refuse_forbidden(request.user, "plans.view")
+    q = (request.GET.get("q") or "").strip()[:50].replace("\x00", "")
+    year = _year(request.GET.get("year"))
+    page = Paginator(selectors.plans(request.user, q=q, year=year), 30).get_page(request.GET.get("page"))
+    params = {k: v for k, v in {"q": q, "year": year or ""}.items() if v}
+    return render(request, "plans/list.html", {
+        "page": page, "params": params, "q": q, "year": year or "", "may_create": policy.may_create(request.user),
+        "pending": selectors.my_assignments(request.user, pending_only=True).count()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_new(request):
+    if not policy.may_create(request.user):
+        access.refuse_forbidden(request.user, "plans.plan_create")
+    form = PlanForm(request.POST or None, owners=selectors.owner_choices(request.user),
+                    systems=selectors.system_choices(), initial={"year": datetime.date.today().year})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = services.plan_create(actor=request.user, owner=data["owner"], title=data["title"], year=data["year"],
+                                        doc_number=data["doc_number"], body=data["body"], system=data["system"])
+        except ServiceError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, "工作方案已建立。下一步：设置阶段，再逐项添加任务或导入任务分解表。")
+            return redirect("plans:detail", pk=plan.pk)
+    return render(request, "plans/form.html", {"form": form, "title": "新建工作方案"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, pk: int):
+    plan = selectors.plan_for(request.user, pk)
+    if not policy.may_manage(request.user, plan):
+        access.refuse_forbidden(request.user, "plans.plan_update", target=plan)
+    form = PlanForm(request.POST or None, owners=[plan.owner], systems=selectors.system_choices(), initial={
+        "owner": str(plan.owner_id), "title": plan.title, "year": plan.year, "doc_number": plan.doc_number,
+        "system": str(plan.system_id or ""), "body": plan.body})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.plan_update(actor=request.user, plan=plan, title=data["title"], year=data["year"],
+                                 doc_number=data["doc_number"], body=data["body"], system=data["system"])
+        except ServiceError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("plans:detail", pk=plan.pk)
+    return render(request, "plans/form.html", {"form": form, "title": f"修改：{plan.title}", "plan": plan})
+
+
+@login_required
+@require_GET
+def plan_detail(request, pk: int):
+    plan = selectors.plan_for(request.user, pk)
+    manages = policy.may_manage(request.user, plan)
+    tasks = list(selectors.tasks_of(request.user, plan))
+    rows = []
+    for task in tasks:
+        units = list(task.assignments.all())
+        rows.append({"task": task, "missing": task.missing() if task.status == TaskStatus.DRAFT else [],
+                     "leads": [a.unit for a in units if a.role == AssignmentRole.LEAD],
+                     "responsible": [a.unit for a in units if a.role == AssignmentRole.RESPONSIBLE],
+                     "signed": sum(1 for a in units if a.signed_at), "units": len(units)})
+    drafts = [r for r in rows if r["task"].status == TaskStatus.DRAFT]
+    return render(request, "plans/detail.html", {
+        "plan": plan, "rows": rows, "stages": list(plan.stages.all()), "manages": manages,
+        "oversees": policy.oversees(request.user, plan),
+        "stage_form": StageForm() if manages else None, "issue_form": IssueForm() if manages and drafts else None,
+        "drafts": len(drafts), "flagged": sum(1 for r in drafts if r["missing"])})
+
+
+@login_required
+@require_POST
+def stage_add(request, pk: int):
+    plan = selectors.plan_for(request.user, pk)
+    form = StageForm(request.POST)
+    if not policy.may_manage(request.user, plan):
+        access.refuse_forbidden(request.user, "plans.stage_save", target=plan)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.stage_save(actor=request.user, plan=plan, name=data["name"], start=data["start"], end=data["end"],
+                                cadence=data["cadence"])
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"已添加阶段“{data['name']}”。")
+    else:
+        messages.error(request, "；".join(f"{form.fields[name].label}：{'，'.join(errors)}"
+                                         for name, errors in form.errors.items()))
+    return redirect("plans:detail", pk=plan.pk)
+
+
+@login_required
+@require_POST
+def stage_delete(request, pk: int):
+    stage = Stage.objects.filter(pk=pk).select_related("plan", "plan__owner").first()
+    if stage is None or not selectors.plans(request.user).filter(pk=stage.plan_id).exists():
+        access.refuse_not_found(request.user, "plans.stage", target=f"stage:{pk}")
+    services.stage_delete(actor=request.user, stage=stage)
+    messages.success(request, f"已删除阶段“{stage.name}”，其中的任务改为不分阶段。")
+    return redirect("plans:detail", pk=stage.plan_id)
+
+
+def _task_form(request, plan, task=None):
+    stages = list(plan.stages.all())
+    initial = {"seq": (plan.tasks.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1, "weight": 1}
+    if task is not None:
+        units = list(task.assignments.all())
+        initial = {"seq": task.seq, "stage": str(task.stage_id or ""), "content": task.content,
+                   "standard": task.standard, "person": task.person,
+                   "deadline": task.deadline.isoformat() if task.deadline else "", "target": task.target_text,
+                   "weight": task.weight, "indicators": "、".join(i.code for i in task.indicators.all()),
+                   "leads": "、".join(a.unit.name for a in units if a.role == AssignmentRole.LEAD),
+                   "responsible": "、".join(a.unit.name for a in units if a.role == AssignmentRole.RESPONSIBLE)}
+    form = TaskForm(request.POST or None, stages=stages, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        units = transfer.UnitDirectory(plan.owner)
+        leads, lead_problems = units.find(data["leads"])
+        responsible, responsible_problems = units.find(data["responsible"])
+        linked, indicator_problems = transfer.IndicatorDirectory(plan.system).find(data["indicators"])
+        for name, problems in (("leads", lead_problems), ("responsible", responsible_problems),
+                               ("indicators", indicator_problems)):
+            for problem in problems:
+                form.add_error(name, problem)
+        if form.is_valid():
+            item = services.TaskInput(seq=data["seq"], content=data["content"], standard=data["standard"],
+                                      person=data["person"], deadline=data["deadline"], target=data["target"],
+                                      weight=data["weight"], stage=data["stage"], indicators=linked, leads=leads,
+                                      responsible=responsible)
+            try:
+                saved = services.task_save(actor=request.user, plan=plan, item=item, task=task)
+            except ServiceError as error:
+                show_on_form(form, error)
+            else:
+                missing = saved.missing()
+                messages.success(request, f"已保存第{saved.seq}项任务。" + (
+                    f"注意：缺少{'、'.join(missing)}，补齐后才能下发。" if missing else ""))
+                return None, redirect("plans:detail", pk=plan.pk)
+    return form, None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_new(request, pk: int):
+    plan = selectors.plan_for(request.user, pk)
+    if not policy.may_manage(request.user, plan):
+        access.refuse_forbidden(request.user, "plans.task_save", target=plan)
+    form, done = _task_form(request, plan)
+    return done or render(request, "plans/task_form.html", {"form": form, "plan": plan, "title": "新增任务"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_detail(request, pk: int):
+    task = selectors.task_for(request.user, pk)
+    plan = task.plan
+    editable = policy.may_manage(request.user, plan) and task.status == TaskStatus.DRAFT
+    if request.method == "POST" and not editable:
+        if not policy.may_manage(request.user, plan):
+            access.refuse_forbidden(request.user, "plans.task_save", target=task)
+        messages.error(request, "任务已下发，不能再修改。")
+        return redirect("plans:task", pk=task.pk)
+    form = None
+    if editable:
+        form, done = _task_form(request, plan, task)
+        if done:
+            return done
+    return render(request, "plans/task.html", {
+        "task": task, "plan": plan, "form": form, "missing": task.missing(), "may_delete": editable,
+        "units": list(task.assignments.all())})
+
+
+@login_required
+@require_POST
+def task_delete(request, pk: int):
+    task = selectors.task_for(request.user, pk)
+    try:
+        services.task_delete(actor=request.user, task=task)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("plans:task", pk=task.pk)
+    messages.success(request, f"已删除第{task.seq}项任务。")
+    return redirect("plans:detail", pk=task.plan_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tasks_import(request, pk: int):
+    plan = selectors.plan_for(request.user, pk)
+    if not policy.may_manage(request.user, plan):
+        access.refuse_forbidden(request.user, "plans.tasks_import", target=plan)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = transfer.import_tasks(actor=request.user, plan=plan, data=upload.read(), filename=upload.name)
+        except SheetError as error:
+            form.add_error("file", str(error))
+        else:
+            if report.ok:
+                messages.success(request, f"导入成功：新增 {report.created} 项任务，更新 {report.updated} 项任务。")
+                return redirect("plans:detail", pk=plan.pk)
+    return render(request, "plans/import.html", {"form": form, "report": report, "plan": plan,
+                                                 "columns": transfer.COLUMNS, "max_rows": transfer.MAX_ROWS})
+
+
+XLSX = transfer.XLSX
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename=\"tasks.xlsx\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+@require_GET
+def tasks_export(request, pk: int):
+    plan = selectors.plan_for(request.user, pk)
+    return _xlsx(transfer.export_tasks(actor=request.user, plan=plan), f"{plan.title}-任务分解表.xlsx")
+
+
+@login_required
+@require_GET
+def import_template(request):
+    if not policy.may_create(request.user):
+        access.refuse_forbidden(request.user, "plans.tasks_import")
+    audit.download(actor=request.user, what="任务分解表模板", rows=transfer.TEMPLATE_ROWS)
+    return _xlsx(transfer.template_sheet(), "任务分解表模板.xlsx")
+
+
+@login_required
+@require_POST
+def plan_issue(request, pk: int):
+    plan = selectors.plan_for(request.user, pk)
+    form = IssueForm(request.POST)
+    sms = form.is_valid() and form.cleaned_data["sms"]
+    try:
+        count = services.plan_issue(actor=request.user, plan=plan, sms=sms)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已下发 {count} 项任务，各责任单位和牵头单位已收到通知。")
+    return redirect("plans:detail", pk=plan.pk)
+
+
+@login_required
+@require_GET
+def mine(request):
+    if not policy.may_view(request.user):
+        access.refuse_forbidden(request.user, "plans.view")
+    rows = selectors.my_assignments(request.user).order_by(F("signed_at").asc(nulls_first=True), "task__deadline",
+                                                            "task__plan_id", "task__seq", "role", "id")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for assignment in page:
+        assignment.may_sign = policy.may_sign(request.user, assignment)
+    return render(request, "plans/mine.html", {"page": page, "params": {}})
+
+
+@login_required
+@require_POST
+def assignment_sign(request, pk: int):
+    assignment = selectors.assignment_for(request.user, pk)
+    try:
+        services.task_sign(actor=request.user, assignment=assignment)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已签收：{assignment.task.plan.title} 第{assignment.task.seq}项。")
+    return redirect("plans:mine")
+
+
