@@ -113,3 +113,34 @@ class ImportForm(forms.Form):
 
 class IssueForm(forms.Form):
     sms = forms.BooleanField(label="同时发送短信提醒", required=False, initial=True)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input (the services check each by its content)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ReportForm(forms.Form):
+    percent = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100)
+    measured = forms.CharField(label="实测值", max_length=30, required=False,
+                               help_text="与目标值同一计量单位，如目标“注册志愿者占比≥10%”填 8.5")
+    narrative = forms.CharField(label="工作进展", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    files = MultipleFileField(label="佐证材料", required=False,
+                              help_text="PDF、图片、Word、Excel等，可多选；每个不超过20MB，最多10个")
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(label="审核意见（退回时必填）", max_length=200, required=False)

@@ -31,6 +31,8 @@ class WorkPlan(TimeStampedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT,
                                    related_name="+")
     issued_at = models.DateTimeField("下发时间", null=True, blank=True)
+    # a task is 滞后 when its progress is more than this many points behind the share of its time used
+    lag_margin = models.PositiveSmallIntegerField("滞后判定（落后时间进度的百分点）", default=20)
 
     class Meta:
         verbose_name = "工作方案"
@@ -163,3 +165,66 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} · {self.unit}（{self.get_role_display()}）"
+
+
+class ReportStatus(models.TextChoices):
+    SUBMITTED = "submitted", "待审核"
+    ACCEPTED = "accepted", "已采纳"
+    RETURNED = "returned", "已退回"
+
+
+class ProgressReport(TimeStampedModel):
+    """A responsible unit's report on its part of a task for one period (a week, or a day while the
+    stage asks for daily reports): how far it is (percent), the measured value against the task's
+    target, what was done, and the evidence. The lead unit or the office accepts it or returns it
+    with a reason; only an accepted report counts in the task's progress."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reports")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reports")
+    unit = models.ForeignKey("org.Unit", verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    unit_path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    period_start = models.DateField("报送期开始")
+    period_end = models.DateField("报送期结束")
+    percent = models.PositiveSmallIntegerField("完成进度（%）")
+    measured = models.DecimalField("实测值", max_digits=14, decimal_places=4, null=True, blank=True)
+    narrative = models.TextField("工作进展")
+    status = models.CharField("状态", max_length=10, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报送人", on_delete=models.PROTECT,
+                                     related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    review_note = models.CharField("审核意见", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "进度报告"
+        verbose_name_plural = "进度报告"
+        ordering = ["-period_start", "-created_at", "-id"]
+        indexes = [models.Index(fields=["assignment", "status", "period_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.period_start:%Y-%m-%d} {self.percent}%"
+
+
+def report_file_to(instance: ReportFile, filename: str) -> str:
+    return f"plans/reports/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+
+
+class ReportFile(models.Model):
+    """An evidence file of a report, checked by its content (core.uploads); stored once per content."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=report_file_to, max_length=200)
+    filename = models.CharField("文件名", max_length=200)
+    extension = models.CharField(max_length=5)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+        ordering = ["report", "id"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -18,7 +18,7 @@ from django.db.models import Q
 from wenming.core import access
 from wenming.org.models import Role
 
-from .models import PlanStatus, TaskStatus
+from .models import AssignmentRole, PlanStatus, TaskStatus
 
 STAFF = {Role.OFFICE, Role.LEADER, Role.ADMIN, Role.HANDLER, Role.GRID_WORKER, Role.INSPECTOR}
 OVERSEERS = {Role.OFFICE, Role.LEADER, Role.ADMIN}
@@ -102,3 +102,31 @@ def assignment_filter(user) -> Q:
 def office_paths(user) -> list[str]:
     """The units whose office the user is: the owners he may make a plan for."""
     return _paths(user, {Role.OFFICE})
+
+
+def may_report(user, assignment) -> bool:
+    """Reports progress on its part: a responsible unit's office or handler, once the task is issued."""
+    if assignment.role != AssignmentRole.RESPONSIBLE or assignment.task.status != TaskStatus.ISSUED:
+        return False
+    return bool(access.scope_for(user).roles_at(assignment.unit) & SIGNERS)
+
+
+def reviews(user, task, lead_unit_ids: list[int] | None = None) -> bool:
+    """Accepts or returns the task's reports: an office at or above the plan's owner, or the office or
+    handler of one of the task's lead units (``lead_unit_ids``; read from the task when None)."""
+    if may_manage(user, task.plan):
+        return True
+    if lead_unit_ids is None:
+        lead_unit_ids = [a.unit_id for a in task.assignments.all() if a.role == AssignmentRole.LEAD]
+    if not lead_unit_ids:
+        return False
+    from wenming.org.models import Unit
+
+    scope = access.scope_for(user)
+    return any(scope.roles_at(unit) & SIGNERS for unit in Unit.objects.filter(pk__in=lead_unit_ids))
+
+
+def report_filter(user) -> Q:
+    """Reports of the units in the user's scope (his unit's own reports, an office's those below it)."""
+    named = _named(user, "")
+    return named if named is not None else Q(pk__in=[])

@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from wenming.core import access
 
 from . import policy
-from .models import Assignment, Task, TaskStatus, WorkPlan
+from .models import Assignment, ProgressReport, ReportFile, Task, TaskStatus, WorkPlan
 
 
 def plans(user, *, q: str = "", year: int | None = None) -> QuerySet[WorkPlan]:
@@ -77,3 +77,28 @@ def system_choices() -> list:
     from wenming.standards.models import IndexSystem, SystemStatus
 
     return list(IndexSystem.objects.exclude(status=SystemStatus.DRAFT).order_by("-created_at", "-id")[:20])
+
+
+def reports_of(user, task: Task) -> QuerySet[ProgressReport]:
+    """The task's reports the user sees: all of them for those who see the whole task (its plan's overseers
+    and its reviewers), else those of the units in his scope."""
+    rows = ProgressReport.objects.filter(task=task)
+    if not (policy.oversees(user, task.plan) or policy.reviews(user, task)):
+        rows = rows.filter(policy.report_filter(user))
+    return (rows.select_related("unit", "submitted_by", "reviewed_by").prefetch_related("files")
+            .order_by("-period_start", "-created_at", "-id"))
+
+
+def report_for(user, pk: int) -> ProgressReport:
+    report = ProgressReport.objects.filter(pk=pk).select_related("task", "task__plan", "unit").first()
+    if report is None or not reports_of(user, task_for(user, report.task_id)).filter(pk=pk).exists():
+        access.refuse_not_found(user, "plans.report", target=f"progress_report:{pk}")
+    return report
+
+
+def report_file_for(user, pk: int) -> ReportFile:
+    stored = ReportFile.objects.filter(pk=pk).select_related("report", "report__unit").first()
+    if stored is None:
+        access.refuse_not_found(user, "plans.report_file", target=f"report_file:{pk}")
+    report_for(user, stored.report_id)
+    return stored

@@ -20,4 +20,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/delete/", views.task_delete, name="task_delete"),
     path("assignments/<int:pk>/sign/", views.assignment_sign, name="sign"),
+    path("tasks/<int:pk>/report/", views.report_submit, name="report"),
+    path("reports/<int:pk>/<str:action>/", views.report_review, name="review"),
+    path("report-files/<int:pk>/", views.report_file, name="report_file"),
 ]

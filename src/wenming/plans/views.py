@@ -9,16 +9,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.core import access, audit
 from wenming.core.errors import ServiceError, show_on_form
 from wenming.core.sheets import SheetError
+from wenming.core.uploads import safe_headers
 
-from . import policy, selectors, services, transfer
-from .forms import ImportForm, IssueForm, PlanForm, StageForm, TaskForm
+from . import policy, progress, selectors, services, services_reports, transfer
+from .forms import ImportForm, IssueForm, PlanForm, ReportForm, ReviewForm, StageForm, TaskForm
 from .models import AssignmentRole, Stage, TaskStatus
 
 
@@ -97,8 +98,15 @@ def plan_detail(request, pk: int):
                      "responsible": [a.unit for a in units if a.role == AssignmentRole.RESPONSIBLE],
                      "signed": sum(1 for a in units if a.signed_at), "units": len(units)})
     drafts = [r for r in rows if r["task"].status == TaskStatus.DRAFT]
+    issued = [task for task in tasks if task.status == TaskStatus.ISSUED]
+    figures = progress.of_tasks(issued, plan.lag_margin) if issued else None
+    stages = list(plan.stages.all())
+    for row in rows:
+        row["figure"] = figures.tasks.get(row["task"].pk) if figures else None
+    for stage in stages:
+        stage.progress = figures.stages.get(stage.pk) if figures else None
     return render(request, "plans/detail.html", {
-        "plan": plan, "rows": rows, "stages": list(plan.stages.all()), "manages": manages,
+        "plan": plan, "rows": rows, "stages": stages, "manages": manages, "figures": figures,
         "oversees": policy.oversees(request.user, plan),
         "stage_form": StageForm() if manages else None, "issue_form": IssueForm() if manages and drafts else None,
         "drafts": len(drafts), "flagged": sum(1 for r in drafts if r["missing"])})
@@ -202,9 +210,78 @@ def task_detail(request, pk: int):
         form, done = _task_form(request, plan, task)
         if done:
             return done
+    units = list(task.assignments.all())
+    reporting = [a for a in units if policy.may_report(request.user, a)]
+    figures = progress.of_tasks([task], plan.lag_margin).tasks[task.pk]
+    reports = list(selectors.reports_of(request.user, task))
+    reviewer = policy.reviews(request.user, task, [a.unit_id for a in units if a.role == AssignmentRole.LEAD])
     return render(request, "plans/task.html", {
         "task": task, "plan": plan, "form": form, "missing": task.missing(), "may_delete": editable,
-        "units": list(task.assignments.all())})
+        "units": units, "figures": figures, "reports": reports, "reviewer": reviewer,
+        "report_form": ReportForm() if reporting else None, "reporting": reporting,
+        "review_form": ReviewForm() if reviewer else None})
+
+
+@login_required
+@require_POST
+def report_submit(request, pk: int):
+    task = selectors.task_for(request.user, pk)
+    assignment = next((a for a in task.assignments.all() if a.pk == _int(request.POST.get("assignment"))), None)
+    if assignment is None:
+        raise Http404("未找到该任务分工。")
+    form = ReportForm(request.POST, request.FILES)
+    if not policy.may_report(request.user, assignment):
+        access.refuse_forbidden(request.user, "plans.report_submit", target=assignment)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services_reports.report_submit(
+                actor=request.user, assignment=assignment, percent=data["percent"], narrative=data["narrative"],
+                measured=data["measured"], files=[(f.read(), f.name) for f in data["files"]])
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"已报送{assignment.unit.name}的进度（{data['percent']}%），等待审核。")
+    else:
+        messages.error(request, "；".join(f"{form.fields[name].label}：{'，'.join(errors)}"
+                                         for name, errors in form.errors.items()))
+    return redirect("plans:task", pk=task.pk)
+
+
+@login_required
+@require_POST
+def report_review(request, pk: int, action: str):
+    report = selectors.report_for(request.user, pk)
+    if action not in ("accept", "return"):
+        raise Http404
+    form = ReviewForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services_reports.report_review(actor=request.user, report=report, accept=action == "accept", note=note)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "已采纳，计入任务进度。" if action == "accept" else "已退回。")
+    return redirect("plans:task", pk=report.task_id)
+
+
+@login_required
+@require_GET
+def report_file(request, pk: int):
+    stored = selectors.report_file_for(request.user, pk)
+    try:
+        handle = stored.file.open("rb")
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        raise Http404("文件不存在。") from exc
+    audit.download(actor=request.user, what="佐证材料", rows=0, target=stored, unit=stored.report.unit,
+                   filename=stored.filename)
+    return safe_headers(FileResponse(handle, as_attachment=True, filename=stored.filename,
+                                     content_type=stored.content_type))
+
+
+def _int(text) -> int | None:
+    text = str(text or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
 @login_required

@@ -418,6 +418,14 @@ post("plans:task", "edit a draft, nothing sent", lambda w: f"/plans/tasks/{w.dra
 post("plans:task", "edit an issued one", lambda w: f"/plans/tasks/{w.task.pk}/", acting([OC], PLAN_SEERS))
 post("plans:task_delete", "a draft", lambda w: f"/plans/tasks/{w.draft_task.pk}/delete/", acting([OC], [OC, AD]))
 post("plans:task_delete", "issued (refused)", lambda w: f"/plans/tasks/{w.task.pk}/delete/", acting([OC], PLAN_SEERS))
+post("plans:report", "street A1's part, nothing else sent", lambda w: f"/plans/tasks/{w.task.pk}/report/",
+     acting([OC, OD, H1], PLAN_SEERS), data=lambda w: {"assignment": w.assignment.pk})
+post("plans:report", "missing task", "/plans/tasks/999999/report/", expect(404))
+post("plans:review", "accept street A1's report", lambda w: f"/plans/reports/{w.report.pk}/accept/",
+     acting([OC], PLAN_SEERS))
+post("plans:review", "unknown action", lambda w: f"/plans/reports/{w.report.pk}/fly/", expect(404))
+case("plans:report_file", "street A1's PDF", lambda w: f"/plans/report-files/{w.report.files.get().pk}/",
+     seen_by(PLAN_SEERS))
 post("plans:sign", "street A1's part", lambda w: f"/plans/assignments/{w.assignment.pk}/sign/",
      expect(404, (302, [OC, OD, H1])))
 

@@ -68,6 +68,8 @@ from wenming.org.models import Patronage, Team, TeamKind
 from wenming.places import services as places
 from wenming.places.models import Point
 from wenming.plans import services as plans
+from wenming.plans import services_reports as plan_reports
+from wenming.plans.models import Assignment
 from wenming.plans.targets import parse_target
 from wenming.scoring import services as scoring
 from wenming.scoring.models import WarningStep
@@ -138,6 +140,7 @@ class World:
     task: object              # issued: 甲一街道 responsible, 市城管局 lead
     draft_task: object        # not yet issued
     assignment: object        # 甲一街道's part in ``task``
+    report: object            # 甲一街道's progress report on it, with a PDF, waiting for review
     sessions: dict = field(default_factory=dict)  # persona → session key (tests/conftest.py)
 
     def __getitem__(self, name):
@@ -343,7 +346,9 @@ def build(org: dict, personas: dict) -> World:
     plans.plan_issue(actor=office, plan=work_plan, sms=False)
     draft_task = plans.task_save(actor=office, plan=work_plan, item=plans.TaskInput(
         seq=2, content="社区办公用房达标", responsible=[org["street_a1"]]))
-    assignment = task.assignments.get(unit=org["street_a1"])
+    assignment = Assignment.objects.select_related("task__stage", "unit").get(task=task, unit=org["street_a1"])
+    report = plan_reports.report_submit(actor=p["handler_street_a1"], assignment=assignment, percent=50,
+                                        narrative="已修复路灯12盏", files=[(b"%PDF-1.4\n%%EOF\n", "维修记录.pdf")])
 
     # --- a job ---------------------------------------------------------------------------------------
     job = case_jobs.request_export(actor=office, f=LedgerFilter(), params={})
