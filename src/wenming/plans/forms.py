@@ -7,7 +7,7 @@ from django import forms
 from wenming.core.errors import ValidationFailed
 from wenming.core.parsing import parse_day
 
-from .models import Cadence
+from .models import Cadence, MeetingKind
 from .targets import TargetInvalid, parse_target
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -144,3 +144,51 @@ class ReportForm(forms.Form):
 
 class ReviewForm(forms.Form):
     note = forms.CharField(label="审核意见（退回时必填）", max_length=200, required=False)
+
+
+class MeetingForm(forms.Form):
+    owner = forms.ChoiceField(label="召开单位")
+    kind = forms.ChoiceField(label="会议类型", choices=MeetingKind.choices)
+    title = forms.CharField(label="会议名称", max_length=200, help_text="如：全市创文工作第12次调度会")
+    held_on = DayField(label="召开日期")
+    place = forms.CharField(label="地点", max_length=100, required=False)
+    chair = forms.CharField(label="主持人", max_length=100, required=False)
+    attendees = forms.CharField(label="参会人员", max_length=2000, required=False, widget=TEXTAREA)
+    minutes = forms.CharField(label="会议纪要", max_length=20000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 8}))
+    files = MultipleFileField(label="附件", required=False, help_text="会议纪要、签到表、照片等，可多选")
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owners = {str(u.pk): u for u in owners}
+        self.fields["owner"].choices = [(str(u.pk), u.name) for u in owners]
+        if len(self.owners) == 1:
+            self.fields["owner"].widget = forms.HiddenInput()
+            self.fields["owner"].initial = next(iter(self.owners))
+            self.fields["owner"].required = False
+
+    def clean_owner(self):
+        value = self.cleaned_data.get("owner") or (next(iter(self.owners)) if len(self.owners) == 1 else "")
+        if value not in self.owners:
+            raise forms.ValidationError("请选择召开单位")
+        return self.owners[value]
+
+
+class DecisionForm(TaskForm):
+    """A decision of a meeting, as a task of one of the plans the office manages."""
+
+    plan = forms.ChoiceField(label="列入工作方案")
+    field_order = ["plan", "content", "standard", "leads", "responsible", "person", "deadline", "target", "weight"]
+
+    def __init__(self, *args, plans=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["seq"], self.fields["stage"], self.fields["indicators"]
+        self.plans = {str(p.pk): p for p in plans}
+        self.fields["plan"].choices = [(str(p.pk), f"{p.year}年 {p.title}") for p in plans]
+        self.order_fields(self.field_order)
+
+    def clean_plan(self):
+        value = self.cleaned_data.get("plan") or ""
+        if value not in self.plans:
+            raise forms.ValidationError("请选择工作方案")
+        return self.plans[value]

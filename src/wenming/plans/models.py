@@ -102,6 +102,9 @@ class Task(TimeStampedModel):
     target_unit = models.CharField("计量单位", max_length=10, blank=True)
     weight = models.DecimalField("权重", max_digits=6, decimal_places=2, default=Decimal(1))
     indicators = models.ManyToManyField("standards.Indicator", verbose_name="测评指标", blank=True, related_name="+")
+    # a decision (议定事项) of this meeting
+    meeting = models.ForeignKey("Meeting", verbose_name="来源会议", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="decisions")
     status = models.CharField("状态", max_length=10, choices=TaskStatus.choices, default=TaskStatus.DRAFT)
     issued_at = models.DateTimeField("下发时间", null=True, blank=True)
 
@@ -225,6 +228,62 @@ class ReportFile(models.Model):
         verbose_name = "佐证材料"
         verbose_name_plural = "佐证材料"
         ordering = ["report", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class MeetingKind(models.TextChoices):
+    LEADING_GROUP = "leading_group", "领导小组会议"
+    DISPATCH = "dispatch", "调度会"
+    PROGRESS = "progress", "推进会"
+    ON_SITE = "on_site", "现场会"
+
+
+class Meeting(TimeStampedModel):
+    """领导小组会议, 调度会, 推进会, 现场会: when, who chaired and attended, the minutes and attachments.
+    Each decision (议定事项) becomes a task of a plan (``Task.meeting``) and is tracked like any task."""
+
+    owner = models.ForeignKey("org.Unit", verbose_name="召开单位", on_delete=models.PROTECT, related_name="+")
+    owner_path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    kind = models.CharField("会议类型", max_length=16, choices=MeetingKind.choices)
+    title = models.CharField("会议名称", max_length=200)
+    held_on = models.DateField("召开日期")
+    place = models.CharField("地点", max_length=100, blank=True)
+    chair = models.CharField("主持人", max_length=100, blank=True)
+    attendees = models.TextField("参会人员", blank=True)
+    minutes = models.TextField("会议纪要", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = "会议"
+        verbose_name_plural = "会议"
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def meeting_file_to(instance: MeetingFile, filename: str) -> str:
+    return f"plans/meetings/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+
+
+class MeetingFile(models.Model):
+    """An attachment of a meeting (the signed minutes, the sign-in sheet, photos), checked by content."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=meeting_file_to, max_length=200)
+    filename = models.CharField("文件名", max_length=200)
+    extension = models.CharField(max_length=5)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = "会议附件"
+        verbose_name_plural = "会议附件"
+        ordering = ["meeting", "id"]
 
     def __str__(self) -> str:
         return self.filename

@@ -130,3 +130,18 @@ def report_filter(user) -> Q:
     """Reports of the units in the user's scope (his unit's own reports, an office's those below it)."""
     named = _named(user, "")
     return named if named is not None else Q(pk__in=[])
+
+
+def meeting_filter(user) -> Q:
+    """Meetings of the units the user oversees (an office, leader or admin at or above the convening unit)."""
+    parts = [Q(owner_path__startswith=path) for path in _paths(user, OVERSEERS)]
+    return reduce(or_, parts) if parts else Q(pk__in=[])
+
+
+def may_view_meetings(user) -> bool:
+    return bool(_paths(user, OVERSEERS))
+
+
+def may_manage_meeting(user, meeting) -> bool:
+    """Records the meeting, its attachments and turns its decisions into tasks: an office at or above it."""
+    return any(meeting.owner_path.startswith(path) for path in _paths(user, {Role.OFFICE}))

@@ -102,3 +102,55 @@ def report_file_for(user, pk: int) -> ReportFile:
         access.refuse_not_found(user, "plans.report_file", target=f"report_file:{pk}")
     report_for(user, stored.report_id)
     return stored
+
+
+def meetings(user, *, q: str = "", kind: str = "", year: int | None = None) -> QuerySet:
+    from .models import Meeting
+
+    rows = Meeting.objects.filter(policy.meeting_filter(user))
+    if q:
+        rows = rows.filter(Q(title__icontains=q) | Q(minutes__icontains=q) | Q(chair__icontains=q))
+    if kind:
+        rows = rows.filter(kind=kind)
+    if year:
+        rows = rows.filter(held_on__year=year)
+    return (rows.select_related("owner").annotate(decision_count=Count("decisions", distinct=True),
+                                                  file_count=Count("files", distinct=True))
+            .order_by("-held_on", "-id"))
+
+
+def meeting_for(user, pk: int):
+    found = meetings(user).filter(pk=pk).first()
+    if found is None:
+        access.refuse_not_found(user, "plans.meeting", target=f"meeting:{pk}")
+    return found
+
+
+def meeting_file_for(user, pk: int):
+    from .models import MeetingFile
+
+    stored = MeetingFile.objects.filter(pk=pk).select_related("meeting").first()
+    if stored is None:
+        access.refuse_not_found(user, "plans.meeting_file", target=f"meeting_file:{pk}")
+    meeting_for(user, stored.meeting_id)
+    return stored
+
+
+def plans_to_add_to(user, meeting) -> list:
+    """The plans a decision of ``meeting`` may go into: those the user manages whose owner is the meeting's
+    unit or lies above it (a decision of the city's 调度会 goes into a city plan)."""
+    rows = [p for p in WorkPlan.objects.filter(owner_path__in=_prefixes(meeting.owner_path)).select_related("owner")
+            .order_by("-year", "-id") if policy.may_manage(user, p)]
+    return rows
+
+
+def _prefixes(path: str) -> list[str]:
+    pieces = path.strip("/").split("/")
+    return ["/" + "/".join(pieces[:n]) + "/" for n in range(1, len(pieces) + 1)]
+
+
+def decisions_of(user, meeting) -> QuerySet[Task]:
+    """The tasks made of the meeting's decisions that the user sees."""
+    rows = Task.objects.filter(meeting=meeting).filter(
+        pk__in=Task.objects.filter(policy.task_filter(user), meeting=meeting).values("pk"))
+    return _with_units(rows).select_related("plan").order_by("plan_id", "seq")

@@ -37,6 +37,35 @@ def _measured(value) -> Decimal | None:
     return number.quantize(Decimal("0.0001"))
 
 
+def check_files(files, errors: dict, *, label: str = "佐证材料") -> list:
+    """(data, filename, core.uploads.Checked) of each file, or the problems under ``errors["files"]``."""
+    if len(files) > MAX_FILES:
+        errors["files"] = f"一次最多上传{MAX_FILES}个{label}"
+        return []
+    checked, problems = [], []
+    for data, filename in files:
+        try:
+            checked.append((data, (filename or "").strip()[-200:], check_upload(data, filename, field="files",
+                                                                                label=label)))
+        except ValidationFailed as error:
+            problems.append(error.message)
+    if problems:
+        errors["files"] = "；".join(problems)
+    return checked
+
+
+def store_file(stored, data: bytes, filename: str, found) -> None:
+    """Save an uploaded file's row (a ReportFile or MeetingFile); the same content is stored once."""
+    stored.filename, stored.extension, stored.content_type = filename, found.extension, found.content_type
+    stored.size, stored.sha256 = found.size, found.sha256
+    path = type(stored)._meta.get_field("file").upload_to(stored, filename)
+    if stored.file.storage.exists(path):
+        stored.file.name = path
+    else:
+        stored.file.save(path, ContentFile(data), save=False)
+    stored.save()
+
+
 def report_submit(*, actor, assignment: Assignment, percent, narrative: str, measured=None,
                   files: list[tuple[bytes, str]] = (), day=None) -> ProgressReport:
     """The unit's report for the current period (its week, or its day in a daily stage)."""
@@ -57,15 +86,7 @@ def report_submit(*, actor, assignment: Assignment, percent, narrative: str, mea
         measured = _measured(measured)
     except ValidationFailed as error:
         errors["measured"] = error.message
-    if len(files) > MAX_FILES:
-        errors["files"] = f"一次最多上传{MAX_FILES}个佐证材料"
-    checked = []
-    for data, filename in files if "files" not in errors else ():
-        try:
-            checked.append((data, (filename or "").strip()[-200:], check_upload(data, filename, field="files",
-                                                                                label="佐证材料")))
-        except ValidationFailed as error:
-            errors["files"] = (errors.get("files", "") + "；" if errors.get("files") else "") + error.message
+    checked = check_files(files, errors)
     if errors:
         raise ValidationFailed("；".join(errors.values()), errors=errors)
     day = day or timezone.localdate()
@@ -81,14 +102,7 @@ def report_submit(*, actor, assignment: Assignment, percent, narrative: str, mea
             assignment=locked, task=task, unit=locked.unit, unit_path=locked.unit_path, period_start=start,
             period_end=end, percent=percent, measured=measured, narrative=narrative, submitted_by=actor)
         for data, filename, found in checked:
-            stored = ReportFile(report=report, filename=filename, extension=found.extension,
-                                content_type=found.content_type, size=found.size, sha256=found.sha256)
-            path = ReportFile._meta.get_field("file").upload_to(stored, filename)
-            if stored.file.storage.exists(path):  # the same content is stored once
-                stored.file.name = path
-            else:
-                stored.file.save(path, ContentFile(data), save=False)
-            stored.save()
+            store_file(ReportFile(report=report), data, filename, found)
         audit.record("plans.report_submit", actor=actor, target=report, unit=locked.unit,
                      detail={"task": task.pk, "percent": percent, "measured": str(measured) if measured is not None
                              else None, "files": len(checked), "period": f"{start}~{end}"})

@@ -15,6 +15,7 @@ import difflib
 import re
 from decimal import Decimal
 
+from django.db.models import Count
 from django.utils import timezone
 
 from wenming.core import audit
@@ -300,3 +301,17 @@ def template_sheet() -> bytes:
          "工地围挡公益广告≥30%", 1],
     ]
     return workbook_bytes("任务分解表", COLUMNS, example, widths=WIDTHS)
+
+
+MEETING_COLUMNS = ["召开日期", "会议类型", "会议名称", "召开单位", "地点", "主持人", "参会人员", "议定事项", "已下发", "附件"]
+
+
+def export_meetings(*, actor, rows) -> bytes:
+    """The meeting ledger (会议台账): the meetings ``rows`` (selectors.meetings) with their decisions' counts."""
+    rows = list(rows)
+    issued = dict(Task.objects.filter(meeting__in=rows, status=TaskStatus.ISSUED).values("meeting_id")
+                  .annotate(n=Count("id")).values_list("meeting_id", "n"))
+    data = [[m.held_on.isoformat(), m.get_kind_display(), m.title, m.owner.name, m.place, m.chair, m.attendees,
+             m.decision_count, issued.get(m.pk, 0), m.file_count] for m in rows]
+    audit.download(actor=actor, what="会议台账", rows=len(data), format="xlsx")
+    return workbook_bytes("会议台账", MEETING_COLUMNS, data, widths=[12, 12, 36, 16, 16, 10, 30, 8, 8, 6])

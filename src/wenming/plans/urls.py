@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_meetings
 
 app_name = "plans"
 
@@ -23,4 +23,11 @@ urlpatterns = [
     path("tasks/<int:pk>/report/", views.report_submit, name="report"),
     path("reports/<int:pk>/<str:action>/", views.report_review, name="review"),
     path("report-files/<int:pk>/", views.report_file, name="report_file"),
+    path("meetings/", views_meetings.meeting_list, name="meetings"),
+    path("meetings/new/", views_meetings.meeting_new, name="meeting_new"),
+    path("meetings/export/", views_meetings.meeting_export, name="meetings_export"),
+    path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/edit/", views_meetings.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/decisions/", views_meetings.decision_add, name="decision_add"),
+    path("meeting-files/<int:pk>/", views_meetings.meeting_file, name="meeting_file"),
 ]

@@ -39,7 +39,8 @@ def plan_list(request):
     params = {k: v for k, v in {"q": q, "year": year or ""}.items() if v}
     return render(request, "plans/list.html", {
         "page": page, "params": params, "q": q, "year": year or "", "may_create": policy.may_create(request.user),
-        "pending": selectors.my_assignments(request.user, pending_only=True).count()})
+        "pending": selectors.my_assignments(request.user, pending_only=True).count(),
+        "may_view_meetings": policy.may_view_meetings(request.user)})
 
 
 @login_required

@@ -426,6 +426,20 @@ post("plans:review", "accept street A1's report", lambda w: f"/plans/reports/{w.
 post("plans:review", "unknown action", lambda w: f"/plans/reports/{w.report.pk}/fly/", expect(404))
 case("plans:report_file", "street A1's PDF", lambda w: f"/plans/report-files/{w.report.files.get().pk}/",
      seen_by(PLAN_SEERS))
+MEETING_READERS = [OC, OD, LD, AD]   # offices, leaders and admins read their units' meetings
+case("plans:meetings", "", "/plans/meetings/", only(200, MEETING_READERS))
+case("plans:meetings_export", "", "/plans/meetings/export/", only(200, MEETING_READERS))
+case("plans:meeting_new", "", "/plans/meetings/new/", only(200, OFFICES))
+post("plans:meeting_new", "nothing sent", "/plans/meetings/new/", only(200, OFFICES))
+case("plans:meeting", "the city's", lambda w: f"/plans/meetings/{w.meeting.pk}/", seen_by([OC, AD]))
+case("plans:meeting", "missing", "/plans/meetings/999999/", expect(404))
+case("plans:meeting_edit", "the city's", lambda w: f"/plans/meetings/{w.meeting.pk}/edit/", acting([OC], [OC, AD], 200))
+post("plans:meeting_edit", "nothing sent", lambda w: f"/plans/meetings/{w.meeting.pk}/edit/",
+     acting([OC], [OC, AD], 200))
+post("plans:decision_add", "nothing sent", lambda w: f"/plans/meetings/{w.meeting.pk}/decisions/",
+     acting([OC], [OC, AD], 200))
+case("plans:meeting_file", "the minutes", lambda w: f"/plans/meeting-files/{w.meeting.files.get().pk}/",
+     seen_by([OC, AD]))
 post("plans:sign", "street A1's part", lambda w: f"/plans/assignments/{w.assignment.pk}/sign/",
      expect(404, (302, [OC, OD, H1])))
 

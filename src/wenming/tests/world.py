@@ -68,6 +68,7 @@ from wenming.org.models import Patronage, Team, TeamKind
 from wenming.places import services as places
 from wenming.places.models import Point
 from wenming.plans import services as plans
+from wenming.plans import services_meetings as plan_meetings
 from wenming.plans import services_reports as plan_reports
 from wenming.plans.models import Assignment
 from wenming.plans.targets import parse_target
@@ -141,6 +142,7 @@ class World:
     draft_task: object        # not yet issued
     assignment: object        # 甲一街道's part in ``task``
     report: object            # 甲一街道's progress report on it, with a PDF, waiting for review
+    meeting: object           # the city's 调度会, with its minutes as a PDF
     sessions: dict = field(default_factory=dict)  # persona → session key (tests/conftest.py)
 
     def __getitem__(self, name):
@@ -349,6 +351,8 @@ def build(org: dict, personas: dict) -> World:
     assignment = Assignment.objects.select_related("task__stage", "unit").get(task=task, unit=org["street_a1"])
     report = plan_reports.report_submit(actor=p["handler_street_a1"], assignment=assignment, percent=50,
                                         narrative="已修复路灯12盏", files=[(b"%PDF-1.4\n%%EOF\n", "维修记录.pdf")])
+    meeting = plan_meetings.meeting_save(actor=office, owner=org["city"], kind="dispatch", title="全市创文调度会",
+                                         held_on=datetime.date(2026, 11, 20), files=[(b"%PDF-1.4\n%%EOF\n", "纪要.pdf")])
 
     # --- a job ---------------------------------------------------------------------------------------
     job = case_jobs.request_export(actor=office, f=LedgerFilter(), params={})
