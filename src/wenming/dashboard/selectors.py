@@ -36,13 +36,12 @@ from wenming.core import access, worktime
 from wenming.inspections import scores as inspection_scores
 from wenming.inspections.models import InspectionRound, RoundPoint, RoundStatus
 from wenming.org.models import Unit
-from wenming.places.models import Point
+from wenming.places.models import PASS_SCORE, Point
 from wenming.scoring import selectors as scoring_selectors
 from wenming.scoring.models import Period, PeriodScore, PeriodStatus, Scheme, SchemeStatus
 
 from . import policy
 
-PASS_SCORE = Decimal(60)   # a point's latest score at or above this is 达标
 HEAT_DAYS = 30
 RECENT_ROUNDS = 4          # the worst items: over the last published rounds that hold the scope's points
 RANKING_ROWS = 10          # a long ranking shows its first and last rows (the whole one is scoring's page)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 
 from wenming.core.models import TimeStampedModel
+
+PASS_SCORE = Decimal(60)   # a point whose latest score is at or above this is 达标 (dashboard, plans)
 
 
 def new_qr_token() -> str:

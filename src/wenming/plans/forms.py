@@ -7,7 +7,7 @@ from django import forms
 from wenming.core.errors import ValidationFailed
 from wenming.core.parsing import parse_day
 
-from .models import Cadence, MeetingKind
+from .models import Cadence, MeetingKind, Source
 from .targets import TargetInvalid, parse_target
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -88,6 +88,8 @@ class TaskForm(forms.Form):
                              help_text="如：注册志愿者占比≥10%、主干道亮灯率=100%")
     weight = forms.DecimalField(label="权重", min_value=0.01, max_value=100, decimal_places=2, max_digits=6,
                                 initial=1)
+    source = forms.ChoiceField(label="实测值来源", choices=Source.choices, required=False,
+                               help_text="平台已有的数据（问题按期办结率、点位达标率等）由系统计算，不需单位填报")
 
     def __init__(self, *args, stages=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,7 +180,8 @@ class DecisionForm(TaskForm):
     """A decision of a meeting, as a task of one of the plans the office manages."""
 
     plan = forms.ChoiceField(label="列入工作方案")
-    field_order = ["plan", "content", "standard", "leads", "responsible", "person", "deadline", "target", "weight"]
+    field_order = ["plan", "content", "standard", "leads", "responsible", "person", "deadline", "target", "weight",
+                   "source"]
 
     def __init__(self, *args, plans=(), **kwargs):
         super().__init__(*args, **kwargs)

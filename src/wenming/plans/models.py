@@ -77,6 +77,16 @@ class Comparator(models.TextChoices):
     LT = "lt", "<"
 
 
+class Source(models.TextChoices):
+    """Figures the platform already holds: a task measured by one of them has its units' measured values
+    computed (plans.computed), not reported."""
+
+    NONE = "", "单位报送"
+    ON_TIME_RATE = "on_time_rate", "问题按期办结率（本年度）"
+    CLOSURE_RATE = "closure_rate", "问题办结率（本年度）"
+    POINT_PASS_RATE = "point_pass_rate", "点位达标率（最近测评）"
+
+
 class TaskStatus(models.TextChoices):
     DRAFT = "draft", "未下发"
     ISSUED = "issued", "已下发"
@@ -101,6 +111,7 @@ class Task(TimeStampedModel):
     target_value = models.DecimalField("目标值", max_digits=14, decimal_places=4, null=True, blank=True)
     target_unit = models.CharField("计量单位", max_length=10, blank=True)
     weight = models.DecimalField("权重", max_digits=6, decimal_places=2, default=Decimal(1))
+    source = models.CharField("实测值来源", max_length=20, choices=Source.choices, blank=True, default="")
     indicators = models.ManyToManyField("standards.Indicator", verbose_name="测评指标", blank=True, related_name="+")
     # a decision (议定事项) of this meeting
     meeting = models.ForeignKey("Meeting", verbose_name="来源会议", null=True, blank=True, on_delete=models.PROTECT,

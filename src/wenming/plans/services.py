@@ -25,6 +25,7 @@ from .models import (
     AssignmentRole,
     Cadence,
     PlanStatus,
+    Source,
     Stage,
     Task,
     TaskStatus,
@@ -160,6 +161,7 @@ class TaskInput:
     indicators: list[Indicator] = field(default_factory=list)
     leads: list[Unit] = field(default_factory=list)
     responsible: list[Unit] = field(default_factory=list)
+    source: str = ""
 
 
 def check_task(plan: WorkPlan, item: TaskInput) -> dict[str, str]:
@@ -181,6 +183,8 @@ def check_task(plan: WorkPlan, item: TaskInput) -> dict[str, str]:
     inactive = [u.name for u in item.leads + item.responsible if not u.is_active]
     if inactive:
         errors.setdefault("responsible", f"{'、'.join(dict.fromkeys(inactive))}已停用")
+    if item.source not in Source.values:
+        errors["source"] = "请选择实测值来源"
     if item.stage is not None and item.stage.plan_id != plan.pk:
         errors["stage"] = "所选阶段不属于本方案"
     if item.stage is not None and item.deadline is not None and not item.stage.start <= item.deadline <= item.stage.end:
@@ -198,6 +202,7 @@ def fill_task(task: Task, item: TaskInput) -> None:
         (item.target.metric, item.target.comparator, item.target.value, item.target.unit) if item.target
         else ("", "", None, ""))
     task.weight = item.weight if item.weight is not None else Decimal(1)
+    task.source = item.source
 
 
 def write_units(task: Task, item: TaskInput) -> list[Assignment]:

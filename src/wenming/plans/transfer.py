@@ -27,7 +27,7 @@ from wenming.org.models import Unit, UnitKind
 from wenming.standards.models import Indicator
 
 from . import policy, selectors, services
-from .models import Assignment, AssignmentRole, Stage, Task, TaskStatus, WorkPlan, format_number
+from .models import Assignment, AssignmentRole, Source, Stage, Task, TaskStatus, WorkPlan, format_number
 from .targets import TargetInvalid, parse_target
 
 MAX_ROWS = 5_000
@@ -64,6 +64,16 @@ def _weight(text: str) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+SOURCES = {label: value for value, label in Source.choices if value} | {
+    label.split("（")[0]: value for value, label in Source.choices if value} | {"单位报送": ""}
+
+
+def _source(text: str) -> str:
+    if text in SOURCES:
+        return SOURCES[text]
+    raise CellInvalid(f"实测值来源应为：{'、'.join(label for value, label in Source.choices)}之一，或留空（单位报送）")
+
+
 SHEET = SheetSpec(columns=(
     Column("序号", aliases=("编号",), required=True, blank=False, parse=_seq, default=None),
     Column("阶段", aliases=("所属阶段", "工作阶段"), max_length=40),
@@ -76,12 +86,13 @@ SHEET = SheetSpec(columns=(
     Column("完成时限", aliases=("完成时间", "时限"), parse=_day, default=None),
     Column("目标值", aliases=("目标", "量化目标", "目标要求"), max_length=100, parse=_target, default=None),
     Column("权重", parse=_weight, default=None),
+    Column("实测值来源", aliases=("数据来源",), parse=_source, default=""),
 ), max_rows=MAX_ROWS, too_many="表中数据超过{max}行，一个方案一次最多导入{max}项任务，请拆分后分批导入")
 COLUMNS = SHEET.headers
 FIELD_COLUMN = {"seq": "序号", "stage": "阶段", "indicators": "测评项目/指标", "content": "任务内容", "standard": "工作标准",
                 "leads": "牵头单位", "responsible": "责任单位", "person": "责任人", "deadline": "完成时限",
-                "target": "目标值", "weight": "权重"}
-WIDTHS = [6, 12, 24, 48, 36, 18, 30, 12, 12, 24, 6]
+                "target": "目标值", "weight": "权重", "source": "实测值来源"}
+WIDTHS = [6, 12, 24, 48, 36, 18, 30, 12, 12, 24, 6, 22]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # the group words of the seeds' 任务分解表: every unit of that kind under the plan's owner
@@ -216,7 +227,7 @@ def import_tasks(*, actor, plan: WorkPlan, data: bytes, filename: str) -> Import
         item = services.TaskInput(seq=seq, content=row.text("任务内容"), standard=row.text("工作标准"),
                                   person=row.text("责任人"), deadline=row["完成时限"], target=row["目标值"],
                                   weight=row["权重"], stage=stage, indicators=linked, leads=leads,
-                                  responsible=responsible)
+                                  responsible=responsible, source=row["实测值来源"] or "")
         checked = services.check_task(plan, item)
         for name in ("leads", "responsible", "indicators", "stage"):
             if name in found:
@@ -283,7 +294,7 @@ def export_tasks(*, actor, plan: WorkPlan) -> bytes:
                      "、".join(i.code for i in task.indicators.all()), task.content, task.standard,
                      _names(units, AssignmentRole.LEAD), _names(units, AssignmentRole.RESPONSIBLE), task.person,
                      task.deadline.isoformat() if task.deadline else "", task.target_text,
-                     format_number(task.weight)])
+                     format_number(task.weight), task.get_source_display() if task.source else ""])
     audit.download(actor=actor, what="任务分解表", rows=len(rows), target=plan, unit=plan.owner, format="xlsx")
     return workbook_bytes("任务分解表", COLUMNS, rows, widths=WIDTHS)
 
@@ -294,11 +305,11 @@ TEMPLATE_ROWS = 3
 def template_sheet() -> bytes:
     example = [
         [1, "", "", "注册志愿者人数占城市常住人口比例达到10%以上", "建立志愿者注册登记制度，按月统计", "市文明办",
-         "各区", "张三", "2026-06-30", "注册志愿者占比≥10%", 2],
+         "各区", "张三", "2026-06-30", "注册志愿者占比≥10%", 2, ""],
         [2, "", "", "主次干道路灯完好，夜间全部亮灯", "每周巡查一次，损坏路灯48小时内修复", "市城管局", "市城管局、各区",
-         "李四", "2026-05-31", "主干道亮灯率=100%", 1],
-        [3, "", "", "建筑工地围挡设置公益广告", "围挡公益广告占比不低于30%", "市住建局", "各区", "王五", "2026-04-30",
-         "工地围挡公益广告≥30%", 1],
+         "李四", "2026-05-31", "主干道亮灯率=100%", 1, ""],
+        [3, "", "", "问题按期办结", "交办问题在期限内整改到位", "", "各区", "王五", "2026-12-31",
+         "问题按期办结率≥90%", 1, "问题按期办结率（本年度）"],
     ]
     return workbook_bytes("任务分解表", COLUMNS, example, widths=WIDTHS)
 

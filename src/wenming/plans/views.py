@@ -18,7 +18,7 @@ from wenming.core.errors import ServiceError, show_on_form
 from wenming.core.sheets import SheetError
 from wenming.core.uploads import safe_headers
 
-from . import policy, progress, selectors, services, services_reports, transfer
+from . import computed, policy, progress, selectors, services, services_reports, transfer
 from .forms import ImportForm, IssueForm, PlanForm, ReportForm, ReviewForm, StageForm, TaskForm
 from .models import AssignmentRole, Stage, TaskStatus
 
@@ -156,7 +156,8 @@ def _task_form(request, plan, task=None):
                    "deadline": task.deadline.isoformat() if task.deadline else "", "target": task.target_text,
                    "weight": task.weight, "indicators": "、".join(i.code for i in task.indicators.all()),
                    "leads": "、".join(a.unit.name for a in units if a.role == AssignmentRole.LEAD),
-                   "responsible": "、".join(a.unit.name for a in units if a.role == AssignmentRole.RESPONSIBLE)}
+                   "responsible": "、".join(a.unit.name for a in units if a.role == AssignmentRole.RESPONSIBLE),
+                   "source": task.source}
     form = TaskForm(request.POST or None, stages=stages, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -172,7 +173,7 @@ def _task_form(request, plan, task=None):
             item = services.TaskInput(seq=data["seq"], content=data["content"], standard=data["standard"],
                                       person=data["person"], deadline=data["deadline"], target=data["target"],
                                       weight=data["weight"], stage=data["stage"], indicators=linked, leads=leads,
-                                      responsible=responsible)
+                                      responsible=responsible, source=data["source"])
             try:
                 saved = services.task_save(actor=request.user, plan=plan, item=item, task=task)
             except ServiceError as error:
@@ -216,11 +217,15 @@ def task_detail(request, pk: int):
     figures = progress.of_tasks([task], plan.lag_margin).tasks[task.pk]
     reports = list(selectors.reports_of(request.user, task))
     reviewer = policy.reviews(request.user, task, [a.unit_id for a in units if a.role == AssignmentRole.LEAD])
+    responsible = [a for a in units if a.role == AssignmentRole.RESPONSIBLE]
+    found = computed.compute(task, [a.unit for a in responsible])
+    values = [(a.unit, found[a.unit_id], computed.meets(task, found[a.unit_id].value)) for a in responsible
+              if a.unit_id in found]
     return render(request, "plans/task.html", {
         "task": task, "plan": plan, "form": form, "missing": task.missing(), "may_delete": editable,
         "units": units, "figures": figures, "reports": reports, "reviewer": reviewer,
         "report_form": ReportForm() if reporting else None, "reporting": reporting,
-        "review_form": ReviewForm() if reviewer else None})
+        "review_form": ReviewForm() if reviewer else None, "computed": values})
 
 
 @login_required

@@ -138,7 +138,8 @@ def decision_add(request, pk: int):
         if form.is_valid():
             item = services.TaskInput(seq=None, content=data["content"], standard=data["standard"],
                                       person=data["person"], deadline=data["deadline"], target=data["target"],
-                                      weight=data["weight"], leads=leads, responsible=responsible)
+                                      weight=data["weight"], leads=leads, responsible=responsible,
+                                      source=data["source"])
             try:
                 task = services_meetings.decision_add(actor=request.user, meeting=meeting, plan=plan, item=item)
             except ServiceError as error:

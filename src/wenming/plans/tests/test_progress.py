@@ -152,3 +152,34 @@ def test_who_reports_and_who_sees_the_reports(issued, personas, org, login, sett
     assert login("office_city").post(f"/plans/tasks/{one.pk}/report/", {"assignment": "999999", "percent": 1,
                                                                         "narrative": "x"}).status_code == 404
     assert ProgressReport.objects.count() == 1
+
+
+def test_a_measured_value_the_platform_holds_is_computed_from_its_source(plan, login, org, system):
+    from wenming.places.models import Point
+    from wenming.standards.models import PointType
+
+    kind = PointType.objects.get(code="NM")
+    for code, score in (("P1", 90), ("P2", 50), ("P3", None), ("P4", 60)):
+        Point.objects.create(code=code, name=code, point_type=kind, unit=org["street_a1"], area=org["street_a1"],
+                             unit_path=org["street_a1"].path, area_path=org["street_a1"].path, latest_score=score)
+    office = login("office_city")
+    response = upload(office, plan, sheet((1, "", "", "农贸市场测评达标", "每月自查", "", "甲一街道、甲二街道", "张三",
+                                           "2026-06-30", "点位达标率≥70%", 1, "点位达标率")))
+    assert response.status_code == 302, text(response)
+    task = Task.objects.get()
+    assert task.source == "point_pass_rate"
+    page = text(office.get(f"/plans/tasks/{task.pk}/"))
+    # 甲一街道: 3 scored points, 2 at or above 60 → 66.67 %, below the 70 % target; 甲二街道 has no scored point
+    assert "实测值（系统计算：点位达标率（最近测评））" in page
+    assert "甲一街道 66.67% 未达标 最近测评的点位3个，达标（≥60分）2个" in page
+    assert "甲二街道 — — 最近测评的点位0个" in page
+    Point.objects.filter(code="P2").update(latest_score=75)   # it follows its source
+    assert "甲一街道 100% 达标" in text(office.get(f"/plans/tasks/{task.pk}/"))
+    # the export names the source, and a wrong source in a sheet is refused
+    exported = office.get(f"/plans/{plan.pk}/export/").content
+    from openpyxl import load_workbook
+    import io
+
+    assert list(load_workbook(io.BytesIO(exported)).active.iter_rows(values_only=True))[1][11] == "点位达标率（最近测评）"
+    page = text(upload(office, plan, sheet((2, "", "", "x", "", "", "甲区", "", "", "", "", "满意度"))))
+    assert "第2行 实测值来源 实测值来源应为：单位报送、问题按期办结率（本年度）" in page
