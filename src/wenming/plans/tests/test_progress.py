@@ -177,8 +177,9 @@ def test_a_measured_value_the_platform_holds_is_computed_from_its_source(plan, l
     assert "甲一街道 100% 达标" in text(office.get(f"/plans/tasks/{task.pk}/"))
     # the export names the source, and a wrong source in a sheet is refused
     exported = office.get(f"/plans/{plan.pk}/export/").content
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     assert list(load_workbook(io.BytesIO(exported)).active.iter_rows(values_only=True))[1][11] == "点位达标率（最近测评）"
     page = text(upload(office, plan, sheet((2, "", "", "x", "", "", "甲区", "", "", "", "", "满意度"))))
