@@ -4,11 +4,12 @@ tasks (a fixed number of queries however many tasks), one task, and a unit's tas
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from wenming.core import access
 
 from . import policy
-from .models import Assignment, ProgressReport, ReportFile, Task, TaskStatus, WorkPlan
+from .models import Assignment, AssignmentRole, ProgressReport, ReportFile, Task, TaskStatus, WorkPlan
 
 
 def plans(user, *, q: str = "", year: int | None = None) -> QuerySet[WorkPlan]:
@@ -154,3 +155,46 @@ def decisions_of(user, meeting) -> QuerySet[Task]:
     rows = Task.objects.filter(meeting=meeting).filter(
         pk__in=Task.objects.filter(policy.task_filter(user), meeting=meeting).values("pk"))
     return _with_units(rows).select_related("plan").order_by("plan_id", "seq")
+
+
+# a cell of the matrix: its state (the colour) and its label
+CELL_DONE, CELL_OVERDUE, CELL_LAGGING, CELL_PENDING, CELL_UNSIGNED, CELL_RUNNING = (
+    "done", "overdue", "lagging", "pending", "unsigned", "running")
+CELL_LABELS = {CELL_DONE: "已完成", CELL_OVERDUE: "逾期", CELL_LAGGING: "滞后", CELL_PENDING: "报告待审核",
+               CELL_UNSIGNED: "未签收", CELL_RUNNING: "推进中"}
+
+
+def matrix(user, plan: WorkPlan, *, stage_id: int | None = None, status: str = "") -> dict:
+    """The unit × task matrix of the plan's issued tasks the user sees: one row per responsible unit, one
+    column per task, each cell the unit's state on it (signed, latest report, its progress, 逾期/滞后).
+    Three queries however many units and tasks."""
+    from . import progress as progress_module
+    from .models import ReportStatus
+
+    tasks = [t for t in tasks_of(user, plan) if t.status == TaskStatus.ISSUED and
+             (stage_id is None or t.stage_id == stage_id)]
+    today = timezone.localdate()
+    figures = progress_module.of_tasks(tasks, plan.lag_margin, today)
+    pending = set(ProgressReport.objects.filter(task__in=tasks, status=ReportStatus.SUBMITTED)
+                  .values_list("assignment_id", flat=True))
+    units: dict[int, object] = {}
+    cells: dict[tuple[int, int], dict] = {}
+    for task in tasks:
+        figure = figures.tasks[task.pk]
+        for a in task.assignments.all():
+            if a.role != AssignmentRole.RESPONSIBLE:
+                continue
+            units.setdefault(a.unit_id, a.unit)
+            percent = figure.units.get(a.pk, 0)
+            late = task.deadline is not None and today > task.deadline
+            behind = figure.expected is not None and percent < figure.expected - plan.lag_margin
+            state = (CELL_DONE if percent >= 100 else CELL_OVERDUE if late else CELL_LAGGING if behind
+                     else CELL_PENDING if a.pk in pending else CELL_UNSIGNED if a.signed_at is None else CELL_RUNNING)
+            cells[(a.unit_id, task.pk)] = {"percent": percent, "state": state, "assignment": a}
+    rows = sorted(units.values(), key=lambda u: u.path)
+    if not policy.oversees(user, plan):  # another unit's figures are not for a unit to see
+        scope = access.scope_for(user)
+        rows = [u for u in rows if scope.sees_unit(u)]
+    if status:
+        rows = [u for u in rows if any(cells.get((u.pk, t.pk), {}).get("state") == status for t in tasks)]
+    return {"tasks": tasks, "units": rows, "cells": cells, "figures": figures}

@@ -326,3 +326,20 @@ def export_meetings(*, actor, rows) -> bytes:
              m.decision_count, issued.get(m.pk, 0), m.file_count] for m in rows]
     audit.download(actor=actor, what="会议台账", rows=len(data), format="xlsx")
     return workbook_bytes("会议台账", MEETING_COLUMNS, data, widths=[12, 12, 36, 16, 16, 10, 30, 8, 8, 6])
+
+
+def export_matrix(*, actor, plan: WorkPlan, grid: dict) -> bytes:
+    """The unit × task matrix (selectors.matrix) as a sheet: one row per unit, per task its progress and state."""
+    from .selectors import CELL_LABELS
+
+    tasks = grid["tasks"]
+    header = ["单位"] + [f"{t.seq}. {t.content[:20]}" for t in tasks]
+    rows = []
+    for unit in grid["units"]:
+        row = [unit.name]
+        for task in tasks:
+            cell = grid["cells"].get((unit.pk, task.pk))
+            row.append(f"{cell['percent']}% {CELL_LABELS[cell['state']]}" if cell else "")
+        rows.append(row)
+    audit.download(actor=actor, what="任务推进矩阵", rows=len(rows), target=plan, unit=plan.owner, format="xlsx")
+    return workbook_bytes("任务推进矩阵", header, rows, widths=[20] + [16] * min(len(tasks), 24))

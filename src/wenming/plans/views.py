@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.core import access, audit
@@ -100,7 +101,8 @@ def plan_detail(request, pk: int):
                      "signed": sum(1 for a in units if a.signed_at), "units": len(units)})
     drafts = [r for r in rows if r["task"].status == TaskStatus.DRAFT]
     issued = [task for task in tasks if task.status == TaskStatus.ISSUED]
-    figures = progress.of_tasks(issued, plan.lag_margin) if issued else None
+    # a task's figures sum up every unit on it: for those who oversee the plan (a unit sees its own on the task)
+    figures = progress.of_tasks(issued, plan.lag_margin) if issued and policy.oversees(request.user, plan) else None
     stages = list(plan.stages.all())
     for row in rows:
         row["figure"] = figures.tasks.get(row["task"].pk) if figures else None
@@ -215,17 +217,22 @@ def task_detail(request, pk: int):
     units = list(task.assignments.all())
     reporting = [a for a in units if policy.may_report(request.user, a)]
     figures = progress.of_tasks([task], plan.lag_margin).tasks[task.pk]
+    # the task's figures and its other units' progress: for those who see the whole task only
+    whole = policy.oversees(request.user, plan) or policy.reviews(
+        request.user, task, [a.unit_id for a in units if a.role == AssignmentRole.LEAD])
+    scope = access.scope_for(request.user)
+    shown = {a.pk for a in units if whole or scope.sees_unit(a.unit)}
     reports = list(selectors.reports_of(request.user, task))
     reviewer = policy.reviews(request.user, task, [a.unit_id for a in units if a.role == AssignmentRole.LEAD])
-    responsible = [a for a in units if a.role == AssignmentRole.RESPONSIBLE]
+    responsible = [a for a in units if a.role == AssignmentRole.RESPONSIBLE and a.pk in shown]
     found = computed.compute(task, [a.unit for a in responsible])
     values = [(a.unit, found[a.unit_id], computed.meets(task, found[a.unit_id].value)) for a in responsible
-              if a.unit_id in found]
+              if a.unit_id in found and a.pk in shown]
     return render(request, "plans/task.html", {
         "task": task, "plan": plan, "form": form, "missing": task.missing(), "may_delete": editable,
         "units": units, "figures": figures, "reports": reports, "reviewer": reviewer,
         "report_form": ReportForm() if reporting else None, "reporting": reporting,
-        "review_form": ReviewForm() if reviewer else None, "computed": values})
+        "review_form": ReviewForm() if reviewer else None, "computed": values, "whole": whole, "shown": shown})
 
 
 @login_required
@@ -393,3 +400,60 @@ def assignment_sign(request, pk: int):
     return redirect("plans:mine")
 
 
+
+
+def _matrix_filters(request, plan) -> tuple[int | None, str]:
+    stage_id = _int(request.GET.get("stage"))
+    if stage_id is not None and not plan.stages.filter(pk=stage_id).exists():
+        stage_id = None
+    status = request.GET.get("status") if request.GET.get("status") in selectors.CELL_LABELS else ""
+    return stage_id, status
+
+
+@login_required
+@require_GET
+def plan_matrix(request, pk: int):
+    plan = selectors.plan_for(request.user, pk)
+    stage_id, status = _matrix_filters(request, plan)
+    grid = selectors.matrix(request.user, plan, stage_id=stage_id, status=status)
+    rows = [(unit, [grid["cells"].get((unit.pk, task.pk)) for task in grid["tasks"]]) for unit in grid["units"]]
+    params = {k: v for k, v in {"stage": stage_id or "", "status": status}.items() if v}
+    return render(request, "plans/matrix.html", {
+        "plan": plan, "tasks": grid["tasks"], "rows": rows, "stages": list(plan.stages.all()), "stage_id": stage_id,
+        "status": status, "states": list(selectors.CELL_LABELS.items()), "params": params})
+
+
+@login_required
+@require_GET
+def matrix_export(request, pk: int):
+    plan = selectors.plan_for(request.user, pk)
+    stage_id, status = _matrix_filters(request, plan)
+    grid = selectors.matrix(request.user, plan, stage_id=stage_id, status=status)
+    return _xlsx(transfer.export_matrix(actor=request.user, plan=plan, grid=grid), f"{plan.title}-任务推进矩阵.xlsx")
+
+
+@login_required
+@require_GET
+def plan_timeline(request, pk: int):
+    """The stages and tasks on a time line (a Gantt-like ECharts chart drawn from the table under it)."""
+    plan = selectors.plan_for(request.user, pk)
+    tasks = [t for t in selectors.tasks_of(request.user, plan) if t.deadline is not None]
+    issued = [t for t in tasks if t.status == TaskStatus.ISSUED]
+    figures = progress.of_tasks(issued, plan.lag_margin).tasks if issued else {}
+    rows = []
+    for task in tasks:
+        figure = figures.get(task.pk)
+        start = progress.task_start(task)
+        state = ("未下发" if task.status != TaskStatus.ISSUED else "逾期" if figure.overdue else
+                 "滞后" if figure.lagging else "已完成" if figure.percent >= 100 else "推进中")
+        rows.append({"task": task, "start": min(start, task.deadline), "end": task.deadline, "state": state,
+                     "percent": figure.percent if figure else None})
+    chart = {"today": timezone.localdate().isoformat(),
+             "stages": [{"name": s.name, "start": s.start.isoformat(), "end": s.end.isoformat()}
+                        for s in plan.stages.all()],
+             "tasks": [{"label": f"{r['task'].seq}. {r['task'].content[:18]}", "start": r["start"].isoformat(),
+                        "end": r["end"].isoformat(), "state": r["state"],
+                        "percent": None if r["percent"] is None else float(r["percent"])} for r in rows]}
+    return render(request, "plans/timeline.html", {"plan": plan, "rows": rows, "chart": chart,
+                                                   "undated": len(list(selectors.tasks_of(request.user, plan)))
+                                                   - len(tasks)})

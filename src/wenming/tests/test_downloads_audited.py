@@ -96,6 +96,8 @@ DOWNLOADS = [
     ("plans:export", lambda d: reverse("plans:export", args=[d["plan"].pk]), "office_city", "任务分解表", 2,
      {"format": "xlsx"}),
     ("plans:import_template", lambda d: reverse("plans:import_template"), "office_district_a", "任务分解表模板", 3, {}),
+    ("plans:matrix_export", lambda d: reverse("plans:matrix_export", args=[d["plan"].pk]), "office_city",
+     "任务推进矩阵", 0, {"format": "xlsx"}),
     ("plans:meetings_export", lambda d: reverse("plans:meetings_export"), "office_city", "会议台账", 0,
      {"format": "xlsx"}),
     ("job_download", lambda d: reverse("job_download", args=[d["job"].pk]), "office_city", "问题台账导出（全部）", 42,

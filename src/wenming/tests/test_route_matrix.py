@@ -402,6 +402,10 @@ case("plans:detail", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/", s
 case("plans:detail", "missing", "/plans/999999/", expect(404))
 case("plans:edit", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/edit/", acting([OC], PLAN_SEERS, 200))
 post("plans:edit", "nothing sent", lambda w: f"/plans/{w.work_plan.pk}/edit/", acting([OC], PLAN_SEERS, 200))
+case("plans:matrix", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/matrix/", seen_by(PLAN_SEERS))
+case("plans:matrix_export", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/matrix/export/",
+     seen_by(PLAN_SEERS))
+case("plans:timeline", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/timeline/", seen_by(PLAN_SEERS))
 case("plans:export", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/export/", seen_by(PLAN_SEERS))
 case("plans:import", "the city's plan", lambda w: f"/plans/{w.work_plan.pk}/import/", acting([OC], PLAN_SEERS, 200))
 post("plans:import", "nothing sent", lambda w: f"/plans/{w.work_plan.pk}/import/", acting([OC], PLAN_SEERS, 200))

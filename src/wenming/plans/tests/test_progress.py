@@ -184,3 +184,63 @@ def test_a_measured_value_the_platform_holds_is_computed_from_its_source(plan, l
     assert list(load_workbook(io.BytesIO(exported)).active.iter_rows(values_only=True))[1][11] == "点位达标率（最近测评）"
     page = text(upload(office, plan, sheet((2, "", "", "x", "", "", "甲区", "", "", "", "", "满意度"))))
     assert "第2行 实测值来源 实测值来源应为：单位报送、问题按期办结率（本年度）" in page
+
+
+def test_the_matrix_and_the_time_line(issued, personas, org, plan, login, django_assert_max_num_queries):
+    office = personas["office_city"]
+    one, two = issued[1], issued[2]
+    done = report_submit(actor=personas["handler_street_a1"], assignment=part(two, org["street_a1"]), percent=100,
+                         narrative="全部亮灯", day=datetime.date(2026, 4, 22))
+    report_review(actor=office, report=done, accept=True)
+    report_submit(actor=personas["office_district_a"], assignment=part(one, org["district_a"]), percent=30,
+                  narrative="进行中")
+    client = login("office_city")
+    page = text(client.get(f"/plans/{plan.pk}/matrix/"))
+    # rows: the responsible units in path order; columns: tasks 1–3 (all past their deadlines today)
+    assert "单位 1 2 3" in page
+    assert "甲区 0% " in page and "甲一街道 100%" in page
+    html = client.get(f"/plans/{plan.pk}/matrix/").content.decode()
+    assert html.count('<td class="cell-done"') == 1 and html.count('<td class="cell-overdue"') == 4
+    # filtered to the units with a cell done
+    filtered = text(client.get(f"/plans/{plan.pk}/matrix/?status=done"))
+    assert "甲一街道" in filtered and "乙区" not in filtered
+    # the export holds the same cells
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet_rows = list(load_workbook(io.BytesIO(client.get(f"/plans/{plan.pk}/matrix/export/").content))
+                      .active.iter_rows(values_only=True))
+    assert sheet_rows[0][0] == "单位" and len(sheet_rows) == 6   # 甲区 乙区 甲一街道 甲一社区 市城管局
+    by_unit = {row[0]: row[1:] for row in sheet_rows[1:]}
+    assert by_unit["甲一街道"] == (None, "100% 已完成", None) and by_unit["甲区"] == ("0% 逾期", None, None)
+    # a fixed number of queries however many units and tasks
+    with django_assert_max_num_queries(20):
+        client.get(f"/plans/{plan.pk}/matrix/")
+    page = text(client.get(f"/plans/{plan.pk}/timeline/"))
+    assert "1 注册志愿者人数占常住人口比例达到10%以上 整改提高 2026-03-01 2026-06-30" in page
+    assert "2 主次干道路灯完好，夜间全部亮灯 — 2026-04-01 2026-05-31 50% 逾期" in page   # (100 + 0) / 2
+    assert 'id="timeline-data"' in client.get(f"/plans/{plan.pk}/timeline/").content.decode()
+    # the district office sees its units' rows only
+    district = text(login("office_district_a").get(f"/plans/{plan.pk}/matrix/"))
+    assert "甲区" in district and "乙区" not in district and "市城管局" not in district
+
+
+def test_a_unit_sees_its_own_figures_not_those_of_the_other_units_on_a_task(issued, personas, org, plan, login):
+    office = personas["office_city"]
+    one = issued[1]   # 甲区 and 乙区 responsible
+    theirs = report_submit(actor=office, assignment=part(one, org["district_b"]), percent=80, narrative="乙区进展快")
+    report_review(actor=office, report=theirs, accept=True)
+    mine = report_submit(actor=personas["office_district_a"], assignment=part(one, org["district_a"]), percent=20,
+                         narrative="甲区进展")
+    report_review(actor=office, report=mine, accept=True)
+    for username in ("office_district_a", "leader"):
+        client = login(username)
+        page = text(client.get(f"/plans/tasks/{one.pk}/"))
+        assert "甲区进展" in page and "乙区进展快" not in page and "80%" not in page, username
+        assert "任务进度" not in page, username           # the mean over both districts is not theirs to see
+        assert "20%" in page, username
+        plan_page = text(client.get(f"/plans/{plan.pk}/"))
+        assert "方案总体进度" not in plan_page and "50%" not in plan_page and "签收" not in plan_page, username
+    city = text(login("office_city").get(f"/plans/tasks/{one.pk}/"))
+    assert "任务进度 50%" in city and "乙区进展快" in city
