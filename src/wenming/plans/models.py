@@ -219,6 +219,10 @@ class ProgressReport(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.unit} {self.period_start:%Y-%m-%d} {self.percent}%"
 
+    @property
+    def measured_text(self) -> str:
+        return format_number(self.measured)
+
 
 def report_file_to(instance: ReportFile, filename: str) -> str:
     return f"plans/reports/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"

@@ -198,3 +198,11 @@ def matrix(user, plan: WorkPlan, *, stage_id: int | None = None, status: str = "
     if status:
         rows = [u for u in rows if any(cells.get((u.pk, t.pk), {}).get("state") == status for t in tasks)]
     return {"tasks": tasks, "units": rows, "cells": cells, "figures": figures}
+
+
+def waiting_assignments(task: Task) -> set[int]:
+    """The task's assignments whose latest report waits for review."""
+    from .models import ReportStatus
+
+    return set(ProgressReport.objects.filter(task=task, status=ReportStatus.SUBMITTED)
+               .values_list("assignment_id", flat=True))

@@ -21,7 +21,7 @@ from wenming.core.uploads import safe_headers
 
 from . import computed, policy, progress, selectors, services, services_reports, transfer
 from .forms import ImportForm, IssueForm, PlanForm, ReportForm, ReviewForm, StageForm, TaskForm
-from .models import AssignmentRole, Stage, TaskStatus
+from .models import AssignmentRole, Stage, TaskStatus, format_number
 
 
 def _year(text: str | None) -> int | None:
@@ -215,7 +215,9 @@ def task_detail(request, pk: int):
         if done:
             return done
     units = list(task.assignments.all())
-    reporting = [a for a in units if policy.may_report(request.user, a)]
+    waiting = selectors.waiting_assignments(task)
+    # the form for the units the user reports for, while none of their reports waits for review
+    reporting = [a for a in units if policy.may_report(request.user, a) and a.pk not in waiting]
     figures = progress.of_tasks([task], plan.lag_margin).tasks[task.pk]
     # the task's figures and its other units' progress: for those who see the whole task only
     whole = policy.oversees(request.user, plan) or policy.reviews(
@@ -232,7 +234,9 @@ def task_detail(request, pk: int):
         "task": task, "plan": plan, "form": form, "missing": task.missing(), "may_delete": editable,
         "units": units, "figures": figures, "reports": reports, "reviewer": reviewer,
         "report_form": ReportForm() if reporting else None, "reporting": reporting,
-        "review_form": ReviewForm() if reviewer else None, "computed": values, "whole": whole, "shown": shown})
+        "review_form": ReviewForm() if reviewer else None, "computed": values, "whole": whole, "shown": shown,
+        "measured_text": format_number(figures.measured), "waiting": bool(waiting & {a.pk for a in units
+                                                                                  if policy.may_report(request.user, a)})})
 
 
 @login_required
