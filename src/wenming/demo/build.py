@@ -59,6 +59,7 @@ class DemoResult:
     inspections: InspectionsResult | None = None
     scoring: ScoringResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    plans: object | None = None          # demo.plans.PlansResult
 
 
 class TqdmProgress(Progress):
@@ -155,7 +156,7 @@ def _reset_points_and_inspections() -> None:
 def _reset_scoring() -> None:
     """Schemes and everything made under them (periods, scores, 黄牌 steps, 加减分事项, 奖惩台账), and the
     bulletins published from them (their files with them)."""
-    from wenming.bulletins.models import Bulletin, BulletinCounter
+    from wenming.bulletins.models import Bulletin, BulletinCounter, BulletinTemplate
     from wenming.scoring.models import Adjustment, Component, LedgerEntry, Period, PeriodScore, Scheme, WarningStep
 
     for bulletin in Bulletin.objects.exclude(docx="", pdf=""):
@@ -165,6 +166,9 @@ def _reset_scoring() -> None:
     Bulletin.recipients.through.objects.all().delete()
     Bulletin.objects.all().delete()
     BulletinCounter.objects.all().delete()
+    for template in BulletinTemplate.objects.all():
+        template.file.delete(save=False)
+    BulletinTemplate.objects.all().delete()
     LedgerEntry.objects.all().delete()
     WarningStep.objects.all().delete()
     PeriodScore.objects.all().delete()
@@ -201,7 +205,19 @@ def _reset_sessions() -> None:
 
 # in order: rows that point to others go first. The audit log is never touched: it is append-only
 # (on PostgreSQL a trigger refuses deletes) and references users and units by plain ids.
+def _reset_plans() -> None:
+    """Work plans, their tasks, reports and meetings, with the files uploaded to them."""
+    from wenming.plans.models import Meeting, MeetingFile, ReportFile, WorkPlan
+
+    for stored in list(ReportFile.objects.all()) + list(MeetingFile.objects.all()):
+        if stored.file:
+            stored.file.delete(save=False)
+    WorkPlan.objects.all().delete()   # stages, tasks, assignments, reports and their files with them
+    Meeting.objects.all().delete()
+
+
 RESET_STEPS = [
+    ("工作方案、任务、进度报告与会议", _reset_plans),
     ("考核方案、考核期、奖惩台账与通报", _reset_scoring),
     ("问题、整改记录、督办文书与通知", _reset_cases),
     ("督查测评与点位", _reset_points_and_inspections),
@@ -335,6 +351,17 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
         timings["scoring"] = time.perf_counter() - mark
         out(assessment.summary())
 
+    plans = None
+    if scale == "small" and problems != 0:
+        from .plans import build_plans
+
+        out("正在建立年度工作方案（导入任务分解表、下发、各单位报送进度、会议议定事项）……")
+        mark = time.perf_counter()
+        with transaction.atomic():
+            plans = build_plans(org, seed=seed)
+        timings["plans"] = time.perf_counter() - mark
+        out(plans.summary())
+
     seconds = time.perf_counter() - started
     audit.record("demo.build", target=org.city, unit=org.city, username="cli",
                  detail={"scale": scale, "seed": seed, "reset": reset, "units": sum(counts.values()),
@@ -342,7 +369,7 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
                          "points": places.points, "seconds": round(seconds, 1)})
     out(f"完成，用时 {seconds:.1f} 秒。")
     return DemoResult(org=org, seconds=seconds, timings=timings, cases=cases, places=places,
-                      inspections=inspections, scoring=assessment)
+                      inspections=inspections, scoring=assessment, plans=plans)
 
 
 # --- the login help printed at the end -------------------------------------------------------------

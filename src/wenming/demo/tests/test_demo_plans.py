@@ -1,0 +1,66 @@
+"""The small demo's work plan: the shipped sample 任务分解表 imported, 下发, reported on in every state,
+meetings with their decisions as tasks, and two flagged drafts — through the real services."""
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from wenming.demo.build import build_demo
+from wenming.plans import progress, selectors
+from wenming.plans.models import (
+    Meeting,
+    ProgressReport,
+    ReportStatus,
+    Task,
+    TaskStatus,
+    WorkPlan,
+)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_demo(scale="small", seed=2026, scoring=False)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def small(demo, db):
+    return demo
+
+
+def test_the_plan_from_the_sample_sheet(small):
+    plan = WorkPlan.objects.get()
+    result = small.plans
+    assert plan.owner == small.org.city and plan.stages.count() == 5
+    tasks = Task.objects.filter(plan=plan)
+    assert tasks.count() == result.tasks == 60 + result.decisions + 2
+    assert result.decisions == 3 and Meeting.objects.count() == result.meetings == 3
+    drafts = list(tasks.filter(status=TaskStatus.DRAFT))
+    assert len(drafts) == result.flagged == 2 and all(t.missing() for t in drafts)
+    assert all(t.missing() == [] for t in tasks.filter(status=TaskStatus.ISSUED))
+    assert tasks.filter(source="point_pass_rate").count() == 2 and tasks.filter(source="on_time_rate").count() == 1
+    # every state of a report is there, and the counts add up
+    reports = ProgressReport.objects.filter(task__plan=plan)
+    assert reports.count() == result.reports > 100
+    assert reports.filter(status=ReportStatus.ACCEPTED).count() == result.accepted > 0
+    assert reports.filter(status=ReportStatus.SUBMITTED).count() == result.waiting > 0
+    assert reports.filter(status=ReportStatus.RETURNED).count() == result.returned > 0
+    # the roll-up has figures, with both lagging or overdue tasks and done ones
+    office = small.org.personas["office_city"].user
+    figures = progress.of_tasks([t for t in selectors.tasks_of(office, plan) if t.status == TaskStatus.ISSUED],
+                                plan.lag_margin)
+    assert 0 < figures.percent < 100 and figures.overdue + figures.lagging > 0
+    assert any(f.percent == 100 for f in figures.tasks.values())
+
+
+def test_a_street_handler_has_tasks_to_report_on(small, client):
+    client.force_login(small.org.personas["handler_street_a1"].user)
+    response = client.get("/plans/mine/")
+    assert response.status_code == 200 and "没有下发给本单位的任务" not in response.content.decode()
