@@ -164,15 +164,20 @@ CELL_LABELS = {CELL_DONE: "已完成", CELL_OVERDUE: "逾期", CELL_LAGGING: "�
                CELL_UNSIGNED: "未签收", CELL_RUNNING: "推进中"}
 
 
-def matrix(user, plan: WorkPlan, *, stage_id: int | None = None, status: str = "") -> dict:
-    """The unit × task matrix of the plan's issued tasks the user sees: one row per responsible unit, one
-    column per task, each cell the unit's state on it (signed, latest report, its progress, 逾期/滞后).
-    Three queries however many units and tasks."""
+def matrix_tasks(user, plan: WorkPlan, *, stage_id: int | None = None) -> QuerySet[Task]:
+    """The columns of the matrix: the plan's issued tasks the user sees (of one stage), in 序号 order."""
+    rows = tasks_of(user, plan).filter(status=TaskStatus.ISSUED)
+    return rows.filter(stage_id=stage_id) if stage_id is not None else rows
+
+
+def matrix(user, plan: WorkPlan, *, tasks, status: str = "") -> dict:
+    """The unit × task matrix over ``tasks`` (matrix_tasks, or a page of them): one row per responsible unit,
+    one column per task, each cell the unit's state on it (signed, latest report, its progress, 逾期/滞后).
+    A fixed number of queries however many units and tasks."""
     from . import progress as progress_module
     from .models import ReportStatus
 
-    tasks = [t for t in tasks_of(user, plan) if t.status == TaskStatus.ISSUED and
-             (stage_id is None or t.stage_id == stage_id)]
+    tasks = list(tasks)
     today = timezone.localdate()
     figures = progress_module.of_tasks(tasks, plan.lag_margin, today)
     pending = set(ProgressReport.objects.filter(task__in=tasks, status=ReportStatus.SUBMITTED)

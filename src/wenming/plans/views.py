@@ -23,6 +23,10 @@ from . import computed, policy, progress, selectors, services, services_reports,
 from .forms import ImportForm, IssueForm, PlanForm, ReportForm, ReviewForm, StageForm, TaskForm
 from .models import AssignmentRole, Stage, TaskStatus, format_number
 
+TASKS_PER_PAGE = 100      # rows of the plan's task table on one page
+MATRIX_TASKS = 30         # task columns of the matrix on one page
+MATRIX_UNITS = 100        # unit rows of the matrix on one page
+
 
 def _year(text: str | None) -> int | None:
     text = (text or "").strip()
@@ -108,8 +112,10 @@ def plan_detail(request, pk: int):
         row["figure"] = figures.tasks.get(row["task"].pk) if figures else None
     for stage in stages:
         stage.progress = figures.stages.get(stage.pk) if figures else None
+    page = Paginator(rows, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "plans/detail.html", {
-        "plan": plan, "rows": rows, "stages": stages, "manages": manages, "figures": figures,
+        "plan": plan, "rows": page, "page": page, "params": {}, "total": len(rows), "stages": stages,
+        "manages": manages, "figures": figures,
         "oversees": policy.oversees(request.user, plan),
         "stage_form": StageForm() if manages else None, "issue_form": IssueForm() if manages and drafts else None,
         "drafts": len(drafts), "flagged": sum(1 for r in drafts if r["missing"])})
@@ -419,12 +425,17 @@ def _matrix_filters(request, plan) -> tuple[int | None, str]:
 def plan_matrix(request, pk: int):
     plan = selectors.plan_for(request.user, pk)
     stage_id, status = _matrix_filters(request, plan)
-    grid = selectors.matrix(request.user, plan, stage_id=stage_id, status=status)
-    rows = [(unit, [grid["cells"].get((unit.pk, task.pk)) for task in grid["tasks"]]) for unit in grid["units"]]
-    params = {k: v for k, v in {"stage": stage_id or "", "status": status}.items() if v}
+    columns = Paginator(selectors.matrix_tasks(request.user, plan, stage_id=stage_id), MATRIX_TASKS).get_page(
+        request.GET.get("tp"))
+    grid = selectors.matrix(request.user, plan, tasks=list(columns), status=status)
+    units = Paginator(grid["units"], MATRIX_UNITS).get_page(request.GET.get("page"))
+    rows = [(unit, [grid["cells"].get((unit.pk, task.pk)) for task in grid["tasks"]]) for unit in units]
+    params = {k: v for k, v in {"stage": stage_id or "", "status": status, "tp": columns.number}.items() if v}
     return render(request, "plans/matrix.html", {
-        "plan": plan, "tasks": grid["tasks"], "rows": rows, "stages": list(plan.stages.all()), "stage_id": stage_id,
-        "status": status, "states": list(selectors.CELL_LABELS.items()), "params": params})
+        "plan": plan, "tasks": grid["tasks"], "rows": rows, "page": units, "columns": columns,
+        "stages": list(plan.stages.all()), "stage_id": stage_id, "status": status,
+        "states": list(selectors.CELL_LABELS.items()), "params": params,
+        "column_params": {k: v for k, v in params.items() if k != "tp"}})
 
 
 @login_required
@@ -432,7 +443,8 @@ def plan_matrix(request, pk: int):
 def matrix_export(request, pk: int):
     plan = selectors.plan_for(request.user, pk)
     stage_id, status = _matrix_filters(request, plan)
-    grid = selectors.matrix(request.user, plan, stage_id=stage_id, status=status)
+    grid = selectors.matrix(request.user, plan, tasks=selectors.matrix_tasks(request.user, plan, stage_id=stage_id),
+                            status=status)
     return _xlsx(transfer.export_matrix(actor=request.user, plan=plan, grid=grid), f"{plan.title}-任务推进矩阵.xlsx")
 
 
