@@ -211,3 +211,12 @@ def waiting_assignments(task: Task) -> set[int]:
 
     return set(ProgressReport.objects.filter(task=task, status=ReportStatus.SUBMITTED)
                .values_list("assignment_id", flat=True))
+
+
+def draft_counts(tasks: QuerySet[Task]) -> tuple[int, int]:
+    """(draft tasks, drafts lacking any of the 四明确) among ``tasks`` — counted in the database (the services
+    store the texts stripped, so an empty text is a missing one)."""
+    drafts = tasks.filter(status=TaskStatus.DRAFT).order_by()
+    lacking = (Q(metric="") | Q(comparator="") | Q(target_value__isnull=True) | Q(standard="") | Q(person="")
+               | Q(deadline__isnull=True))
+    return drafts.count(), drafts.filter(lacking).count()

@@ -95,30 +95,28 @@ def plan_edit(request, pk: int):
 def plan_detail(request, pk: int):
     plan = selectors.plan_for(request.user, pk)
     manages = policy.may_manage(request.user, plan)
-    tasks = list(selectors.tasks_of(request.user, plan))
+    oversees = policy.oversees(request.user, plan)
+    tasks = selectors.tasks_of(request.user, plan)
+    page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    # a task's figures sum up every unit on it: for those who oversee the plan (a unit sees its own on the task)
+    figures = progress.of_tasks(tasks.filter(status=TaskStatus.ISSUED), plan.lag_margin) if oversees else None
     rows = []
-    for task in tasks:
+    for task in page:
         units = list(task.assignments.all())
         rows.append({"task": task, "missing": task.missing() if task.status == TaskStatus.DRAFT else [],
                      "leads": [a.unit for a in units if a.role == AssignmentRole.LEAD],
                      "responsible": [a.unit for a in units if a.role == AssignmentRole.RESPONSIBLE],
-                     "signed": sum(1 for a in units if a.signed_at), "units": len(units)})
-    drafts = [r for r in rows if r["task"].status == TaskStatus.DRAFT]
-    issued = [task for task in tasks if task.status == TaskStatus.ISSUED]
-    # a task's figures sum up every unit on it: for those who oversee the plan (a unit sees its own on the task)
-    figures = progress.of_tasks(issued, plan.lag_margin) if issued and policy.oversees(request.user, plan) else None
+                     "signed": sum(1 for a in units if a.signed_at), "units": len(units),
+                     "figure": figures.tasks.get(task.pk) if figures else None})
+    drafts, flagged = selectors.draft_counts(tasks)
     stages = list(plan.stages.all())
-    for row in rows:
-        row["figure"] = figures.tasks.get(row["task"].pk) if figures else None
     for stage in stages:
-        stage.progress = figures.stages.get(stage.pk) if figures else None
-    page = Paginator(rows, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+        stage.progress = figures.stages.get(stage.pk) if figures and figures.tasks else None
     return render(request, "plans/detail.html", {
-        "plan": plan, "rows": page, "page": page, "params": {}, "total": len(rows), "stages": stages,
-        "manages": manages, "figures": figures,
-        "oversees": policy.oversees(request.user, plan),
+        "plan": plan, "rows": rows, "page": page, "params": {}, "total": page.paginator.count, "stages": stages,
+        "manages": manages, "figures": figures if figures and figures.tasks else None, "oversees": oversees,
         "stage_form": StageForm() if manages else None, "issue_form": IssueForm() if manages and drafts else None,
-        "drafts": len(drafts), "flagged": sum(1 for r in drafts if r["missing"])})
+        "drafts": drafts, "flagged": flagged})
 
 
 @login_required
@@ -453,7 +451,15 @@ def matrix_export(request, pk: int):
 def plan_timeline(request, pk: int):
     """The stages and tasks on a time line (a Gantt-like ECharts chart drawn from the table under it)."""
     plan = selectors.plan_for(request.user, pk)
-    tasks = [t for t in selectors.tasks_of(request.user, plan) if t.deadline is not None]
+    every = selectors.tasks_of(request.user, plan)
+    dated = every.filter(deadline__isnull=False)
+    stage_id = _int(request.GET.get("stage"))
+    if stage_id is not None and plan.stages.filter(pk=stage_id).exists():
+        dated = dated.filter(stage_id=stage_id)
+    else:
+        stage_id = None
+    page = Paginator(dated, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    tasks = list(page)
     issued = [t for t in tasks if t.status == TaskStatus.ISSUED]
     figures = progress.of_tasks(issued, plan.lag_margin).tasks if issued else {}
     rows = []
@@ -470,6 +476,7 @@ def plan_timeline(request, pk: int):
              "tasks": [{"label": f"{r['task'].seq}. {r['task'].content[:18]}", "start": r["start"].isoformat(),
                         "end": r["end"].isoformat(), "state": r["state"],
                         "percent": None if r["percent"] is None else float(r["percent"])} for r in rows]}
-    return render(request, "plans/timeline.html", {"plan": plan, "rows": rows, "chart": chart,
-                                                   "undated": len(list(selectors.tasks_of(request.user, plan)))
-                                                   - len(tasks)})
+    return render(request, "plans/timeline.html", {
+        "plan": plan, "rows": rows, "chart": chart, "page": page, "stages": list(plan.stages.all()),
+        "stage_id": stage_id, "params": {"stage": stage_id} if stage_id else {},
+        "undated": every.filter(deadline__isnull=True).count()})
