@@ -416,7 +416,12 @@ class NoticeKind(models.TextChoices):
 
 
 class SupervisionNotice(models.Model):
-    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="notices")
+    """A 督办单 or 督办函 to a unit for a problem it has not rectified in time — or for its part in a work-plan
+    task (plans) past its 完成时限: the same ladder, numbering and document, the task instead of a problem."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="notices", null=True, blank=True)
+    task = models.ForeignKey("plans.Task", verbose_name="任务", on_delete=models.PROTECT, related_name="notices",
+                             null=True, blank=True)
     kind = models.CharField(max_length=8, choices=NoticeKind.choices)
     issuer = models.ForeignKey("org.Unit", verbose_name="发文单位", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
@@ -432,9 +437,19 @@ class SupervisionNotice(models.Model):
     body = models.TextField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["issuer", "kind", "year", "seq"], name="notice_number")]
+        constraints = [models.UniqueConstraint(fields=["issuer", "kind", "year", "seq"], name="notice_number"),
+                       models.CheckConstraint(condition=Q(problem__isnull=False, task__isnull=True)
+                                              | Q(problem__isnull=True, task__isnull=False),
+                                              name="notice_problem_or_task")]
         ordering = ["-issued_at"]
         indexes = [models.Index(fields=["issued_at"], name="notice_issued")]
+
+    @property
+    def subject(self) -> str:
+        """What the notice is about, in a few words: the problem's code, or the plan's task."""
+        if self.problem_id:
+            return self.problem.code
+        return f"{self.task.plan.title}第{self.task.seq}项"
 
 
 class NoticeCounter(models.Model):

@@ -172,7 +172,8 @@ def today(view: View, now: datetime | None = None) -> Today:
     def category_line(category_id) -> Line:
         if category_id not in cats:
             category = categories.get(category_id)
-            cats[category_id] = Line(category.name if category else "未分类")
+            # a notice without a problem is one for a work-plan task (plans.escalation)
+            cats[category_id] = Line(category.name if category else "工作任务")
         return cats[category_id]
 
     for key, rows in parts:

@@ -207,8 +207,10 @@ def _reset_sessions() -> None:
 # (on PostgreSQL a trigger refuses deletes) and references users and units by plain ids.
 def _reset_plans() -> None:
     """Work plans, their tasks, reports and meetings, with the files uploaded to them."""
+    from wenming.cases.models import SupervisionNotice
     from wenming.plans.models import Meeting, MeetingFile, ReportFile, WorkPlan
 
+    SupervisionNotice.objects.filter(task__isnull=False).delete()   # the 督办 of overdue tasks (plans.escalation)
     for stored in list(ReportFile.objects.all()) + list(MeetingFile.objects.all()):
         if stored.file:
             stored.file.delete(save=False)

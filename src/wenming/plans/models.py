@@ -170,12 +170,20 @@ class Assignment(models.Model):
     signed_at = models.DateTimeField("签收时间", null=True, blank=True)
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="签收人", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
+    # the 督办 ladder of a responsible unit's part past its 完成时限 (plans.escalation; cases.Escalation levels)
+    escalation = models.PositiveSmallIntegerField("督办级别", default=0)
+    overdue_at = models.DateTimeField("逾期时间", null=True, blank=True)
+    notice_deadline = models.DateTimeField("督办期限", null=True, blank=True)
+    in_bulletin = models.BooleanField("列入通报批评", default=False)
+    next_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "任务分工"
         verbose_name_plural = "任务分工"
         ordering = ["task", "role", "sort", "id"]
         constraints = [models.UniqueConstraint(fields=["task", "unit", "role"], name="assignment_once")]
+        indexes = [models.Index(fields=["next_due_at"], name="assignment_due",
+                                condition=models.Q(next_due_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.task} · {self.unit}（{self.get_role_display()}）"

@@ -309,6 +309,10 @@ def plan_issue(*, actor, plan: WorkPlan, sms: bool = True) -> int:
                                                                  updated_at=now)
         locked.status, locked.issued_at = PlanStatus.ISSUED, locked.issued_at or now
         locked.save(update_fields=["status", "issued_at", "updated_at"])
+        from .escalation import watch  # the 督办 ladder of each responsible unit's part starts now
+
+        watch(Assignment.objects.filter(task__in=tasks, role=AssignmentRole.RESPONSIBLE)
+              .select_related("task"), now)
         per_unit: dict[int, int] = {}
         for unit_id in Assignment.objects.filter(task__in=tasks).values_list("unit_id", flat=True):
             per_unit[unit_id] = per_unit.get(unit_id, 0) + 1

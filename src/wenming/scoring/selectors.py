@@ -143,7 +143,7 @@ def problems_behind(user, period: Period, score: PeriodScore) -> list[ProblemLin
 def notices_behind(user, period: Period, score: PeriodScore) -> list[tuple[SupervisionNotice, bool]]:
     window = Window(period.start, period.end, period.inputs_until)
     rows = list(SupervisionNotice.objects.filter(unit__path__startswith=score.unit_path, issued_at__gte=window.start,
-                                                 issued_at__lt=window.end).select_related("unit", "problem")
+                                                 issued_at__lt=window.end).select_related("unit", "problem", "task", "task__plan")
                 .order_by("issued_at"))
     visible = set(notices_visible_to(user).filter(pk__in=[n.pk for n in rows]).values_list("pk", flat=True))
     return [(n, n.pk in visible) for n in rows]

@@ -110,6 +110,15 @@ def notice_facts(notice: SupervisionNotice) -> list[tuple[str, str]]:
     """The facts table: the problem's number, category, place and deadlines. 原整改期限 is the
     deadline the problem had missed, stored on the notice when it was issued (and the one the
     body cites), so a later extension or 退回重改 deadline does not rewrite an issued notice."""
+    if notice.task_id:
+        task = notice.task
+        return [
+            ("工作方案", task.plan.title),
+            ("任务", f"第{task.seq}项 {task.content[:60]}{'…' if len(task.content) > 60 else ''}"),
+            ("目标", task.target_text or "—"),
+            ("原完成时限", chinese_datetime(notice.missed_deadline) if notice.missed_deadline else "—"),
+            ("本次期限", chinese_datetime(notice.deadline)),
+        ]
     problem = notice.problem
     missed = notice.missed_deadline or problem.overdue_at or problem.deadline
     return [
@@ -271,7 +280,7 @@ def notice_docx(notice: SupervisionNotice) -> bytes:
     properties = document.core_properties
     properties.title = f"{layout.title} {layout.number}"
     properties.author = properties.last_modified_by = layout.office
-    properties.subject = notice.problem.code
+    properties.subject = notice.subject
     properties.comments = ""
     properties.created = properties.modified = notice.issued_at
     properties.language = "zh-CN"

@@ -30,7 +30,7 @@ def notice_list(user, *, kind: str = "", year: int | None = None) -> QuerySet[Su
         qs = qs.filter(kind=kind)
     if year is not None:
         qs = qs.filter(year=year)
-    return qs.select_related("problem", "unit", "issuer").order_by("-issued_at", "-id")
+    return qs.select_related("problem", "task", "task__plan", "unit", "issuer").order_by("-issued_at", "-id")
 
 
 def notice_years(user) -> list[int]:
@@ -43,7 +43,7 @@ def notice_get(user, pk: int) -> SupervisionNotice:
     its problem is outside the user's view."""
     notice = (notices_visible_to(user)
               .select_related("problem", "problem__category", "problem__category__parent", "problem__area",
-                              "unit", "issuer")
+                              "task", "task__plan", "unit", "issuer")
               .filter(pk=pk).first())
     if notice is None:
         access.refuse_not_found(user, "notice", f"cases.notice:{pk}")

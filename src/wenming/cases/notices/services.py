@@ -75,3 +75,30 @@ def issue(problem: Problem, kind: str, deadline: datetime, now: datetime | None 
     return SupervisionNotice.objects.create(problem=problem, kind=kind, issuer=issuer, year=year, seq=seq,
                                             number=number, unit=unit, addressees="、".join(addressees),
                                             missed_deadline=problem.overdue_at or problem.deadline, deadline=deadline, issued_at=now, body=body)
+
+
+def issue_for_task(assignment, kind: str, deadline: datetime, missed: datetime,
+                   now: datetime | None = None) -> SupervisionNotice:
+    """Issue a notice to a responsible unit for its part in a work-plan task past its 完成时限 (the caller
+    holds the assignment's lock). ``missed``: the deadline the unit missed (the task's, or the last notice's)."""
+    now = now or timezone.now()
+    task, unit = assignment.task, assignment.unit
+    issuer = issuing_office(unit)
+    year = timezone.localtime(now).year
+    seq, number = next_number(issuer, kind, year)
+    addressees = [unit.name]
+    if kind == NoticeKind.LETTER and unit.head_name:
+        addressees = [f"{unit.name}（{unit.head_name}同志）"]
+    target = f"，目标{task.target_text}" if task.target_text else ""
+    body = (
+        f"{'、'.join(addressees)}：\n"
+        f"    《{task.plan.title}》第{task.seq}项任务“{task.content}”（完成时限：{chinese_datetime(missed)}{target}）"
+        f"由你单位负责，至今未完成。"
+        f"{'此前已下发督办单，仍未完成。' if kind == NoticeKind.LETTER else ''}\n"
+        f"    请你单位高度重视，于{chinese_datetime(deadline)}前完成，"
+        f"并通过平台报送任务进度和佐证材料，由{issuer.name}创建办审核。"
+        f"{'逾期仍未完成的，将在全市通报批评，并纳入年度考核。' if kind == NoticeKind.LETTER else '逾期仍未完成的，将下发督办函。'}"
+    )
+    return SupervisionNotice.objects.create(task=task, kind=kind, issuer=issuer, year=year, seq=seq, number=number,
+                                            unit=unit, addressees="、".join(addressees), missed_deadline=missed,
+                                            deadline=deadline, issued_at=now, body=body)

@@ -45,7 +45,8 @@ def notice_list(request):
         "years": notice_selectors.notice_years(request.user),
         # a notice names its unit even after the problem was given to another one: the problem is a
         # link only while the viewer still sees it
-        "may": {"problems": policy.visible_problem_ids(request.user, {n.problem_id for n in page})},
+        "may": {"problems": policy.visible_problem_ids(request.user, {n.problem_id for n in page if n.problem_id}),
+                "tasks": _visible_tasks(request.user, {n.task_id for n in page if n.task_id})},
     })
 
 
@@ -56,10 +57,22 @@ def notice_detail(request, pk: int):
     layout = documents.notice_layout(notice)
     sig_right, date_right = documents.signature_indents(layout.signature, layout.date)
     return render(request, "cases/notice.html", {
-        "notice": notice, "doc": layout, "may": {"problem": policy.may_view_problem(request.user, notice.problem)},
+        "notice": notice, "doc": layout, "may": {
+            "problem": notice.problem_id is not None and policy.may_view_problem(request.user, notice.problem),
+            "task": notice.task_id is not None and notice.task_id in _visible_tasks(request.user, {notice.task_id})},
         # the signature block's right indents, in em of the 3号 body text (as in the .docx)
         "sig_right": f"{sig_right:g}", "date_right": f"{date_right:g}",
     })
+
+
+def _visible_tasks(user, ids: set[int]) -> set[int]:
+    """The work-plan tasks among ``ids`` the user may open (a task notice links its task only then)."""
+    if not ids:
+        return set()
+    from wenming.plans import policy as plan_policy
+    from wenming.plans.models import Task
+
+    return set(Task.objects.filter(plan_policy.task_filter(user), pk__in=ids).values_list("pk", flat=True))
 
 
 def attachment_header(filename: str, fallback: str) -> str:
@@ -74,7 +87,7 @@ def notice_docx(request, pk: int):
     notice = notice_selectors.notice_get(request.user, pk)
     response = HttpResponse(documents.notice_docx(notice), content_type=DOCX_CONTENT_TYPE)
     audit.download(actor=request.user, what="督办文书", rows=1, target=notice, unit=notice.unit, format="docx",
-                   number=notice.number, problem=notice.problem.code)
+                   number=notice.number, subject=notice.subject)
     response["Content-Disposition"] = attachment_header(f"{notice.number}.docx", f"notice-{notice.pk}.docx")
     response["Cache-Control"] = "private, no-store"
     return response

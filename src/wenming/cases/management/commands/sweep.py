@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from wenming.core import jobs, outbound
+from wenming.plans.escalation import sweep as task_sweep
 
 from ...escalation.sweeper import sweep
 from ...metrics import daily
@@ -23,6 +24,10 @@ class Command(BaseCommand):
             if report.claimed or not loop:
                 done = "，".join(f"{name} {n}" for name, n in sorted(report.actions.items())) or "无"
                 self.stdout.write(f"巡检：处理 {report.claimed} 件（{done}），跳过 {report.skipped} 件")
+            tasks = task_sweep(limit=limit)
+            if tasks.claimed or not loop:
+                done = "，".join(f"{name} {n}" for name, n in sorted(tasks.actions.items())) or "无"
+                self.stdout.write(f"任务督办：处理 {tasks.claimed} 项（{done}）")
             cleaned = jobs.cleanup()
             if cleaned.files_deleted or cleaned.stale_failed or not loop:
                 self.stdout.write(f"清理：删除过期导出文件 {cleaned.files_deleted} 个，"
