@@ -36,6 +36,8 @@ class PlanForm(forms.Form):
     owner = forms.ChoiceField(label="制定单位")
     title = forms.CharField(label="方案名称", max_length=200, help_text="如：2026年创建全国文明城市工作方案")
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    end_year = forms.IntegerField(label="截止年度", min_value=2000, max_value=2110, required=False,
+                                  help_text="多年的方案（如三年攻坚）填最后一年；一年期的方案不填")
     doc_number = forms.CharField(label="文号", max_length=60, required=False, help_text="如：测创文办发〔2026〕1号")
     system = forms.ChoiceField(label="测评体系", required=False, help_text="任务可关联其中的测评指标")
     body = forms.CharField(label="方案说明", max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 6}))
@@ -46,6 +48,8 @@ class PlanForm(forms.Form):
         self.systems = {str(s.pk): s for s in systems}
         self.fields["owner"].choices = [(str(u.pk), u.name) for u in owners]
         self.fields["system"].choices = [("", "（不关联）")] + [(str(s.pk), str(s)) for s in systems]
+        self.fields["files"] = MultipleFileField(label="方案文件", required=False,
+                                                 help_text="印发的方案正文（PDF或Word）及附件，可多选")
         if len(self.owners) == 1:
             self.fields["owner"].widget = forms.HiddenInput()
             self.fields["owner"].initial = next(iter(self.owners))

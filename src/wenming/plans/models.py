@@ -23,6 +23,8 @@ class WorkPlan(TimeStampedModel):
     owner_path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     title = models.CharField("方案名称", max_length=200)
     year = models.PositiveSmallIntegerField("年度")
+    # a multi-year arc (三年攻坚 2026–2028): the last year it covers; empty for a one-year plan
+    end_year = models.PositiveSmallIntegerField("截止年度", null=True, blank=True)
     doc_number = models.CharField("文号", max_length=60, blank=True)
     body = models.TextField("方案说明", blank=True)
     system = models.ForeignKey("standards.IndexSystem", verbose_name="测评体系", null=True, blank=True,
@@ -41,6 +43,34 @@ class WorkPlan(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def years(self) -> str:
+        return f"{self.year}—{self.end_year}年" if self.end_year and self.end_year != self.year else f"{self.year}年"
+
+
+def plan_file_to(instance: PlanFile, filename: str) -> str:
+    return f"plans/documents/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+
+
+class PlanFile(models.Model):
+    """The plan's own documents (the signed 工作方案 as issued, its annexes), checked by content."""
+
+    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=plan_file_to, max_length=200)
+    filename = models.CharField("文件名", max_length=200)
+    extension = models.CharField(max_length=5)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = "方案文件"
+        verbose_name_plural = "方案文件"
+        ordering = ["plan", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class Cadence(models.TextChoices):

@@ -16,8 +16,8 @@ def plans(user, *, q: str = "", year: int | None = None) -> QuerySet[WorkPlan]:
     rows = WorkPlan.objects.filter(pk__in=WorkPlan.objects.filter(policy.plan_filter(user)).values("pk"))
     if q:
         rows = rows.filter(Q(title__icontains=q) | Q(doc_number__icontains=q))
-    if year:
-        rows = rows.filter(year=year)
+    if year:  # a multi-year plan is found under each of its years
+        rows = rows.filter(Q(year=year) | Q(year__lt=year, end_year__gte=year))
     return (rows.select_related("owner").annotate(task_count=Count("tasks", distinct=True))
             .order_by("-year", "-created_at", "-id"))
 
@@ -220,3 +220,13 @@ def draft_counts(tasks: QuerySet[Task]) -> tuple[int, int]:
     lacking = (Q(metric="") | Q(comparator="") | Q(target_value__isnull=True) | Q(standard="") | Q(person="")
                | Q(deadline__isnull=True))
     return drafts.count(), drafts.filter(lacking).count()
+
+
+def plan_file_for(user, pk: int):
+    from .models import PlanFile
+
+    stored = PlanFile.objects.filter(pk=pk).select_related("plan", "plan__owner").first()
+    if stored is None:
+        access.refuse_not_found(user, "plans.plan_file", target=f"plan_file:{pk}")
+    plan_for(user, stored.plan_id)
+    return stored

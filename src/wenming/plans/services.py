@@ -24,6 +24,7 @@ from .models import (
     Assignment,
     AssignmentRole,
     Cadence,
+    PlanFile,
     PlanStatus,
     Source,
     Stage,
@@ -31,6 +32,7 @@ from .models import (
     TaskStatus,
     WorkPlan,
 )
+from .services_reports import check_files, store_file
 from .targets import Target
 
 PLAN_LIMITS = {"title": (200, "方案名称"), "doc_number": (60, "文号"), "body": (20000, "方案说明")}
@@ -57,34 +59,43 @@ def _raise(errors: dict) -> None:
 
 # --- plans ---------------------------------------------------------------------------------------------------
 
-def _plan_fields(title, year, doc_number, body) -> dict:
+def _plan_fields(title, year, doc_number, body, end_year=None, files=()) -> tuple[dict, list]:
     errors: dict[str, str] = {}
     clean = {"title": _text(errors, "title", title, *PLAN_LIMITS["title"], required=True),
              "doc_number": _text(errors, "doc_number", doc_number, *PLAN_LIMITS["doc_number"]),
              "body": _text(errors, "body", body, *PLAN_LIMITS["body"])}
     if not isinstance(year, int) or not YEARS[0] <= year <= YEARS[1]:
         errors["year"] = f"年度应为{YEARS[0]}至{YEARS[1]}之间的整数"
+    elif end_year is not None and (not isinstance(end_year, int) or not year <= end_year <= year + 10):
+        errors["end_year"] = f"截止年度应在{year}至{year + 10}年之间（一年期的方案不填）"
+    checked = check_files(list(files), errors, label="方案文件")
     _raise(errors)
-    return {**clean, "year": year}
+    return {**clean, "year": year, "end_year": end_year if end_year != year else None}, checked
+
+
+def _store_plan_files(plan: WorkPlan, checked: list) -> None:
+    for data, filename, found in checked:
+        store_file(PlanFile(plan=plan), data, filename, found)
 
 
 def plan_create(*, actor, owner: Unit, title: str, year: int, doc_number: str = "", body: str = "",
-                system=None) -> WorkPlan:
+                system=None, end_year: int | None = None, files=()) -> WorkPlan:
     if not policy.may_create(actor, owner):
         access.refuse_forbidden(actor, "plans.plan_create", target=owner, unit=owner)
-    clean = _plan_fields(title, year, doc_number, body)
+    clean, checked = _plan_fields(title, year, doc_number, body, end_year, files)
     with transaction.atomic():
         plan = WorkPlan.objects.create(owner=owner, owner_path=owner.path, system=system, created_by=actor, **clean)
+        _store_plan_files(plan, checked)
         audit.record("plans.plan_create", actor=actor, target=plan, unit=owner,
-                     detail={"title": plan.title, "year": plan.year})
+                     detail={"title": plan.title, "year": plan.year, "end_year": plan.end_year, "files": len(checked)})
     return plan
 
 
 def plan_update(*, actor, plan: WorkPlan, title: str, year: int, doc_number: str = "", body: str = "",
-                system=None) -> WorkPlan:
+                system=None, end_year: int | None = None, files=()) -> WorkPlan:
     if not policy.may_manage(actor, plan):
         access.refuse_forbidden(actor, "plans.plan_update", target=plan, unit=plan.owner)
-    clean = _plan_fields(title, year, doc_number, body)
+    clean, checked = _plan_fields(title, year, doc_number, body, end_year, files)
     with transaction.atomic():
         locked = WorkPlan.objects.select_for_update().get(pk=plan.pk)
         if system is not None and locked.system_id != system.pk and \
@@ -95,7 +106,9 @@ def plan_update(*, actor, plan: WorkPlan, title: str, year: int, doc_number: str
         if system is not None:
             locked.system = system
         locked.save()
-        audit.record("plans.plan_update", actor=actor, target=locked, unit=locked.owner, detail=clean | {"body": ""})
+        _store_plan_files(locked, checked)
+        audit.record("plans.plan_update", actor=actor, target=locked, unit=locked.owner,
+                     detail=clean | {"body": "", "files": len(checked)})
     return locked
 
 

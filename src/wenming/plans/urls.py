@@ -33,4 +33,5 @@ urlpatterns = [
     path("meetings/<int:pk>/edit/", views_meetings.meeting_edit, name="meeting_edit"),
     path("meetings/<int:pk>/decisions/", views_meetings.decision_add, name="decision_add"),
     path("meeting-files/<int:pk>/", views_meetings.meeting_file, name="meeting_file"),
+    path("plan-files/<int:pk>/", views.plan_file, name="plan_file"),
 ]

@@ -3,8 +3,6 @@ form, the 任务分解表 import and export, 下发, and a unit's tasks to 签�
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -53,19 +51,20 @@ def plan_list(request):
 def plan_new(request):
     if not policy.may_create(request.user):
         access.refuse_forbidden(request.user, "plans.plan_create")
-    form = PlanForm(request.POST or None, owners=selectors.owner_choices(request.user),
-                    systems=selectors.system_choices(), initial={"year": datetime.date.today().year})
+    form = PlanForm(request.POST or None, request.FILES or None, owners=selectors.owner_choices(request.user),
+                    systems=selectors.system_choices(), initial={"year": timezone.localdate().year})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             plan = services.plan_create(actor=request.user, owner=data["owner"], title=data["title"], year=data["year"],
-                                        doc_number=data["doc_number"], body=data["body"], system=data["system"])
+                                        doc_number=data["doc_number"], body=data["body"], system=data["system"],
+                                        end_year=data["end_year"], files=[(f.read(), f.name) for f in data["files"]])
         except ServiceError as error:
             show_on_form(form, error)
         else:
             messages.success(request, "工作方案已建立。下一步：设置阶段，再逐项添加任务或导入任务分解表。")
             return redirect("plans:detail", pk=plan.pk)
-    return render(request, "plans/form.html", {"form": form, "title": "新建工作方案"})
+    return render(request, "plans/form.html", {"form": form, "title": "新建工作方案", "multipart": True})
 
 
 @login_required
@@ -74,20 +73,23 @@ def plan_edit(request, pk: int):
     plan = selectors.plan_for(request.user, pk)
     if not policy.may_manage(request.user, plan):
         access.refuse_forbidden(request.user, "plans.plan_update", target=plan)
-    form = PlanForm(request.POST or None, owners=[plan.owner], systems=selectors.system_choices(), initial={
-        "owner": str(plan.owner_id), "title": plan.title, "year": plan.year, "doc_number": plan.doc_number,
-        "system": str(plan.system_id or ""), "body": plan.body})
+    form = PlanForm(request.POST or None, request.FILES or None, owners=[plan.owner], systems=selectors.system_choices(),
+                    initial={"owner": str(plan.owner_id), "title": plan.title, "year": plan.year,
+                             "end_year": plan.end_year, "doc_number": plan.doc_number,
+                             "system": str(plan.system_id or ""), "body": plan.body})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.plan_update(actor=request.user, plan=plan, title=data["title"], year=data["year"],
-                                 doc_number=data["doc_number"], body=data["body"], system=data["system"])
+                                 doc_number=data["doc_number"], body=data["body"], system=data["system"],
+                                 end_year=data["end_year"], files=[(f.read(), f.name) for f in data["files"]])
         except ServiceError as error:
             show_on_form(form, error)
         else:
             messages.success(request, "已保存。")
             return redirect("plans:detail", pk=plan.pk)
-    return render(request, "plans/form.html", {"form": form, "title": f"修改：{plan.title}", "plan": plan})
+    return render(request, "plans/form.html", {"form": form, "title": f"修改：{plan.title}", "plan": plan,
+                                               "multipart": True})
 
 
 @login_required
@@ -480,3 +482,17 @@ def plan_timeline(request, pk: int):
         "plan": plan, "rows": rows, "chart": chart, "page": page, "stages": list(plan.stages.all()),
         "stage_id": stage_id, "params": {"stage": stage_id} if stage_id else {},
         "undated": every.filter(deadline__isnull=True).count()})
+
+
+@login_required
+@require_GET
+def plan_file(request, pk: int):
+    stored = selectors.plan_file_for(request.user, pk)
+    try:
+        handle = stored.file.open("rb")
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        raise Http404("文件不存在。") from exc
+    audit.download(actor=request.user, what="方案文件", rows=0, target=stored, unit=stored.plan.owner,
+                   filename=stored.filename)
+    return safe_headers(FileResponse(handle, as_attachment=True, filename=stored.filename,
+                                     content_type=stored.content_type))

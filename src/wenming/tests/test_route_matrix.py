@@ -442,6 +442,7 @@ post("plans:meeting_edit", "nothing sent", lambda w: f"/plans/meetings/{w.meetin
      acting([OC], [OC, AD], 200))
 post("plans:decision_add", "nothing sent", lambda w: f"/plans/meetings/{w.meeting.pk}/decisions/",
      acting([OC], [OC, AD], 200))
+case("plans:plan_file", "missing (files: plans/tests/test_plans.py)", "/plans/plan-files/999999/", expect(404))
 case("plans:meeting_file", "the minutes", lambda w: f"/plans/meeting-files/{w.meeting.files.get().pk}/",
      seen_by([OC, AD]))
 post("plans:sign", "street A1's part", lambda w: f"/plans/assignments/{w.assignment.pk}/sign/",

@@ -255,3 +255,27 @@ def test_who_may_do_what(plan, login, org, personas):
     with pytest.raises(Exception) as refused:
         services.plan_issue(actor=personas["office_district_a"], plan=plan)
     assert getattr(refused.value, "code", "") == "forbidden"
+
+
+def test_a_multi_year_plan_with_its_documents(personas, org, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    office = login("office_city")
+    response = office.post("/plans/new/", {"title": "创建全国文明城市三年攻坚行动方案", "year": "2026", "end_year": "2028",
+                                          "files": [SimpleUploadedFile("方案.pdf", b"%PDF-1.4\n%%EOF\n")]})
+    plan = WorkPlan.objects.get()
+    assert response.status_code == 302 and plan.end_year == 2028 and plan.years == "2026—2028年"
+    stored = plan.files.get()
+    assert "2026—2028年" in text(office.get("/plans/?year=2027")) and "方案.pdf" in text(office.get(f"/plans/{plan.pk}/"))
+    assert "三年攻坚" not in text(office.get("/plans/?year=2029"))
+    download = office.get(f"/plans/plan-files/{stored.pk}/")
+    assert download.status_code == 200 and download["X-Content-Type-Options"] == "nosniff"
+    assert login("office_district_a").get(f"/plans/plan-files/{stored.pk}/").status_code == 404
+    # a wrong end year and a program named as a document are refused; nothing is written
+    page = text(office.post("/plans/new/", {"title": "x", "year": "2026", "end_year": "2025"}))
+    assert "截止年度应在2026至2036年之间" in page
+    page = text(office.post("/plans/new/", {"title": "x", "year": "2026",
+                                           "files": [SimpleUploadedFile("方案.docx", b"MZ\x90\x00")]}))
+    assert "内容是Windows 程序" in page
+    assert WorkPlan.objects.count() == 1
