@@ -110,3 +110,13 @@ def safe_headers(response):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def read_all(files, *, label: str = "文件") -> list[tuple[bytes, str]]:
+    """The uploaded files of a request as (bytes, name), refusing — before reading it — any file over the cap,
+    so that a huge upload is never held in memory."""
+    limit = max_bytes()
+    for upload in files:
+        if upload.size > limit:
+            raise ValidationFailed(f"{label}“{upload.name}”超过{limit // 1024 // 1024}MB，请压缩或拆分后上传", field="files")
+    return [(upload.read(), upload.name) for upload in files]

@@ -46,10 +46,14 @@ def _named(user, prefix: str) -> Q | None:
 
 
 def plan_filter(user) -> Q:
+    """Plans the user oversees, and plans with an issued task naming a unit of his (a draft task naming
+    it does not open the plan to him)."""
     parts = [Q(owner_path__startswith=path) for path in _paths(user, OVERSEERS)]
-    named = _named(user, "tasks__assignments__")
-    if named is not None:
-        parts.append(Q(status=PlanStatus.ISSUED) & named)
+    if _named(user, "") is not None:
+        from .models import Task
+
+        parts.append(Q(status=PlanStatus.ISSUED, pk__in=Task.objects.filter(
+            _named(user, "assignments__"), status=TaskStatus.ISSUED).values("plan_id")))
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
 
@@ -109,6 +113,14 @@ def may_report(user, assignment) -> bool:
     if assignment.role != AssignmentRole.RESPONSIBLE or assignment.task.status != TaskStatus.ISSUED:
         return False
     return bool(access.scope_for(user).roles_at(assignment.unit) & SIGNERS)
+
+
+def may_review_report(user, report) -> bool:
+    """Accepts or returns ``report``: a reviewer of its task — but not one whose unit made the report (a unit that
+    is both 牵头 and 责任 has its own reports reviewed by the office)."""
+    if may_manage(user, report.task.plan):
+        return True
+    return reviews(user, report.task) and not (access.scope_for(user).roles_at(report.unit) & SIGNERS)
 
 
 def reviews(user, task, lead_unit_ids: list[int] | None = None) -> bool:

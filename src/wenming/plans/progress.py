@@ -144,3 +144,15 @@ def of_tasks(tasks, margin: int, today: datetime.date | None = None) -> PlanProg
         percent=weighted([(figures[t.pk].percent, t.weight) for t in light]),
         stages={stage: weighted(items) for stage, items in stages.items()}, tasks=figures,
         lagging=sum(1 for f in figures.values() if f.lagging), overdue=sum(1 for f in figures.values() if f.overdue))
+
+
+def own_figure(figure: TaskProgress, parts: set[int], margin: int, today: datetime.date | None = None) -> TaskProgress:
+    """The task's figures as a unit that is not the plan's overseer may see them: over its own parts only."""
+    today = today or timezone.localdate()
+    units = {a: p for a, p in figure.units.items() if a in parts}
+    percent = _round(Decimal(sum(units.values())) / len(units)) if units else Decimal(0)
+    own = TaskProgress(task_id=figure.task_id, percent=percent, units=units, expected=figure.expected)
+    if figure.expected is not None and units and percent < HUNDRED:
+        own.lagging = percent < figure.expected - margin
+        own.overdue = figure.overdue
+    return own

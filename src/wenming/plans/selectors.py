@@ -18,7 +18,9 @@ def plans(user, *, q: str = "", year: int | None = None) -> QuerySet[WorkPlan]:
         rows = rows.filter(Q(title__icontains=q) | Q(doc_number__icontains=q))
     if year:  # a multi-year plan is found under each of its years
         rows = rows.filter(Q(year=year) | Q(year__lt=year, end_year__gte=year))
-    return (rows.select_related("owner").annotate(task_count=Count("tasks", distinct=True))
+    visible = Task.objects.filter(policy.task_filter(user)).values("pk")
+    return (rows.select_related("owner")
+            .annotate(task_count=Count("tasks", filter=Q(tasks__pk__in=visible), distinct=True))
             .order_by("-year", "-created_at", "-id"))
 
 
@@ -230,3 +232,9 @@ def plan_file_for(user, pk: int):
         access.refuse_not_found(user, "plans.plan_file", target=f"plan_file:{pk}")
     plan_for(user, stored.plan_id)
     return stored
+
+
+def own_parts(user, task: Task) -> set[int]:
+    """The task's responsible parts (assignment ids) of units in the user's scope."""
+    scope = access.scope_for(user)
+    return {a.pk for a in task.assignments.all() if a.role == AssignmentRole.RESPONSIBLE and scope.sees_unit(a.unit)}

@@ -98,13 +98,12 @@ def plan_update(*, actor, plan: WorkPlan, title: str, year: int, doc_number: str
     clean, checked = _plan_fields(title, year, doc_number, body, end_year, files)
     with transaction.atomic():
         locked = WorkPlan.objects.select_for_update().get(pk=plan.pk)
-        if system is not None and locked.system_id != system.pk and \
+        if locked.system_id != (system.pk if system else None) and \
                 Task.objects.filter(plan=locked, indicators__isnull=False).exists():
-            raise ValidationFailed("已有任务关联了原测评体系的指标，不能更换测评体系", field="system")
+            raise ValidationFailed("已有任务关联了原测评体系的指标，不能更换或取消测评体系", field="system")
         for name, value in clean.items():
             setattr(locked, name, value)
-        if system is not None:
-            locked.system = system
+        locked.system = system
         locked.save()
         _store_plan_files(locked, checked)
         audit.record("plans.plan_update", actor=actor, target=locked, unit=locked.owner,
@@ -128,13 +127,14 @@ def stage_save(*, actor, plan: WorkPlan, name: str, start: datetime.date, end: d
         errors["end"] = "结束日期不能早于开始日期"
     if cadence not in Cadence.values:
         errors["cadence"] = "请选择进度报送频次"
-    same = Stage.objects.filter(plan=plan, name=name)
-    if stage is not None:
-        same = same.exclude(pk=stage.pk)
-    if name and same.exists():
-        errors["name"] = f"本方案已有名为“{name}”的阶段"
     _raise(errors)
     with transaction.atomic():
+        _lock(plan)  # one change of the plan's stages and tasks at a time: the checks below hold until commit
+        same = Stage.objects.filter(plan=plan, name=name)
+        if stage is not None:
+            same = same.exclude(pk=stage.pk)
+        if same.exists():
+            raise ValidationFailed(f"本方案已有名为“{name}”的阶段", field="name")
         if stage is None:
             stage = Stage(plan=plan, sort=Stage.objects.filter(plan=plan).count())
         elif stage.plan_id != plan.pk:
@@ -144,6 +144,11 @@ def stage_save(*, actor, plan: WorkPlan, name: str, start: datetime.date, end: d
         audit.record("plans.stage_save", actor=actor, target=stage, unit=plan.owner,
                      detail={"plan": plan.pk, "name": name, "start": str(start), "end": str(end), "cadence": cadence})
     return stage
+
+
+def _lock(plan: WorkPlan) -> WorkPlan:
+    """Lock the plan's row: its stages', tasks' and 下发's checks and writes go one at a time."""
+    return WorkPlan.objects.select_for_update().get(pk=plan.pk)
 
 
 def stage_delete(*, actor, stage: Stage) -> None:
@@ -241,14 +246,19 @@ def task_save(*, actor, plan: WorkPlan, item: TaskInput, task: Task | None = Non
         access.refuse_forbidden(actor, "plans.task_save", target=plan, unit=plan.owner)
     if task is not None and task.status != TaskStatus.DRAFT:
         raise Conflict("任务已下发，不能再修改")
-    errors = check_task(plan, item)
-    same = Task.objects.filter(plan=plan, seq=item.seq)
-    if task is not None:
-        same = same.exclude(pk=task.pk)
-    if "seq" not in errors and same.exists():
-        errors["seq"] = f"本方案已有序号为{item.seq}的任务"
-    _raise(errors)
+    auto = item.seq is None  # the plan's next 序号, taken under the plan's lock (a meeting's decision)
+    if auto:
+        item.seq = 1
+    _raise(check_task(plan, item))
     with transaction.atomic():
+        _lock(plan)
+        if auto:
+            item.seq = (Task.objects.filter(plan=plan).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+        same = Task.objects.filter(plan=plan, seq=item.seq)
+        if task is not None:
+            same = same.exclude(pk=task.pk)
+        if same.exists():
+            raise ValidationFailed(f"本方案已有序号为{item.seq}的任务", field="seq")
         if task is not None:
             task = Task.objects.select_for_update().get(pk=task.pk)
             if task.status != TaskStatus.DRAFT:
@@ -269,6 +279,7 @@ def task_delete(*, actor, task: Task) -> None:
     if not policy.may_manage(actor, plan):
         access.refuse_forbidden(actor, "plans.task_delete", target=task, unit=plan.owner)
     with transaction.atomic():
+        _lock(plan)
         locked = Task.objects.select_for_update().filter(pk=task.pk).first()
         if locked is None:
             raise Conflict("该任务已被删除")
@@ -309,8 +320,8 @@ def plan_issue(*, actor, plan: WorkPlan, sms: bool = True) -> int:
     if not policy.may_manage(actor, plan):
         access.refuse_forbidden(actor, "plans.plan_issue", target=plan, unit=plan.owner)
     with transaction.atomic():
-        locked = WorkPlan.objects.select_for_update().get(pk=plan.pk)
-        tasks = list(Task.objects.filter(plan=locked, status=TaskStatus.DRAFT).order_by("seq"))
+        locked = _lock(plan)
+        tasks = list(Task.objects.select_for_update().filter(plan=locked, status=TaskStatus.DRAFT).order_by("seq"))
         if not tasks:
             raise Conflict("没有待下发的任务")
         unfit = unfit_for_issue(tasks)

@@ -59,9 +59,7 @@ def decision_add(*, actor, meeting: Meeting, plan: WorkPlan, item: services.Task
         access.refuse_forbidden(actor, "plans.decision_add", target=meeting, unit=meeting.owner)
     if not meeting.owner_path.startswith(plan.owner_path):
         raise ValidationFailed("议定事项只能列入本单位或上级单位的工作方案", field="plan")
-    if item.seq is None:
-        item.seq = (Task.objects.filter(plan=plan).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
-    with transaction.atomic():
+    with transaction.atomic():  # task_save gives a decision without a 序号 the plan's next one, under the plan's lock
         task = services.task_save(actor=actor, plan=plan, item=item)
         Task.objects.filter(pk=task.pk).update(meeting=meeting)
         task.meeting = meeting

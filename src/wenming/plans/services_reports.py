@@ -32,9 +32,16 @@ def _measured(value) -> Decimal | None:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise ValidationFailed("实测值应为数字", field="measured") from None
-    if not number.is_finite() or abs(number) >= Decimal(10) ** 10:
-        raise ValidationFailed("实测值超出范围（最多10位整数）", field="measured")
-    return number.quantize(Decimal("0.0001"))
+    too_big = ValidationFailed("实测值超出范围（最多10位整数、4位小数）", field="measured")
+    if not number.is_finite() or (number and number.adjusted() >= 10):
+        raise too_big
+    try:
+        number = number.quantize(Decimal("0.0001"))
+    except ArithmeticError:
+        raise too_big from None
+    if abs(number) >= Decimal(10) ** 10:
+        raise too_big
+    return number
 
 
 def check_files(files, errors: dict, *, label: str = "佐证材料") -> list:
@@ -112,7 +119,9 @@ def report_submit(*, actor, assignment: Assignment, percent, narrative: str, mea
 
 def report_review(*, actor, report: ProgressReport, accept: bool, note: str = "") -> ProgressReport:
     task = report.task
-    if not policy.reviews(actor, task):
+    if not policy.may_review_report(actor, report):
+        if policy.reviews(actor, task):
+            raise ValidationFailed("本单位的进度报告须由牵头单位或方案制定单位的创建办审核")
         access.refuse_forbidden(actor, "plans.report_review", target=report, unit=report.unit)
     note = (note or "").strip()
     if "\x00" in note or len(note) > 200:

@@ -49,7 +49,7 @@ def _target(text: str):
 
 
 def _seq(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 99999:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 99999:
         raise CellInvalid("序号应为1至99999之间的整数")
     return int(text)
 
@@ -59,9 +59,13 @@ def _weight(text: str) -> Decimal:
         value = Decimal(text)
     except ArithmeticError:
         raise CellInvalid("权重应为数字，如 1 或 2.5") from None
+    message = f"权重应为0.01至{services.MAX_WEIGHT}之间的数（最多两位小数）"
     if not value.is_finite() or not Decimal(0) < value <= services.MAX_WEIGHT:
-        raise CellInvalid(f"权重应大于0且不超过{services.MAX_WEIGHT}")
-    return value.quantize(Decimal("0.01"))
+        raise CellInvalid(message)
+    value = value.quantize(Decimal("0.01"))
+    if value <= 0:
+        raise CellInvalid(message)
+    return value
 
 
 SOURCES = {label: value for value, label in Source.choices if value} | {

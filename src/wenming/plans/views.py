@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wenming.core import access, audit
 from wenming.core.errors import ServiceError, show_on_form
 from wenming.core.sheets import SheetError
-from wenming.core.uploads import safe_headers
+from wenming.core.uploads import read_all, safe_headers
 
 from . import computed, policy, progress, selectors, services, services_reports, transfer
 from .forms import ImportForm, IssueForm, PlanForm, ReportForm, ReviewForm, StageForm, TaskForm
@@ -58,7 +58,7 @@ def plan_new(request):
         try:
             plan = services.plan_create(actor=request.user, owner=data["owner"], title=data["title"], year=data["year"],
                                         doc_number=data["doc_number"], body=data["body"], system=data["system"],
-                                        end_year=data["end_year"], files=[(f.read(), f.name) for f in data["files"]])
+                                        end_year=data["end_year"], files=read_all(data["files"], label="方案文件"))
         except ServiceError as error:
             show_on_form(form, error)
         else:
@@ -82,7 +82,7 @@ def plan_edit(request, pk: int):
         try:
             services.plan_update(actor=request.user, plan=plan, title=data["title"], year=data["year"],
                                  doc_number=data["doc_number"], body=data["body"], system=data["system"],
-                                 end_year=data["end_year"], files=[(f.read(), f.name) for f in data["files"]])
+                                 end_year=data["end_year"], files=read_all(data["files"], label="方案文件"))
         except ServiceError as error:
             show_on_form(form, error)
         else:
@@ -260,7 +260,7 @@ def report_submit(request, pk: int):
         try:
             services_reports.report_submit(
                 actor=request.user, assignment=assignment, percent=data["percent"], narrative=data["narrative"],
-                measured=data["measured"], files=[(f.read(), f.name) for f in data["files"]])
+                measured=data["measured"], files=read_all(data["files"], label="方案文件"))
         except ServiceError as error:
             messages.error(request, error.message)
         else:
@@ -278,7 +278,10 @@ def report_review(request, pk: int, action: str):
     if action not in ("accept", "return"):
         raise Http404
     form = ReviewForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, "审核意见最多200个字")
+        return redirect("plans:task", pk=report.task_id)
+    note = form.cleaned_data["note"]
     try:
         services_reports.report_review(actor=request.user, report=report, accept=action == "accept", note=note)
     except ServiceError as error:
@@ -334,6 +337,8 @@ def tasks_import(request, pk: int):
             report = transfer.import_tasks(actor=request.user, plan=plan, data=upload.read(), filename=upload.name)
         except SheetError as error:
             form.add_error("file", str(error))
+        except ServiceError as error:  # the plan changed while the sheet was checked: nothing was written
+            form.add_error("file", error.message)
         else:
             if report.ok:
                 messages.success(request, f"导入成功：新增 {report.created} 项任务，更新 {report.updated} 项任务。")
@@ -464,6 +469,9 @@ def plan_timeline(request, pk: int):
     tasks = list(page)
     issued = [t for t in tasks if t.status == TaskStatus.ISSUED]
     figures = progress.of_tasks(issued, plan.lag_margin).tasks if issued else {}
+    if not policy.oversees(request.user, plan):  # a unit sees its own figures on a task, not the task's mean
+        figures = {pk: progress.own_figure(figure, selectors.own_parts(request.user, task), plan.lag_margin)
+                   for task in issued for pk, figure in [(task.pk, figures[task.pk])]}
     rows = []
     for task in tasks:
         figure = figures.get(task.pk)

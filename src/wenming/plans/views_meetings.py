@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wenming.core import access, audit
 from wenming.core.errors import ServiceError, show_on_form
-from wenming.core.uploads import safe_headers
+from wenming.core.uploads import read_all, safe_headers
 
 from . import policy, progress, selectors, services, services_meetings, transfer
 from .forms import DecisionForm, MeetingForm
@@ -58,7 +58,7 @@ def _save(request, form, meeting=None):
         return services_meetings.meeting_save(
             actor=request.user, owner=data["owner"], kind=data["kind"], title=data["title"], held_on=data["held_on"],
             place=data["place"], chair=data["chair"], attendees=data["attendees"], minutes=data["minutes"],
-            files=[(f.read(), f.name) for f in data["files"]], meeting=meeting)
+            files=read_all(data["files"], label="会议附件"), meeting=meeting)
     except ServiceError as error:
         show_on_form(form, error)
         return None
@@ -109,7 +109,12 @@ def _detail(request, meeting, form):
     figures = {}
     for plan_id in {t.plan_id for t in decisions}:
         tasks = [t for t in decisions if t.plan_id == plan_id]
-        figures.update(progress.of_tasks(tasks, tasks[0].plan.lag_margin).tasks)
+        plan_figures = progress.of_tasks(tasks, tasks[0].plan.lag_margin).tasks
+        if policy.oversees(request.user, tasks[0].plan):
+            figures.update(plan_figures)
+        else:  # a decision put into a plan above: the viewer's own units' figures only
+            figures.update({t.pk: progress.own_figure(plan_figures[t.pk], selectors.own_parts(request.user, t),
+                                                      t.plan.lag_margin) for t in tasks})
     if form is None and manages:
         form = DecisionForm(plans=selectors.plans_to_add_to(request.user, meeting), initial={"weight": 1})
     return render(request, "plans/meeting.html", {

@@ -13,6 +13,7 @@ from wenming.core.models import AuditEvent
 from wenming.plans import progress, selectors, services
 from wenming.plans.models import Assignment, ProgressReport, ReportFile, ReportStatus, Task
 from wenming.plans.services_reports import report_review, report_submit
+from wenming.plans.targets import parse_target
 
 from .conftest import GOOD, sheet
 from .test_plans import text, upload
@@ -244,3 +245,54 @@ def test_a_unit_sees_its_own_figures_not_those_of_the_other_units_on_a_task(issu
         assert "方案总体进度" not in plan_page and "50%" not in plan_page and "签收" not in plan_page, username
     city = text(login("office_city").get(f"/plans/tasks/{one.pk}/"))
     assert "任务进度 50%" in city and "乙区进展快" in city
+
+
+def test_the_review_findings(issued, personas, org, plan, login, settings, tmp_path):
+    """Figures on the time line are a unit's own; a draft task does not open the plan; bad numbers are refused."""
+    from wenming.core.errors import ValidationFailed
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    office = personas["office_city"]
+    one = issued[1]
+    for unit, percent in ((org["district_a"], 60), (org["district_b"], 20)):
+        done = report_submit(actor=office, assignment=part(one, unit), percent=percent, narrative="进展")
+        report_review(actor=office, report=done, accept=True)
+    district = text(login("office_district_a").get(f"/plans/{plan.pk}/timeline/"))
+    assert "60%" in district and "40%" not in district                 # its own, not the mean of both
+    assert "40%" in text(login("office_city").get(f"/plans/{plan.pk}/timeline/"))
+    # a draft task naming street A2 does not open the issued plan to its handler
+    services.task_save(actor=office, plan=plan, item=services.TaskInput(seq=9, content="新任务",
+                                                                        responsible=[org["street_a2"]]))
+    other = login("handler_street_a2")
+    assert other.get(f"/plans/{plan.pk}/").status_code == 404 and "2026年创建" not in text(other.get("/plans/"))
+    # the district office sees the plan with the number of tasks it sees (1–3 issued; not the draft 9)
+    assert "测试市 3 已下发" in text(login("office_district_a").get("/plans/"))
+    assert "测试市 4 " in text(login("office_city").get("/plans/"))
+    # measured values beyond what can be stored are refused in Chinese
+    for value in ("1e1000000", "9999999999.99999", "-1e10"):
+        with pytest.raises(ValidationFailed) as refused:
+            report_submit(actor=office, assignment=part(issued[3], org["community_a1"]), percent=1, narrative="x",
+                          measured=value)
+        assert "实测值超出范围" in refused.value.message
+    # a 序号 in another script is not a number
+    page = text(upload(login("office_city"), plan, sheet(("²", "", "", "任务", "", "", "甲区", "", "", "", "0.001"))))
+    assert "序号应为1至99999之间的整数" in page and "权重应为0.01至100之间的数" in page
+
+
+def test_a_unit_that_leads_and_reports_does_not_approve_its_own_report(plan, personas, org, login):
+    office = personas["office_city"]
+    task = services.task_save(actor=office, plan=plan, item=services.TaskInput(
+        seq=1, content="路灯", standard="亮", person="张三", deadline=datetime.date(2026, 12, 31),
+        target=parse_target("亮灯率=100%"), leads=[org["street_a1"]], responsible=[org["street_a1"], org["street_a2"]]))
+    services.plan_issue(actor=office, plan=plan, sms=False)
+    own = report_submit(actor=personas["handler_street_a1"], assignment=part(task, org["street_a1"]), percent=50,
+                        narrative="本街道进展")
+    theirs = report_submit(actor=personas["handler_street_a2"], assignment=part(task, org["street_a2"]), percent=30,
+                           narrative="甲二进展")
+    lead = login("handler_street_a1")
+    page = text(lead.post(f"/plans/reports/{own.pk}/accept/", follow=True))
+    assert "本单位的进度报告须由牵头单位或方案制定单位的创建办审核" in page
+    assert lead.post(f"/plans/reports/{theirs.pk}/accept/").status_code == 302   # the other street's: yes
+    own.refresh_from_db()
+    theirs.refresh_from_db()
+    assert own.status == ReportStatus.SUBMITTED and theirs.status == ReportStatus.ACCEPTED
