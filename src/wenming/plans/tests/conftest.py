@@ -12,6 +12,9 @@ from wenming.standards.services import load_builtin
 
 @pytest.fixture
 def system(db):
+    from wenming.cases.settings.defaults import load
+
+    load()  # the problem categories the template's items name (a transactional test starts with none)
     return load_builtin()
 
 
