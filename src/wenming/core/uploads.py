@@ -120,3 +120,19 @@ def read_all(files, *, label: str = "文件") -> list[tuple[bytes, str]]:
         if upload.size > limit:
             raise ValidationFailed(f"{label}“{upload.name}”超过{limit // 1024 // 1024}MB，请压缩或拆分后上传", field="files")
     return [(upload.read(), upload.name) for upload in files]
+
+
+def download(stored, *, actor, what: str, unit=None):
+    """Hand out a stored upload (a model with ``file``, ``filename``, ``content_type``): audited as a download,
+    always an attachment with :func:`safe_headers`; 404 when its file is gone."""
+    from django.http import FileResponse, Http404
+
+    from . import audit
+
+    try:
+        handle = stored.file.open("rb")
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        raise Http404("文件不存在。") from exc
+    audit.download(actor=actor, what=what, rows=0, target=stored, unit=unit, filename=stored.filename)
+    return safe_headers(FileResponse(handle, as_attachment=True, filename=stored.filename,
+                                     content_type=stored.content_type))

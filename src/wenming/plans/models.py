@@ -49,15 +49,17 @@ class WorkPlan(TimeStampedModel):
         return f"{self.year}—{self.end_year}年" if self.end_year and self.end_year != self.year else f"{self.year}年"
 
 
-def plan_file_to(instance: PlanFile, filename: str) -> str:
-    return f"plans/documents/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+def stored_file_to(instance: StoredFile, filename: str) -> str:
+    """Where an uploaded file is kept: by its content's hash, so the same content is stored once."""
+    return f"plans/{instance.FOLDER}/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
 
 
-class PlanFile(models.Model):
-    """The plan's own documents (the signed 工作方案 as issued, its annexes), checked by content."""
+class StoredFile(models.Model):
+    """An uploaded document or image, checked by its content (core.uploads) before it is kept."""
 
-    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=plan_file_to, max_length=200)
+    FOLDER = "files"
+
+    file = models.FileField(upload_to=stored_file_to, max_length=200)
     filename = models.CharField("文件名", max_length=200)
     extension = models.CharField(max_length=5)
     content_type = models.CharField(max_length=100)
@@ -65,12 +67,22 @@ class PlanFile(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
 
     class Meta:
-        verbose_name = "方案文件"
-        verbose_name_plural = "方案文件"
-        ordering = ["plan", "id"]
+        abstract = True
 
     def __str__(self) -> str:
         return self.filename
+
+
+class PlanFile(StoredFile):
+    """The plan's own documents (the signed 工作方案 as issued, its annexes)."""
+
+    FOLDER = "documents"
+    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="files")
+
+    class Meta:
+        verbose_name = "方案文件"
+        verbose_name_plural = "方案文件"
+        ordering = ["plan", "id"]
 
 
 class Cadence(models.TextChoices):
@@ -262,28 +274,16 @@ class ProgressReport(TimeStampedModel):
         return format_number(self.measured)
 
 
-def report_file_to(instance: ReportFile, filename: str) -> str:
-    return f"plans/reports/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+class ReportFile(StoredFile):
+    """An evidence file of a progress report."""
 
-
-class ReportFile(models.Model):
-    """An evidence file of a report, checked by its content (core.uploads); stored once per content."""
-
+    FOLDER = "reports"
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=report_file_to, max_length=200)
-    filename = models.CharField("文件名", max_length=200)
-    extension = models.CharField(max_length=5)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
-    sha256 = models.CharField(max_length=64, db_index=True)
 
     class Meta:
         verbose_name = "佐证材料"
         verbose_name_plural = "佐证材料"
         ordering = ["report", "id"]
-
-    def __str__(self) -> str:
-        return self.filename
 
 
 class MeetingKind(models.TextChoices):
@@ -318,25 +318,14 @@ class Meeting(TimeStampedModel):
         return self.title
 
 
-def meeting_file_to(instance: MeetingFile, filename: str) -> str:
-    return f"plans/meetings/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
 
+class MeetingFile(StoredFile):
+    """An attachment of a meeting (the signed minutes, the sign-in sheet, photos)."""
 
-class MeetingFile(models.Model):
-    """An attachment of a meeting (the signed minutes, the sign-in sheet, photos), checked by content."""
-
+    FOLDER = "meetings"
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=meeting_file_to, max_length=200)
-    filename = models.CharField("文件名", max_length=200)
-    extension = models.CharField(max_length=5)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
-    sha256 = models.CharField(max_length=64, db_index=True)
 
     class Meta:
         verbose_name = "会议附件"
         verbose_name_plural = "会议附件"
         ordering = ["meeting", "id"]
-
-    def __str__(self) -> str:
-        return self.filename

@@ -7,15 +7,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wenming.core import access, audit
+from wenming.core import access, audit, uploads
 from wenming.core.errors import ServiceError, show_on_form
 from wenming.core.sheets import SheetError
-from wenming.core.uploads import read_all, safe_headers
+from wenming.core.uploads import read_all
 
 from . import computed, policy, progress, selectors, services, services_reports, transfer
 from .forms import ImportForm, IssueForm, PlanForm, ReportForm, ReviewForm, StageForm, TaskForm
@@ -295,14 +295,7 @@ def report_review(request, pk: int, action: str):
 @require_GET
 def report_file(request, pk: int):
     stored = selectors.report_file_for(request.user, pk)
-    try:
-        handle = stored.file.open("rb")
-    except (FileNotFoundError, ValueError, OSError) as exc:
-        raise Http404("文件不存在。") from exc
-    audit.download(actor=request.user, what="佐证材料", rows=0, target=stored, unit=stored.report.unit,
-                   filename=stored.filename)
-    return safe_headers(FileResponse(handle, as_attachment=True, filename=stored.filename,
-                                     content_type=stored.content_type))
+    return uploads.download(stored, actor=request.user, what="佐证材料", unit=stored.report.unit)
 
 
 def _int(text) -> int | None:
@@ -496,11 +489,4 @@ def plan_timeline(request, pk: int):
 @require_GET
 def plan_file(request, pk: int):
     stored = selectors.plan_file_for(request.user, pk)
-    try:
-        handle = stored.file.open("rb")
-    except (FileNotFoundError, ValueError, OSError) as exc:
-        raise Http404("文件不存在。") from exc
-    audit.download(actor=request.user, what="方案文件", rows=0, target=stored, unit=stored.plan.owner,
-                   filename=stored.filename)
-    return safe_headers(FileResponse(handle, as_attachment=True, filename=stored.filename,
-                                     content_type=stored.content_type))
+    return uploads.download(stored, actor=request.user, what="方案文件", unit=stored.plan.owner)

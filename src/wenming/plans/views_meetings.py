@@ -6,13 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wenming.core import access, audit
+from wenming.core import access, uploads
 from wenming.core.errors import ServiceError, show_on_form
-from wenming.core.uploads import read_all, safe_headers
+from wenming.core.uploads import read_all
 
 from . import policy, progress, selectors, services, services_meetings, transfer
 from .forms import DecisionForm, MeetingForm
@@ -159,13 +158,4 @@ def decision_add(request, pk: int):
 @require_GET
 def meeting_file(request, pk: int):
     stored = selectors.meeting_file_for(request.user, pk)
-    try:
-        handle = stored.file.open("rb")
-    except (FileNotFoundError, ValueError, OSError) as exc:
-        raise Http404("文件不存在。") from exc
-    audit.download(actor=request.user, what="会议附件", rows=0, target=stored, unit=stored.meeting.owner,
-                   filename=stored.filename)
-    return safe_headers(FileResponse(handle, as_attachment=True, filename=stored.filename,
-                                     content_type=stored.content_type))
-
-
+    return uploads.download(stored, actor=request.user, what="会议附件", unit=stored.meeting.owner)

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('cases', '0011_area_day_counts'),
         ('org', '0004_membership_role_screen'),
-        ('plans', '0005_ladder'),
+        ('plans', '0001_initial'),
     ]
 
     operations = [
