@@ -7,7 +7,9 @@ AUDIT_LABELS = {
     "plans.tasks_import": "导入任务分解表", "plans.plan_issue": "下发工作方案", "plans.task_sign": "签收任务",
     "plans.report_submit": "报送任务进度", "plans.report_review": "审核进度报告", "plans.report": "进度报告",
     "plans.report_file": "佐证材料", "plans.meetings": "会议", "plans.meeting": "会议",
-    "plans.meeting_file": "会议附件", "plans.plan_file": "方案文件", "plans.meeting_save": "记录会议", "plans.decision_add": "议定事项列入方案",
+    "plans.meeting_file": "会议附件", "plans.plan_file": "方案文件",
+    "plans.task_notice": "任务逾期下发督办单", "plans.task_letter": "任务逾期下发督办函",
+    "plans.task_bulletin": "任务列入通报批评", "plans.meeting_save": "记录会议", "plans.decision_add": "议定事项列入方案",
 }
 
 
