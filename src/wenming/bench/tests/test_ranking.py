@@ -36,5 +36,6 @@ def test_the_hand_sql_ranks_the_communities_as_the_closed_period_does(settings, 
     stored = {s.unit_id: s.total for s in period.scores.filter(version=period.version)}
     by_hand = {pk: total for total, _, pk in ranking_sql(period, root.path)}
     assert set(by_hand) == set(stored) and len(stored) > 5
-    assert all(abs(float(stored[pk]) - by_hand[pk]) <= 0.02 for pk in stored), \
-        sorted((pk, float(stored[pk]), by_hand[pk]) for pk in stored if abs(float(stored[pk]) - by_hand[pk]) > 0.02)
+    # the hand SQL adds floats, the scores round each component to 2 places: they may part by two hundredths
+    assert all(abs(float(stored[pk]) - by_hand[pk]) <= 0.025 for pk in stored), \
+        sorted((pk, float(stored[pk]), by_hand[pk]) for pk in stored if abs(float(stored[pk]) - by_hand[pk]) > 0.025)
