@@ -26,6 +26,12 @@ MATRIX_TASKS = 30         # task columns of the matrix on one page
 MATRIX_UNITS = 100        # unit rows of the matrix on one page
 
 
+def _form_errors(form) -> str:
+    """A form's refusals as one message (for forms posted from a page that shows them as a message)."""
+    return "；".join(f"{form.fields[name].label if name in form.fields else '表单'}：{'，'.join(errors)}"
+                    for name, errors in form.errors.items())
+
+
 def _year(text: str | None) -> int | None:
     text = (text or "").strip()
     return int(text) if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100 else None
@@ -138,8 +144,7 @@ def stage_add(request, pk: int):
         else:
             messages.success(request, f"已添加阶段“{data['name']}”。")
     else:
-        messages.error(request, "；".join(f"{form.fields[name].label}：{'，'.join(errors)}"
-                                         for name, errors in form.errors.items()))
+        messages.error(request, _form_errors(form))
     return redirect("plans:detail", pk=plan.pk)
 
 
@@ -266,8 +271,7 @@ def report_submit(request, pk: int):
         else:
             messages.success(request, f"已报送{assignment.unit.name}的进度（{data['percent']}%），等待审核。")
     else:
-        messages.error(request, "；".join(f"{form.fields[name].label}：{'，'.join(errors)}"
-                                         for name, errors in form.errors.items()))
+        messages.error(request, _form_errors(form))
     return redirect("plans:task", pk=task.pk)
 
 
