@@ -692,9 +692,6 @@ def bulletin_pdf(docx: bytes, timeout: float = 120) -> bytes:
     directory, so conversions may run side by side). Raises :class:`PdfUnavailable` when
     LibreOffice is not installed and :class:`PdfFailed` when it fails or runs over ``timeout``
     seconds."""
-    soffice = find_soffice()
-    if soffice is None:
-        raise PdfUnavailable()
     with tempfile.TemporaryDirectory(prefix="wenming-pdf-") as tmp:
         work = Path(tmp)
         source = work / "bulletin.docx"
@@ -702,27 +699,42 @@ def bulletin_pdf(docx: bytes, timeout: float = 120) -> bytes:
             source.write_bytes(for_libreoffice(docx))
         except zipfile.BadZipFile as exc:
             raise PdfFailed("文件不是有效的 Word 文档（.docx），无法生成 PDF") from exc
-        out_dir = work / "out"
-        env = {**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(work)), "SAL_USE_VCLPLUGIN": "svp"}
-        command = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--invisible",
-                   "--nologo", "--norestore", "--nodefault", "--nolockcheck",
-                   "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out_dir), str(source)]
-        try:
-            process = subprocess.Popen(command, cwd=tmp, env=env, stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        except OSError as exc:
-            raise PdfUnavailable() from exc
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            raise PdfFailed(f"生成 PDF 超时（超过 {int(timeout)} 秒），请稍后重试；如反复出现请联系管理员") from None
-        pdf = out_dir / "bulletin.pdf"
-        if process.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
-            log.error("LibreOffice gave no PDF (exit %s): %s %s", process.returncode,
-                      stdout.decode(errors="replace")[-2000:], stderr.decode(errors="replace")[-2000:])
+        pdf = office_to_pdf([source], work, timeout=timeout)[source]
+        if pdf is None:
             raise PdfFailed()
         return pdf.read_bytes()
+
+
+def office_to_pdf(sources: list[Path], work: Path, timeout: float = 120) -> dict[Path, Path | None]:
+    """Office documents (Word, Excel, PowerPoint, WPS) converted to PDF by one LibreOffice run, in
+    ``work`` (a temporary directory of the caller's): source → its PDF, or None where LibreOffice gave
+    none. Raises :class:`PdfUnavailable` without LibreOffice and :class:`PdfFailed` past ``timeout``."""
+    soffice = find_soffice()
+    if soffice is None:
+        raise PdfUnavailable()
+    out_dir = work / "out"
+    env = {**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(work)), "SAL_USE_VCLPLUGIN": "svp"}
+    command = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--invisible",
+               "--nologo", "--norestore", "--nodefault", "--nolockcheck",
+               "--convert-to", "pdf", "--outdir", str(out_dir), *map(str, sources)]
+    try:
+        process = subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as exc:
+        raise PdfUnavailable() from exc
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise PdfFailed(f"生成 PDF 超时（超过 {int(timeout)} 秒），请稍后重试；如反复出现请联系管理员") from None
+    found: dict[Path, Path | None] = {}
+    for source in sources:
+        pdf = out_dir / (source.stem + ".pdf")
+        found[source] = pdf if pdf.is_file() and pdf.stat().st_size else None
+    if process.returncode != 0 or not all(found.values()):
+        log.error("LibreOffice gave no PDF for some files (exit %s): %s %s", process.returncode,
+                  stdout.decode(errors="replace")[-2000:], stderr.decode(errors="replace")[-2000:])
+    return found
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "wenming.scoring",
     "wenming.dashboard",
     "wenming.plans",
+    "wenming.archives",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("bulletins/", include("wenming.bulletins.urls")),
     path("dashboard/", include("wenming.dashboard.urls")),
     path("plans/", include("wenming.plans.urls")),
+    path("archives/", include("wenming.archives.urls")),
     path("public/closed/", cases_views.public_closed, name="public_closed"),
     path("public/track/", cases_views.track, name="public_track"),
     path("api-tokens/", include("wenming.core.urls_tokens")),

@@ -184,3 +184,9 @@ def show_on_form(form, error: WenmingError) -> None:
             placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+def form_refusals(form) -> str:
+    """A form's refusals as one message (for forms posted from a page that shows them as a message)."""
+    return "；".join(f"{form.fields[name].label if name in form.fields else '表单'}：{'，'.join(errors)}"
+                    for name, errors in form.errors.items())

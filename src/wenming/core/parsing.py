@@ -120,3 +120,9 @@ def parse_day(text: str, *, field: str | None = None, label: str = "日期") -> 
         return date(year, month, day)
     except ValueError:
         raise ValidationFailed(f"{label}“{text.strip()[:20]}”不是有效的日期（没有这一天）", field=field) from None
+
+
+def parse_id(text) -> int | None:
+    """A row id from a query string or form (``?unit=12``): a plain positive number, else None."""
+    text = str(text or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None

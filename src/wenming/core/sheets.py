@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -121,7 +122,7 @@ def workbook_bytes(title: str, header: list[str], rows, widths: list[int] | None
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     for index, width in enumerate(widths or []):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
     bold = Font(bold=True)
     from openpyxl.cell import WriteOnlyCell
 
@@ -145,3 +146,17 @@ def csv_bytes(header: list[str], rows) -> bytes:
     writer.writerow(header)
     writer.writerows([safe_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(data: bytes, name: str, fallback: str = "export.xlsx"):
+    """A workbook handed out as a download under its Chinese ``name`` (RFC 6266 ``filename*``)."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+    return response

@@ -51,7 +51,7 @@ class WorkPlan(TimeStampedModel):
 
 def stored_file_to(instance: StoredFile, filename: str) -> str:
     """Where an uploaded file is kept: by its content's hash, so the same content is stored once."""
-    return f"plans/{instance.FOLDER}/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+    return f"{instance._meta.app_label}/{instance.FOLDER}/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
 
 
 class StoredFile(models.Model):

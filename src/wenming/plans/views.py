@@ -7,14 +7,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.core import access, audit, uploads
-from wenming.core.errors import ServiceError, show_on_form
-from wenming.core.sheets import SheetError
+from wenming.core.errors import ServiceError, form_refusals, show_on_form
+from wenming.core.parsing import parse_id
+from wenming.core.sheets import SheetError, xlsx_response
 from wenming.core.uploads import read_all
 
 from . import computed, policy, progress, selectors, services, services_reports, transfer
@@ -26,10 +27,6 @@ MATRIX_TASKS = 30         # task columns of the matrix on one page
 MATRIX_UNITS = 100        # unit rows of the matrix on one page
 
 
-def _form_errors(form) -> str:
-    """A form's refusals as one message (for forms posted from a page that shows them as a message)."""
-    return "；".join(f"{form.fields[name].label if name in form.fields else '表单'}：{'，'.join(errors)}"
-                    for name, errors in form.errors.items())
 
 
 def _year(text: str | None) -> int | None:
@@ -144,7 +141,7 @@ def stage_add(request, pk: int):
         else:
             messages.success(request, f"已添加阶段“{data['name']}”。")
     else:
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_refusals(form))
     return redirect("plans:detail", pk=plan.pk)
 
 
@@ -254,7 +251,7 @@ def task_detail(request, pk: int):
 @require_POST
 def report_submit(request, pk: int):
     task = selectors.task_for(request.user, pk)
-    assignment = next((a for a in task.assignments.all() if a.pk == _int(request.POST.get("assignment"))), None)
+    assignment = next((a for a in task.assignments.all() if a.pk == parse_id(request.POST.get("assignment"))), None)
     if assignment is None:
         raise Http404("未找到该任务分工。")
     form = ReportForm(request.POST, request.FILES)
@@ -271,7 +268,7 @@ def report_submit(request, pk: int):
         else:
             messages.success(request, f"已报送{assignment.unit.name}的进度（{data['percent']}%），等待审核。")
     else:
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_refusals(form))
     return redirect("plans:task", pk=task.pk)
 
 
@@ -302,9 +299,6 @@ def report_file(request, pk: int):
     return uploads.download(stored, actor=request.user, what="佐证材料", unit=stored.report.unit)
 
 
-def _int(text) -> int | None:
-    text = str(text or "")
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
 @login_required
@@ -344,22 +338,15 @@ def tasks_import(request, pk: int):
                                                  "columns": transfer.COLUMNS, "max_rows": transfer.MAX_ROWS})
 
 
-XLSX = transfer.XLSX
 
 
-def _xlsx(data: bytes, name: str) -> HttpResponse:
-    from urllib.parse import quote
-
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename=\"tasks.xlsx\"; filename*=UTF-8''{quote(name)}"
-    return response
 
 
 @login_required
 @require_GET
 def tasks_export(request, pk: int):
     plan = selectors.plan_for(request.user, pk)
-    return _xlsx(transfer.export_tasks(actor=request.user, plan=plan), f"{plan.title}-任务分解表.xlsx")
+    return xlsx_response(transfer.export_tasks(actor=request.user, plan=plan), f"{plan.title}-任务分解表.xlsx")
 
 
 @login_required
@@ -368,7 +355,7 @@ def import_template(request):
     if not policy.may_create(request.user):
         access.refuse_forbidden(request.user, "plans.tasks_import")
     audit.download(actor=request.user, what="任务分解表模板", rows=transfer.TEMPLATE_ROWS)
-    return _xlsx(transfer.template_sheet(), "任务分解表模板.xlsx")
+    return xlsx_response(transfer.template_sheet(), "任务分解表模板.xlsx")
 
 
 @login_required
@@ -415,7 +402,7 @@ def assignment_sign(request, pk: int):
 
 
 def _matrix_filters(request, plan) -> tuple[int | None, str]:
-    stage_id = _int(request.GET.get("stage"))
+    stage_id = parse_id(request.GET.get("stage"))
     if stage_id is not None and not plan.stages.filter(pk=stage_id).exists():
         stage_id = None
     status = request.GET.get("status") if request.GET.get("status") in selectors.CELL_LABELS else ""
@@ -447,7 +434,8 @@ def matrix_export(request, pk: int):
     stage_id, status = _matrix_filters(request, plan)
     grid = selectors.matrix(request.user, plan, tasks=selectors.matrix_tasks(request.user, plan, stage_id=stage_id),
                             status=status)
-    return _xlsx(transfer.export_matrix(actor=request.user, plan=plan, grid=grid), f"{plan.title}-任务推进矩阵.xlsx")
+    return xlsx_response(transfer.export_matrix(actor=request.user, plan=plan, grid=grid),
+                         f"{plan.title}-任务推进矩阵.xlsx")
 
 
 @login_required
@@ -457,7 +445,7 @@ def plan_timeline(request, pk: int):
     plan = selectors.plan_for(request.user, pk)
     every = selectors.tasks_of(request.user, plan)
     dated = every.filter(deadline__isnull=False)
-    stage_id = _int(request.GET.get("stage"))
+    stage_id = parse_id(request.GET.get("stage"))
     if stage_id is not None and plan.stages.filter(pk=stage_id).exists():
         dated = dated.filter(stage_id=stage_id)
     else:

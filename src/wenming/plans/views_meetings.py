@@ -11,12 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wenming.core import access, uploads
 from wenming.core.errors import ServiceError, show_on_form
+from wenming.core.sheets import xlsx_response
 from wenming.core.uploads import read_all
 
 from . import policy, progress, selectors, services, services_meetings, transfer
 from .forms import DecisionForm, MeetingForm
 from .models import MeetingKind
-from .views import _xlsx, _year
+from .views import _year
 
 
 def _refuse_unless_viewer(user) -> None:
@@ -46,7 +47,7 @@ def meeting_list(request):
 @require_GET
 def meeting_export(request):
     _refuse_unless_viewer(request.user)
-    return _xlsx(transfer.export_meetings(actor=request.user, rows=selectors.meetings(request.user,
+    return xlsx_response(transfer.export_meetings(actor=request.user, rows=selectors.meetings(request.user,
                                                                                      **_filters(request))),
                  "会议台账.xlsx")
 

@@ -100,6 +100,8 @@ DOWNLOADS = [
      "任务推进矩阵", 0, {"format": "xlsx"}),
     ("plans:meetings_export", lambda d: reverse("plans:meetings_export"), "office_city", "会议台账", 0,
      {"format": "xlsx"}),
+    ("archives:matrix_export", lambda d: reverse("archives:matrix_export") + "?year=2026", "office_city",
+     "档案完整度矩阵", 0, {"format": "xlsx", "year": 2026}),
     ("job_download", lambda d: reverse("job_download", args=[d["job"].pk]), "office_city", "问题台账导出（全部）", 42,
      {"kind": "cases.ledger_export"}),
 ]

@@ -448,6 +448,43 @@ case("plans:meeting_file", "the minutes", lambda w: f"/plans/meeting-files/{w.me
 post("plans:sign", "street A1's part", lambda w: f"/plans/assignments/{w.assignment.pk}/sign/",
      expect(404, (302, [OC, OD, H1])))
 
+# --- archives (创城档案) ---------------------------------------------------------------------------------------
+# the city's requirement for 文化站 points (street A1, district B) and street A1's material for it, waiting for review:
+# every office, leader, admin and handler reads the archive; offices, leaders and admins oversee it (matrix, readiness);
+# the material is seen by its street and those above it, passed or returned by an office above the street
+ARCHIVE_USERS = [OC, OD, H1, H2, LD, AD]
+OVERSEERS = [OC, OD, LD, AD]
+EVIDENCE_SEERS = [OC, OD, H1, LD, AD]
+case("archives:home", "", "/archives/", only(200, ARCHIVE_USERS))
+case("archives:matrix", "", "/archives/matrix/", only(200, OVERSEERS))
+case("archives:matrix_export", "", "/archives/matrix/export/", only(200, OVERSEERS))
+case("archives:readiness", "", "/archives/readiness/", only(200, OVERSEERS))
+case("archives:waiting", "", "/archives/waiting/", only(200, OFFICES))
+post("archives:derive", "", "/archives/derive/", only(302, OFFICES))
+post("archives:collect", "", "/archives/collect/", only(302, OFFICES))
+post("archives:package", "", "/archives/package/", only(302, OFFICES))
+case("archives:requirement_new", "", "/archives/requirements/new/", only(200, OFFICES))
+post("archives:requirement_new", "nothing sent", "/archives/requirements/new/", only(200, OFFICES))
+case("archives:requirement", "the city's", lambda w: f"/archives/requirements/{w.requirement.pk}/",
+     only(200, ARCHIVE_USERS))
+case("archives:requirement", "with street A1", lambda w: f"/archives/requirements/{w.requirement.pk}/?unit="
+     f"{w.org['street_a1'].pk}", expect(403, (200, [OC, OD, H1, LD, AD]), (404, [H2])))
+case("archives:requirement", "missing", "/archives/requirements/999999/", only(404, ARCHIVE_USERS))
+case("archives:requirement_edit", "the city's", lambda w: f"/archives/requirements/{w.requirement.pk}/edit/",
+     acting([OC], ARCHIVE_USERS, 200))
+post("archives:requirement_edit", "nothing sent", lambda w: f"/archives/requirements/{w.requirement.pk}/edit/",
+     acting([OC], ARCHIVE_USERS, 200))
+post("archives:upload", "nothing sent", lambda w: f"/archives/requirements/{w.requirement.pk}/upload/",
+     expect(403, (302, [OC, OD, H1])))
+post("archives:review", "accept street A1's", lambda w: f"/archives/evidence/{w.evidence.pk}/accept/",
+     acting([OC, OD], EVIDENCE_SEERS))
+post("archives:review", "unknown action", lambda w: f"/archives/evidence/{w.evidence.pk}/fly/", expect(404))
+post("archives:withdraw", "street A1's", lambda w: f"/archives/evidence/{w.evidence.pk}/withdraw/",
+     acting([OC, OD, H1], EVIDENCE_SEERS))
+case("archives:file", "street A1's PDF", lambda w: f"/archives/files/{w.evidence.files.get().pk}/",
+     seen_by(EVIDENCE_SEERS))
+case("archives:file", "missing", "/archives/files/999999/", expect(404))
+
 # --- dashboard (领导驾驶舱) ----------------------------------------------------------------------------------
 # offices and leaders read it (each over his own unit); everyone else is refused; another's unit is not found
 DASHBOARD = [OC, OD, LD]

@@ -49,6 +49,7 @@ from django.db.models import Model
 from django.utils import timezone
 from PIL import Image
 
+from wenming.archives import services as archives
 from wenming.bulletins import services as bulletins
 from wenming.bulletins.documents import default_template
 from wenming.cases.escalation import sweeper
@@ -143,6 +144,8 @@ class World:
     assignment: object        # 甲一街道's part in ``task``
     report: object            # 甲一街道's progress report on it, with a PDF, waiting for review
     meeting: object           # the city's 调度会, with its minutes as a PDF
+    requirement: object       # the city's 创城档案 requirement for 文化站 (WHZ) points: street A1 and district B
+    evidence: object          # street A1's material for it, a PDF waiting for review
     sessions: dict = field(default_factory=dict)  # persona → session key (tests/conftest.py)
 
     def __getitem__(self, name):
@@ -353,6 +356,13 @@ def build(org: dict, personas: dict) -> World:
                                         narrative="已修复路灯12盏", files=[(b"%PDF-1.4\n%%EOF\n", "维修记录.pdf")])
     meeting = plan_meetings.meeting_save(actor=office, owner=org["city"], kind="dispatch", title="全市创文调度会",
                                          held_on=datetime.date(2026, 11, 20), files=[(b"%PDF-1.4\n%%EOF\n", "纪要.pdf")])
+
+    # --- the 创城档案: a requirement of the city's, street A1's material for it ---------------------------
+    requirement = archives.requirement_create(actor=office, system=system, owner=org["city"], data=archives.RequirementInput(
+        code="WHZ-R1", title="文化站活动记录", material_type="record", indicator=system.indicators.order_by("pk").first(),
+        point_types=[PointType.objects.get(code="WHZ")], min_count=2))
+    evidence = archives.evidence_upload(actor=p["handler_street_a1"], requirement=requirement, unit=org["street_a1"],
+                                        year=2026, title="文化站活动记录", files=[(b"%PDF-1.4\n%%EOF\n", "活动记录.pdf")])
 
     # --- a job ---------------------------------------------------------------------------------------
     job = case_jobs.request_export(actor=office, f=LedgerFilter(), params={})

@@ -2,16 +2,19 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from wenming.archives import sweep as archive_sweep
 from wenming.core import jobs, outbound
 from wenming.plans.escalation import sweep as task_sweep
 
 from ...escalation.sweeper import sweep
 from ...metrics import daily
 
+ARCHIVE_INTERVAL = 3600   # the archive's links and reminders: once an hour is enough
+
 
 class Command(BaseCommand):
     help = ("巡检到期问题：到期前预警、逾期下发督办单、仍逾期下发督办函、列入通报批评；并清理过期的导出文件，"
-            "重新提交未被后台任务处理的短信/邮件；汇总驾驶舱的问题日统计")
+            "重新提交未被后台任务处理的短信/邮件；汇总驾驶舱的问题日统计；归集创城档案材料并提醒到期未齐的材料")
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="持续运行（生产环境），每隔 --interval 秒巡检一次")
@@ -19,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=500, help="每批最多处理的问题数")
 
     def handle(self, *args, loop, interval, limit, **options):
+        archived_at = None
         while True:
             report = sweep(limit=limit)
             if report.claimed or not loop:
@@ -35,6 +39,11 @@ class Command(BaseCommand):
             days = daily.refresh()
             if days or not loop:
                 self.stdout.write(f"问题日汇总：重新汇总 {len(days)} 天")
+            if archived_at is None or time.monotonic() - archived_at >= ARCHIVE_INTERVAL:
+                archived = archive_sweep.run()
+                archived_at = time.monotonic()
+                self.stdout.write(f"创城档案：归集新增 {archived.collected.added} 份、移除 {archived.collected.removed} 份，"
+                                  f"到期提醒 {archived.reminded} 条")
             resubmitted = outbound.resubmit_stale()
             if resubmitted or not loop:
                 self.stdout.write(f"外发消息：重新提交未处理的短信/邮件 {resubmitted} 条")
