@@ -354,7 +354,7 @@ def main(argv: list[str]) -> int:
         from wenming.demo.org import DEMO_PASSWORD
 
         print("生成小型演示城市（含约125个问题）……", flush=True)
-        build_demo(scale="small", seed=args.seed)
+        build_demo(scale="small", seed=args.seed, plans=False)
         reporters = pick_reporters(args.clients, args.seed)
         single = {}
         if args.in_process:

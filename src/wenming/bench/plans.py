@@ -20,30 +20,13 @@ their query counts must not grow with the plan (printed for both sizes). ``impor
 from __future__ import annotations
 
 import argparse
-import datetime
-import random
 import time
+
+from wenming.demo.plans import bulk_reports, generated_sheet
 
 from .ledger import measure_page
 from .ranking import _time_sql
 from .runner import result_line, throwaway_database
-
-
-def sheet(org, rows: int, seed: int, year: int) -> bytes:
-    """A generated 任务分解表 of ``rows`` tasks over the city's districts, streets and departments."""
-    from wenming.core.sheets import workbook_bytes
-    from wenming.plans import transfer
-
-    generator = random.Random(seed)
-    areas = [u.code for u in org.districts + org.streets]
-    leads = [u.code for u in org.departments[:20]] or [org.city.code]
-    data = []
-    for seq in range(1, rows + 1):
-        day = datetime.date(year, 1, 1) + datetime.timedelta(days=generator.randint(30, 360))
-        data.append([seq, "", "", f"第{seq}项重点任务：按测评体系要求完成整治", "按测评体系逐项达标",
-                     generator.choice(leads), "、".join(generator.sample(areas, generator.randint(1, 3))),
-                     f"责任人{seq % 97}", day.isoformat(), f"达标率≥{generator.choice([80, 85, 90, 95])}%", 1, ""])
-    return workbook_bytes("任务分解表", transfer.COLUMNS, data)
 
 
 def _plan(org, office, rows: int, seed: int, year: int):
@@ -51,30 +34,12 @@ def _plan(org, office, rows: int, seed: int, year: int):
 
     plan = services.plan_create(actor=office, owner=org.city, title=f"基准方案（{rows}项）", year=year)
     began = time.perf_counter()
-    report = transfer.import_tasks(actor=office, plan=plan, data=sheet(org, rows, seed, year), filename="bench.xlsx")
+    report = transfer.import_tasks(actor=office, plan=plan, data=generated_sheet(org, rows, seed, year),
+                                  filename="bench.xlsx")
     seconds = time.perf_counter() - began
     if not report.ok:
         raise AssertionError("；".join(str(e) for e in report.errors[:5]))
     return plan, seconds
-
-
-def _reports(plan, office, seed: int) -> int:
-    """An accepted report on a third of the units' parts (bulk: the pages are measured, not the writes)."""
-    from django.utils import timezone
-
-    from wenming.plans.models import Assignment, AssignmentRole, ProgressReport, ReportStatus
-
-    generator = random.Random(seed)
-    now = timezone.now()
-    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
-    rows = [ProgressReport(assignment_id=a.pk, task_id=a.task_id, unit_id=a.unit_id, unit_path=a.unit_path,
-                           period_start=monday, period_end=monday + datetime.timedelta(days=6),
-                           percent=generator.randint(1, 20) * 5, narrative="按计划推进", status=ReportStatus.ACCEPTED,
-                           submitted_by=office, reviewed_by=office, reviewed_at=now, created_at=now, updated_at=now)
-            for a in Assignment.objects.filter(task__plan=plan, role=AssignmentRole.RESPONSIBLE).order_by("pk")
-            if generator.random() < 0.34]
-    ProgressReport.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
 
 
 def matrix_sql(plan, tasks: int = 30) -> None:
@@ -111,7 +76,7 @@ def run(*, sizes=(200, 2000), import_rows: int = 5000, repeat: int = 15, org_sca
     for size in sizes:
         plan, import_s = _plan(org, office, size, seed, year)
         services.plan_issue(actor=office, plan=plan, sms=False)
-        reports = _reports(plan, office, seed)
+        reports = bulk_reports(plan, office, seed)
         detail = measure_page(office, f"/plans/{plan.pk}/", repeat)
         matrix = measure_page(office, f"/plans/{plan.pk}/matrix/", repeat)
         sql_ms = _time_sql(lambda plan=plan: matrix_sql(plan), repeat)

@@ -60,6 +60,7 @@ class DemoResult:
     scoring: ScoringResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
     plans: object | None = None          # demo.plans.PlansResult
+    archives: object | None = None       # demo.archives.ArchivesResult
 
 
 class TqdmProgress(Progress):
@@ -205,6 +206,15 @@ def _reset_sessions() -> None:
 
 # in order: rows that point to others go first. The audit log is never touched: it is append-only
 # (on PostgreSQL a trigger refuses deletes) and references users and units by plain ids.
+def _reset_archives() -> None:
+    """The 创城档案: requirements, materials (their files), reminders."""
+    from wenming.archives.models import EvidenceFile, Requirement
+
+    for name in set(EvidenceFile.objects.values_list("file", flat=True)):
+        EvidenceFile._meta.get_field("file").storage.delete(name)
+    Requirement.objects.all().delete()   # materials, their files' rows and reminders with them
+
+
 def _reset_plans() -> None:
     """Work plans, their tasks, reports and meetings, with the files uploaded to them."""
     from wenming.cases.models import SupervisionNotice
@@ -219,6 +229,7 @@ def _reset_plans() -> None:
 
 
 RESET_STEPS = [
+    ("创城档案", _reset_archives),
     ("工作方案、任务、进度报告与会议", _reset_plans),
     ("考核方案、考核期、奖惩台账与通报", _reset_scoring),
     ("问题、整改记录、督办文书与通知", _reset_cases),
@@ -241,7 +252,7 @@ def reset_demo_data(*, out=None) -> None:
 def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bool = False,
                sizes: Sizes | None = None, progress: Progress | None = None,
                problems: int | None = None, inspections: int | None = None, scoring: bool = True,
-               scoring_communities: bool = False) -> DemoResult:
+               scoring_communities: bool = False, plans: bool = True) -> DemoResult:
     """Build the demo city into the database. Refuses when units exist, unless ``reset`` — then the
     problems and the organisation (units, teams, 包保, accounts) are deleted first. ``stdout``
     (anything with ``write``) receives progress lines in Chinese. ``problems`` overrides the
@@ -353,8 +364,11 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
         timings["scoring"] = time.perf_counter() - mark
         out(assessment.summary())
 
-    plans = None
-    if scale == "small" and problems != 0:
+    # ``plans`` False leaves out the work plan and the 创城档案 (a quicker build, for tests of other parts)
+    with_plans, plans, archives = plans, None, None
+    if not with_plans:
+        pass
+    elif scale == "small" and problems != 0:
         from .plans import build_plans
 
         out("正在建立年度工作方案（导入任务分解表、下发、各单位报送进度、会议议定事项）……")
@@ -363,6 +377,26 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
             plans = build_plans(org, seed=seed)
         timings["plans"] = time.perf_counter() - mark
         out(plans.summary())
+        from .archives import build_archives
+        from .inspections import lagging_street_path
+
+        out("正在建立创城档案（材料要求、各单位上传和审核材料、平台自动归集）……")
+        mark = time.perf_counter()
+        with transaction.atomic():
+            archives = build_archives(org, seed=seed, lagging_path=lagging_street_path())
+        timings["archives"] = time.perf_counter() - mark
+        out(archives.summary())
+    elif scale == "city" and problems != 0:
+        from .archives import CITY_EVIDENCE, build_city_archives
+        from .plans import CITY_TASKS, build_city_plans
+
+        out(f"正在建立工作方案（{CITY_TASKS:,} 项任务）和创城档案（{CITY_EVIDENCE:,} 份材料）……")
+        mark = time.perf_counter()
+        with transaction.atomic():
+            tasks = build_city_plans(org, seed=seed)
+            evidence = build_city_archives(org, seed=seed)
+        timings["plans"] = time.perf_counter() - mark
+        out(f"  工作方案：任务 {tasks:,} 项；创城档案：材料 {evidence:,} 份")
 
     seconds = time.perf_counter() - started
     audit.record("demo.build", target=org.city, unit=org.city, username="cli",
@@ -371,7 +405,7 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
                          "points": places.points, "seconds": round(seconds, 1)})
     out(f"完成，用时 {seconds:.1f} 秒。")
     return DemoResult(org=org, seconds=seconds, timings=timings, cases=cases, places=places,
-                      inspections=inspections, scoring=assessment, plans=plans)
+                      inspections=inspections, scoring=assessment, plans=plans, archives=archives)
 
 
 # --- the login help printed at the end -------------------------------------------------------------

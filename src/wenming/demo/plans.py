@@ -185,3 +185,59 @@ def _hold(meetings: list, org: DemoOrg, office, plan, result: PlansResult) -> No
                     seq=None, content=content, standard="按会议要求落实，按期报送进展", person=person, deadline=deadline,
                     target=parse_target(target), responsible=units))
                 result.decisions += 1
+
+
+# --- city scale ----------------------------------------------------------------------------------------------
+
+def generated_sheet(org, rows: int, seed: int, year: int) -> bytes:
+    """A generated 任务分解表 of ``rows`` tasks over the city's districts, streets and departments."""
+    from wenming.core.sheets import workbook_bytes
+
+    generator = random.Random(seed)
+    areas = [u.code for u in org.districts + org.streets]
+    leads = [u.code for u in org.departments[:20]] or [org.city.code]
+    data = []
+    for seq in range(1, rows + 1):
+        day = datetime.date(year, 1, 1) + datetime.timedelta(days=generator.randint(30, 360))
+        data.append([seq, "", "", f"第{seq}项重点任务：按测评体系要求完成整治", "按测评体系逐项达标",
+                     generator.choice(leads), "、".join(generator.sample(areas, generator.randint(1, 3))),
+                     f"责任人{seq % 97}", day.isoformat(), f"达标率≥{generator.choice([80, 85, 90, 95])}%", 1, ""])
+    return workbook_bytes("任务分解表", transfer.COLUMNS, data)
+
+
+CITY_TASKS = 2_000
+
+
+def build_city_plans(org: DemoOrg, *, seed: int = 2026, tasks: int = CITY_TASKS) -> int:
+    """The city's plan of ``tasks`` tasks imported from a generated 任务分解表 (each led by a city department and
+    assigned to one to three districts or streets), 下发, with an accepted report on a third of the units' parts
+    (bulk)."""
+    office = org.personas["office_city"].user
+    year = timezone.localdate().year
+    plan = services.plan_create(actor=office, owner=org.city, title=f"{year}年创建全国文明城市工作方案（城市规模）",
+                                year=year, system=load_builtin())
+    report = transfer.import_tasks(actor=office, plan=plan, data=generated_sheet(org, tasks, seed, year),
+                                   filename="任务分解表.xlsx")
+    if not report.ok:
+        raise RuntimeError("任务分解表导入失败：" + "；".join(str(e) for e in report.errors[:5]))
+    services.plan_issue(actor=office, plan=plan, sms=False)
+    bulk_reports(plan, office, seed)
+    return plan.tasks.count()
+
+
+def bulk_reports(plan, office, seed: int) -> int:
+    """An accepted report on a third of the units' parts of ``plan``, in bulk (for the city scale and the benchmark:
+    the pages are what is measured, not the writes)."""
+    from wenming.plans.models import ProgressReport, ReportStatus
+
+    generator = random.Random(seed)
+    now = timezone.now()
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    rows = [ProgressReport(assignment_id=a.pk, task_id=a.task_id, unit_id=a.unit_id, unit_path=a.unit_path,
+                           period_start=monday, period_end=monday + datetime.timedelta(days=6),
+                           percent=generator.randint(1, 20) * 5, narrative="按计划推进", status=ReportStatus.ACCEPTED,
+                           submitted_by=office, reviewed_by=office, reviewed_at=now, created_at=now, updated_at=now)
+            for a in Assignment.objects.filter(task__plan=plan, role=AssignmentRole.RESPONSIBLE).order_by("pk")
+            if generator.random() < 0.34]
+    ProgressReport.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

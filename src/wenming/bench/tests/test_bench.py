@@ -108,7 +108,7 @@ def test_intake_clients_against_a_live_server(settings):
         pytest.skip("the in-thread server shares the connection only on SQLite")
     settings.ROOT_URLCONF = "wenming.bench.urls"
     settings.ALLOWED_HOSTS = ["*"]
-    build_demo(scale="small", seed=3)
+    build_demo(scale="small", seed=3, plans=False)
     before = Problem.objects.count()
     reporters = pick_reporters(2, seed=3)
     lines: list[str] = []
@@ -133,7 +133,7 @@ def test_intake_in_process_figures(settings):
 
     settings.ROOT_URLCONF = "wenming.bench.urls"
     settings.ALLOWED_HOSTS = ["*"]
-    build_demo(scale="small", seed=3)
+    build_demo(scale="small", seed=3, plans=False)
     before = Problem.objects.count()
     lines: list[str] = []
     figures = measure_in_process(pick_reporters(2, seed=3), requests=5, rounds=2, out=lines.append)

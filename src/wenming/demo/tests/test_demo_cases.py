@@ -77,7 +77,7 @@ def assert_consistent(problem: Problem, now: datetime) -> None:
 
 @pytest.fixture
 def small():
-    return build_demo(scale="small", seed=2026, scoring=False)
+    return build_demo(scale="small", seed=2026, scoring=False, plans=False)
 
 
 def test_small_demo_has_every_state_and_branch(small):
@@ -196,7 +196,7 @@ def test_small_demo_is_reproducible_with_a_fixed_clock(settings):
 def test_reset_removes_problems_and_their_photos(small, settings):
     files = {Photo.objects.first().image.name}
     count = Problem.objects.count()
-    result = build_demo(scale="small", seed=2026, reset=True, scoring=False)
+    result = build_demo(scale="small", seed=2026, reset=True, scoring=False, plans=False)
     assert Problem.objects.count() == count == result.cases.problems + result.inspections.problems
     assert ProblemCounter.objects.get().last == count  # the codes start again at 1
     assert not (settings.MEDIA_ROOT / next(iter(files))).exists()

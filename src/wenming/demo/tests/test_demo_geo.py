@@ -81,7 +81,7 @@ def assert_points_and_problems_inside() -> tuple[int, int]:
 
 
 def test_small_demo_has_a_map_and_everything_lies_in_its_area():
-    result = build_demo(scale="small", seed=2026, scoring=False)
+    result = build_demo(scale="small", seed=2026, scoring=False, plans=False)
     org = result.org
     assert UnitBoundary.objects.count() == 2 + 6 + 21 + 63
     assert not UnitBoundary.objects.filter(unit=org.city).exists()

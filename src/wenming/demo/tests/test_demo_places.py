@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_small_demo_points_and_rounds():
-    result = build_demo(scale="small", seed=2026, scoring=False)
+    result = build_demo(scale="small", seed=2026, scoring=False, plans=False)
     org = result.org
 
     # points of every type, each lying in its responsible unit's territory

@@ -64,3 +64,36 @@ def test_a_street_handler_has_tasks_to_report_on(small, client):
     client.force_login(small.org.personas["handler_street_a1"].user)
     response = client.get("/plans/mine/")
     assert response.status_code == 200 and "没有下发给本单位的任务" not in response.content.decode()
+
+
+def test_the_archive_has_materials_in_every_state_and_gaps(small):
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from wenming.archives import completeness
+    from wenming.archives.models import Evidence, EvidenceStatus, Requirement, Source
+    from wenming.demo.inspections import lagging_street_path
+
+    result = small.archives
+    requirements = list(Requirement.objects.prefetch_related("point_types"))
+    assert len(requirements) == result.requirements == 47       # 46 from the 材料审核 items and the office's own
+    assert Requirement.objects.filter(due_date__isnull=False).count() == 6
+    uploads = Evidence.objects.filter(source=Source.UPLOAD)
+    assert uploads.count() == result.uploads > 100
+    assert uploads.filter(status=EvidenceStatus.ACCEPTED).count() == result.accepted > 0
+    assert uploads.filter(status=EvidenceStatus.SUBMITTED).count() == result.waiting > 0
+    assert uploads.filter(status=EvidenceStatus.RETURNED).exclude(review_note="").count() == result.returned > 0
+    links = Evidence.objects.exclude(source=Source.UPLOAD)
+    assert links.count() == result.links
+    # (no bulletins here: this build leaves the assessment out; the full demo links its issued bulletins)
+    assert {Source.INSPECTION, Source.REPORT, Source.PROBLEM} <= set(links.values_list("source", flat=True))
+    assert not links.filter(files__isnull=False).exists()
+    matrix = completeness.compute(requirements, Q(), timezone.localdate().year)
+    assert all(matrix.totals[state] > 0 for state in completeness.STATES), matrix.totals
+    assert (len(matrix.cells), matrix.totals["complete"]) == (result.cells, result.complete)
+    # the 后进 street lacks more than the city does on the whole
+    lagging = [u.pk for u in matrix.units if u.path.startswith(lagging_street_path())]
+    lagging_cells = [c for (r, u), c in matrix.cells.items() if u in lagging]
+    missing_share = sum(c.state == "missing" for c in lagging_cells) / len(lagging_cells)
+    assert missing_share > matrix.totals["missing"] / len(matrix.cells)
+    assert "创城档案：材料要求 47 项" in result.summary()

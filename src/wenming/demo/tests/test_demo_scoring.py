@@ -40,7 +40,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield build_demo(scale="small", seed=2026)
+            yield build_demo(scale="small", seed=2026, plans=False)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
