@@ -13,8 +13,14 @@ accepted progress report (bulk). Then, per size:
 their query counts must not grow with the plan (printed for both sizes). ``import`` times a ``--import-rows``
 (5,000) row sheet through the importer (target: seconds).
 
+Then the 创城档案: a 街道办事处 point per street and a 社区 point per community, the requirements derived from the
+built-in system, and ``--evidence`` materials (default 5,000, then 50,000) in bulk; at each size ``archive`` — the
+completeness matrix of the city office (every unit × every requirement computed, the first page shown) — against
+``completeness_sql``, the same figures by hand; its query count must not grow with the archive.
+
     RESULT plans tasks=200,2000 detail_q=…,… matrix_q=…,… detail_ms=…,… matrix_ms=…,… matrix_sql_ms=…,…
-                 ratio_matrix=… import_rows=5000 import_s=… rows_per_s=…
+                 ratio_matrix=… archive_q=…,… archive_ms=…,… archive_sql_ms=…,… evidence=5000,50000 ratio_archive=…
+                 import_rows=5000 import_s=… rows_per_s=…
 """
 
 from __future__ import annotations
@@ -57,8 +63,39 @@ def matrix_sql(plan, tasks: int = 30) -> None:
         cursor.fetchall()
 
 
+def archive_points(org) -> int:
+    """A 街道办事处 point for each street and a 社区 point for each community, in bulk, where none is there yet:
+    the units the archive's requirements apply to."""
+    from wenming.places.models import Point
+    from wenming.standards.models import PointType
+    from wenming.standards.services import load_builtin
+
+    load_builtin()
+    types = {t.code: t for t in PointType.objects.filter(code__in=["JD", "SQ"])}
+    have = set(Point.objects.filter(point_type__in=types.values()).values_list("unit_id", flat=True))
+    rows = [Point(code=f"ARC-{kind}-{unit.code}", name=f"{unit.name}{'办事处' if kind == 'JD' else '居委会'}",
+                  point_type=types[kind], unit=unit, area=unit, unit_path=unit.path, area_path=unit.path)
+            for kind, units in (("JD", org.streets), ("SQ", org.communities)) for unit in units if unit.pk not in have]
+    Point.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def completeness_sql(year: int) -> None:
+    """The matrix's figures by hand: which units run points of the requirements' types, and the materials of the
+    years that may count, grouped by requirement, unit, year and status."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT p.point_type_id, p.unit_id FROM places_point p WHERE p.is_active AND "
+                       "p.point_type_id IN (SELECT pointtype_id FROM archives_requirement_point_types)")
+        cursor.fetchall()
+        cursor.execute("SELECT requirement_id, unit_id, year, status, COUNT(*) FROM archives_evidence "
+                       "WHERE year BETWEEN %s AND %s GROUP BY requirement_id, unit_id, year, status", [0, year])
+        cursor.fetchall()
+
+
 def run(*, sizes=(200, 2000), import_rows: int = 5000, repeat: int = 15, org_scale: str = "city", seed: int = 2026,
-        out=print) -> str:
+        evidence_sizes=(5000, 50000), out=print) -> str:
     from django.db import transaction
     from django.utils import timezone
 
@@ -88,6 +125,22 @@ def run(*, sizes=(200, 2000), import_rows: int = 5000, repeat: int = 15, org_sca
             f"等效手写SQL {sql_ms:.1f} ms")
     if len(set(figures["detail_q"])) != 1 or len(set(figures["matrix_q"])) != 1:
         raise AssertionError(f"查询数随任务数增长：方案页 {figures['detail_q']}，推进矩阵 {figures['matrix_q']}")
+    # the 创城档案's completeness matrix at two sizes of the archive
+    from wenming.demo.archives import build_city_archives
+
+    points = archive_points(org)
+    made = 0
+    for size in evidence_sizes:
+        made += build_city_archives(org, seed=seed + size, count=size - made)
+        page = measure_page(office, f"/archives/matrix/?year={year}", repeat)
+        sql_ms = _time_sql(lambda: completeness_sql(year), repeat)
+        figures.setdefault("archive_q", []).append(page.queries)
+        figures.setdefault("archive_ms", []).append(page.median_ms)
+        figures.setdefault("archive_sql_ms", []).append(sql_ms)
+        out(f"创城档案 {made:,} 份材料（{points:,} 个街道、社区点位）：完整度矩阵 {page.queries} 次查询 中位 "
+            f"{page.median_ms:.1f} ms，等效手写SQL {sql_ms:.1f} ms")
+    if len(set(figures["archive_q"])) != 1:
+        raise AssertionError(f"查询数随材料数增长：完整度矩阵 {figures['archive_q']}")
     _, import_s = _plan(org, office, import_rows, seed + 1, year)
     out(f"导入 {import_rows:,} 行任务分解表：{import_s:.2f} 秒（{import_rows / import_s:,.0f} 行/秒）")
 
@@ -96,7 +149,9 @@ def run(*, sizes=(200, 2000), import_rows: int = 5000, repeat: int = 15, org_sca
 
     line = result_line("plans", {
         "tasks": joined(sizes), **{name: joined(values) for name, values in figures.items()},
-        "ratio_matrix": figures["matrix_ms"][-1] / figures["matrix_sql_ms"][-1], "import_rows": import_rows,
+        "ratio_matrix": figures["matrix_ms"][-1] / figures["matrix_sql_ms"][-1],
+        "evidence": joined(evidence_sizes), "ratio_archive": figures["archive_ms"][-1] / figures["archive_sql_ms"][-1],
+        "import_rows": import_rows,
         "import_s": import_s, "rows_per_s": import_rows / import_s})
     out(line)
     return line
@@ -107,6 +162,7 @@ def main(argv: list[str]) -> int:
                                      description="工作方案页和任务推进矩阵（城市规模，两种任务数）与任务分解表导入")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--sizes", default="200,2000", help="方案的任务数，逗号分隔（默认 200,2000）")
+    parser.add_argument("--evidence", default="5000,50000", help="创城档案的材料数，逗号分隔（默认 5000,50000）")
     parser.add_argument("--import-rows", type=int, default=5000, help="导入计时的行数（默认5000）")
     parser.add_argument("--requests", type=int, default=15, help="每个页面计时的请求数（默认15）")
     parser.add_argument("--org", choices=["city", "small"], default="city", help="组织机构规模（默认 city）")
@@ -114,9 +170,10 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         sizes = tuple(int(part) for part in args.sizes.split(","))
+        evidence = tuple(int(part) for part in args.evidence.split(","))
     except ValueError:
-        parser.error("--sizes 应为逗号分隔的整数，如 200,2000")
+        parser.error("--sizes、--evidence 应为逗号分隔的整数，如 200,2000")
     with throwaway_database(args.db):
-        run(sizes=sizes, import_rows=args.import_rows, repeat=args.requests, org_scale=args.org, seed=args.seed,
+        run(sizes=sizes, evidence_sizes=evidence, import_rows=args.import_rows, repeat=args.requests, org_scale=args.org, seed=args.seed,
             out=lambda line: print(line, flush=True))
     return 0

@@ -31,6 +31,8 @@ from pathlib import Path
 from wenming.devtools.pgserver import PostgresNotFound, PostgresStartError, find_postgres, temporary_postgres
 
 DB_CHOICES = ("sqlite", "postgres", "both")
+CHILDREN: list[subprocess.Popen] = []   # the pytest processes started (stopped together when interrupted)
+serial = False   # --serial: the two passes one after the other (default: side by side on two cores)
 CHROMIUM_PATHS = ("/usr/bin/chromium",)
 CJK_FONT_PACKAGE = "fonts-noto-cjk"
 # the smallest Debian package giving `soffice --headless --convert-to pdf` (no X11, no Java)
@@ -41,7 +43,8 @@ USAGE = """\
 
   --db sqlite     只用 SQLite 测试 / SQLite pass only
   --db postgres   只用临时 PostgreSQL 15 测试 / throwaway PostgreSQL pass only
-  --db both       两者都测（默认）/ both passes (default)
+  --db both       两者都测（默认，两个测试同时运行）/ both passes (default, side by side)
+  --serial        两个测试依次运行 / the passes one after the other
 
 其余参数原样传给 pytest / all other arguments go to pytest (e.g. -k name, -x, -m "not browser").
 """
@@ -73,7 +76,8 @@ def repo_root() -> Path:
 
 
 def parse_args(argv: list[str]) -> tuple[str, list[str]]:
-    """Pull ``--db X`` / ``--db=X`` out of argv (before any ``--``); the rest is for pytest."""
+    """Pull ``--db X`` / ``--db=X`` (and ``--serial``) out of argv (before any ``--``); the rest is for pytest."""
+    global serial
     db = "both"
     rest: list[str] = []
     i = 0
@@ -82,6 +86,10 @@ def parse_args(argv: list[str]) -> tuple[str, list[str]]:
         if arg == "--":
             rest += argv[i + 1 :]
             break
+        if arg == "--serial":
+            serial = True
+            i += 1
+            continue
         if arg in ("-h", "--help"):
             print(USAGE)
             raise SystemExit(0)
@@ -184,13 +192,18 @@ def read_junit(path: Path) -> tuple[int, int, int] | None:
     return max(total - failed - skipped, 0), failed, skipped
 
 
-def run_pytest(name: str, pytest_args: list[str], env: dict[str, str], root: Path) -> PassResult:
+def run_pytest(name: str, pytest_args: list[str], env: dict[str, str], root: Path, log=None) -> PassResult:
+    """One pass of pytest; its output to ``log`` (a file) when given, else to ours. With a log (passes side by
+    side) each pass has its own temporary directory and no shared cache."""
     with tempfile.TemporaryDirectory(prefix="wenming-junit-") as tmp:
         report = Path(tmp) / "report.xml"
+        own = ["-p", "no:cacheprovider", f"--basetemp={Path(tmp) / 'pytest'}"] if log is not None else []
         started = time.monotonic()
         child = subprocess.Popen(
-            [sys.executable, "-m", "pytest", f"--junitxml={report}", *pytest_args], cwd=root, env=env
+            [sys.executable, "-m", "pytest", f"--junitxml={report}", *own, *pytest_args], cwd=root, env=env,
+            stdout=log, stderr=subprocess.STDOUT if log is not None else None,
         )
+        CHILDREN.append(child)
         try:
             code = child.wait()
         except KeyboardInterrupt:
@@ -246,6 +259,55 @@ def postgres_env(base: dict[str, str]) -> Iterator[dict[str, str]]:
         yield {**base, "DATABASE_URL": url, "WENMING_DATA_DIR": data_dir}
 
 
+def _one_pass(label, make_env, pytest_args, base_env, root, log=None) -> PassResult:
+    try:
+        with make_env(base_env) as env:
+            return run_pytest(label, pytest_args, env, root, log)
+    except (PostgresNotFound, PostgresStartError) as exc:
+        print(f"错误 error: {label}: {exc}", flush=True)
+        return PassResult(label, 1, 0.0, failed=1, note="server did not start")
+
+
+def _side_by_side(passes, pytest_args, base_env, root) -> list[PassResult]:
+    """The passes at the same time (one core each; the suite is single-threaded), each into its own log, shown
+    whole as each one ends."""
+    import threading
+
+    results: dict[str, PassResult] = {}
+    logs = {label: tempfile.TemporaryFile() for label, _ in passes}
+    print("== 测试 tests: " + " + ".join(label for label, _ in passes) + " 同时运行 side by side (--serial: one after "
+          "the other) ==", flush=True)
+
+    def work(label, make_env):
+        results[label] = _one_pass(label, make_env, pytest_args, base_env, root, logs[label])
+
+    threads = [threading.Thread(target=work, args=pass_, daemon=True) for pass_ in passes]
+    for thread in threads:
+        thread.start()
+    shown: set[str] = set()
+    try:
+        while len(shown) < len(passes):
+            for (label, _), thread in zip(passes, threads, strict=True):
+                if label not in shown and not thread.is_alive():
+                    banner(label)
+                    logs[label].seek(0)
+                    sys.stdout.flush()
+                    shutil.copyfileobj(logs[label], sys.stdout.buffer)
+                    sys.stdout.buffer.flush()
+                    shown.add(label)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        for child in CHILDREN:
+            _stop_child(child)
+        for thread in threads:   # each pass unwinds: its PostgreSQL server is stopped
+            thread.join(timeout=30)
+        raise
+    finally:
+        for log in logs.values():
+            log.close()
+    return [results[label] for label, _ in passes]
+
+
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -273,14 +335,12 @@ def main(argv: list[str] | None = None) -> int:
 
     results: list[PassResult] = []
     try:
-        for label, make_env in passes:
-            banner(label)
-            try:
-                with make_env(base_env) as env:
-                    results.append(run_pytest(label, pytest_args, env, root))
-            except (PostgresNotFound, PostgresStartError) as exc:
-                print(f"错误 error: {exc}", flush=True)
-                results.append(PassResult(label, 1, 0.0, failed=1, note="server did not start"))
+        if len(passes) > 1 and not serial and (os.cpu_count() or 1) > 1:
+            results = _side_by_side(passes, pytest_args, base_env, root)
+        else:
+            for label, make_env in passes:
+                banner(label)
+                results.append(_one_pass(label, make_env, pytest_args, base_env, root))
     except KeyboardInterrupt:
         print("\n已中断 interrupted", flush=True)
         return 130
