@@ -21,6 +21,8 @@ from wenming.plans.models import Assignment
 from wenming.plans.targets import parse_target
 from wenming.standards.models import CheckItem
 
+from .conftest import pdf
+
 pytestmark = pytest.mark.django_db
 YEAR = 2026
 
@@ -247,3 +249,37 @@ def test_the_readiness_report_counted_by_hand(filled, org, personas, system, poi
     assert district.matrix.totals["rejected"] == 0
     assert "乙一街道" not in text(login("office_district_a").get("/archives/readiness/"))
     assert completeness.STATE_LABELS[gaps["JD01-1"].units[0][1].state] == "部分"
+
+
+def test_pages_do_not_grow_queries_with_rows(requirements, org, personas, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wenming.archives import services
+
+    office, handler = login("office_city"), login("handler_street_a1")
+    record = requirements["JD06-2"]
+    url = f"/archives/requirements/{record.pk}/?unit={org['street_a1'].pk}&year=2026"
+
+    def counts():
+        found = []
+        for client, page in ((office, "/archives/?year=2026"), (office, "/archives/matrix/?year=2026"),
+                             (office, url), (office, "/archives/waiting/"), (office, "/archives/readiness/"),
+                             (handler, "/archives/?year=2026")):
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(page).status_code == 200
+            found.append(len(captured))
+        return found
+
+    def upload(n):
+        return services.evidence_upload(actor=personas["handler_street_a1"], requirement=record, unit=org["street_a1"],
+                                        year=2026, title=f"活动记录{n}", files=[(pdf(marker=str(n)), f"{n}.pdf")])
+
+    services.evidence_review(actor=personas["office_city"], evidence=upload(0), accept=True)
+    upload(1)
+    before = counts()
+    for n in range(2, 8):
+        evidence = upload(n)
+        if n % 2:
+            services.evidence_review(actor=personas["office_city"], evidence=evidence, accept=True)
+    assert counts() == before
