@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from wenming.org.models import Membership, Role, Unit
 from wenming.plans.services_reports import check_files, store_file
 from wenming.standards.models import CheckItem, IndexSystem, Indicator, Method, PointType
 
-from . import derive, policy
+from . import completeness, derive, policy
 from .models import LINK_SOURCES, Evidence, EvidenceFile, EvidenceStatus, MaterialType, Requirement
 
 TITLE_MAX, NOTE_MAX, DESCRIPTION_MAX = 200, 2000, 2000
@@ -178,6 +179,8 @@ def evidence_upload(*, actor, requirement: Requirement, unit: Unit, year: int, t
         raise ValidationFailed("；".join(errors.values()), errors=errors)
     if not requirement.is_active:
         raise Conflict("该材料要求已停用，不再收取材料")
+    if unit.pk not in completeness.applicable_units([requirement], Q(pk=unit.pk))[requirement.pk]:
+        raise ValidationFailed(f"材料要求“{requirement.code}”不适用于{unit.name}", field="unit")
     with transaction.atomic():
         Requirement.objects.select_for_update().filter(pk=requirement.pk).first()  # one upload at a time
         again = (EvidenceFile.objects.filter(evidence__requirement=requirement, evidence__unit=unit,

@@ -155,6 +155,12 @@ def test_who_may_see_upload_and_download(login, org, personas, requirements):
     response = post_upload(login("handler_street_a2"), record, org["street_a1"], [("x.pdf", pdf(marker="x"))])
     assert "请选择本单位或所辖单位" in text(response)
     assert Evidence.objects.count() == 1
+    # nor for a requirement that does not apply to his unit (a 社区 requirement for a street), even through the service
+    from wenming.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="材料要求“SQ12G-2”不适用于甲一街道"):
+        services.evidence_upload(actor=personas["handler_street_a1"], requirement=requirements["SQ12G-2"],
+                                 unit=org["street_a1"], year=2026, title="x", files=[(pdf(marker="y"), "y.pdf")])
     # a handler cannot open the matrix, the readiness report, the review queue or start a package
     handler = login("handler_street_a1")
     for url in ("/archives/matrix/", "/archives/readiness/", "/archives/waiting/", "/archives/matrix/export/"):
