@@ -314,6 +314,11 @@ def test_command_prints_login_table():
     assert "江城市" in text and "东湖区" in text
     with pytest.raises(DemoError):
         call_command("demo", stdout=StringIO())
+    # --if-empty (the first of the README's two commands) leaves an existing city alone
+    count = Unit.objects.count()
+    out = StringIO()
+    call_command("demo", scale="small", if_empty=True, stdout=out)
+    assert "跳过生成演示城市" in out.getvalue() and Unit.objects.count() == count
     call_command("demo", "--reset", stdout=StringIO())
     assert kind_counts() == SMALL_COUNTS
 
@@ -359,20 +364,6 @@ def test_city_sizes_are_checked():
 
 
 @pytest.mark.django_db
-def test_demo_command_if_empty_skips_existing_city():
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from wenming.org.models import Unit
-
-    call_command("demo", scale="small", stdout=StringIO())
-    count = Unit.objects.count()
-    out = StringIO()
-    call_command("demo", scale="small", if_empty=True, stdout=out)
-    assert "跳过生成演示城市" in out.getvalue() and Unit.objects.count() == count
-
-
 @pytest.mark.django_db
 def test_demo_refused_in_production(settings):
     from django.core.management import CommandError, call_command
