@@ -28,14 +28,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from wenming.demo.plans import bulk_reports, generated_sheet
-
 from .ledger import measure_page
 from .ranking import _time_sql
 from .runner import result_line, throwaway_database
 
 
 def _plan(org, office, rows: int, seed: int, year: int):
+    from wenming.demo.plans import generated_sheet
     from wenming.plans import services, transfer
 
     plan = services.plan_create(actor=office, owner=org.city, title=f"基准方案（{rows}项）", year=year)
@@ -100,6 +99,7 @@ def run(*, sizes=(200, 2000), import_rows: int = 5000, repeat: int = 15, org_sca
     from django.utils import timezone
 
     from wenming.demo.org import build_org
+    from wenming.demo.plans import bulk_reports
     from wenming.plans import services
 
     began = time.perf_counter()
