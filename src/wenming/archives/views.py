@@ -235,9 +235,6 @@ def readiness_page(request):
     if not policy.may_oversee(request.user):
         access.refuse_forbidden(request.user, "archives.readiness")
     report = readiness.build(request.user)
-    audit.record("archives.readiness", actor=request.user, detail={"gaps": len(report.gaps),
-                                                                   "tasks": len(report.tasks),
-                                                                   "problems": report.problem_count})
     return render(request, "archives/readiness.html", {"report": report, "matrix": report.matrix,
                                                        "states": list(completeness.STATE_LABELS.items())})
 
