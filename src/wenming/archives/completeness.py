@@ -53,17 +53,29 @@ class Matrix:
     requirements: list[Requirement]
     units: list[Unit]                                   # every unit some requirement applies to, in scope
     applies: dict[int, set[int]]                        # requirement id → unit ids
-    cells: dict[tuple[int, int], Cell]                  # (requirement id, unit id) → its cell
+    found: dict[tuple[int, int], Cell]                  # (requirement id, unit id) → its cell, where it has materials
+    needed: dict[int, int] = field(default_factory=dict)  # requirement id → its 最少份数
     by_requirement: dict[int, dict[str, int]] = field(default_factory=dict)
     by_unit: dict[int, dict[str, int]] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
 
     def cell(self, requirement_id: int, unit_id: int) -> Cell | None:
-        return self.cells.get((requirement_id, unit_id))
+        """The cell, or None where the requirement does not apply to the unit (a cell without materials is 缺失)."""
+        found = self.found.get((requirement_id, unit_id))
+        if found is not None:
+            return found
+        if unit_id in self.applies.get(requirement_id, ()):
+            return Cell(needed=self.needed[requirement_id])
+        return None
+
+    @property
+    def size(self) -> int:
+        """The number of cells (unit × requirement pairs that apply)."""
+        return sum(self.totals.values())
 
     @property
     def complete_share(self) -> float:
-        total = sum(self.totals.values())
+        total = self.size
         return round(self.totals.get(COMPLETE, 0) * 100 / total, 1) if total else 0.0
 
 
@@ -87,32 +99,49 @@ def applicable_units(requirements: list[Requirement], units: Q) -> dict[int, set
 
 
 def compute(requirements: list[Requirement], units: Q, year: int) -> Matrix:
-    """The matrix of ``requirements`` (active, ``point_types`` prefetched) over the units of ``units``."""
+    """The matrix of ``requirements`` (active, ``point_types`` prefetched) over the units of ``units``. Only the
+    cells with materials are held; the others are 缺失 and only counted."""
     applies = applicable_units(requirements, units)
     unit_ids = set().union(*applies.values()) if applies else set()
-    cells = {(r.pk, u): Cell(needed=r.min_count) for r in requirements for u in applies[r.pk]}
+    needed = {r.pk: r.min_count for r in requirements}
     windows = {r.pk: r.first_year(year) for r in requirements}
-    if cells:
+    found: dict[tuple[int, int], Cell] = {}
+    if unit_ids:
         earliest = min(windows.values())
         rows = (Evidence.objects.filter(requirement_id__in=[r.pk for r in requirements],
                                         unit__in=Unit.objects.filter(units), year__gte=earliest, year__lte=year)
-                .order_by().values("requirement_id", "unit_id", "year", "status").annotate(n=Count("id")))
-        for row in rows:
-            cell = cells.get((row["requirement_id"], row["unit_id"]))
-            if cell is None or row["year"] < windows[row["requirement_id"]]:
+                .order_by().values_list("requirement_id", "unit_id", "year", "status").annotate(n=Count("id")))
+        for requirement_id, unit_id, row_year, status, n in rows:
+            if row_year < windows[requirement_id] or unit_id not in applies[requirement_id]:
                 continue
-            if row["status"] == EvidenceStatus.ACCEPTED:
-                cell.accepted += row["n"]
-            elif row["status"] == EvidenceStatus.SUBMITTED:
-                cell.pending += row["n"]
+            cell = found.get((requirement_id, unit_id))
+            if cell is None:
+                cell = found[(requirement_id, unit_id)] = Cell(needed=needed[requirement_id])
+            if status == EvidenceStatus.ACCEPTED:
+                cell.accepted += n
+            elif status == EvidenceStatus.SUBMITTED:
+                cell.pending += n
             else:
-                cell.returned += row["n"]
+                cell.returned += n
     unit_list = list(Unit.objects.filter(pk__in=sorted(unit_ids)).order_by("path")) if unit_ids else []
-    matrix = Matrix(year=year, requirements=requirements, units=unit_list, applies=applies, cells=cells)
-    matrix.totals = {state: 0 for state in STATES}
-    for (requirement_id, unit_id), cell in cells.items():
+    matrix = Matrix(year=year, requirements=requirements, units=unit_list, applies=applies, found=found,
+                    needed=needed)
+    by_requirement = {r.pk: {s: 0 for s in STATES} for r in requirements if applies[r.pk]}
+    by_unit: dict[int, dict[str, int]] = {}
+    for requirement_id, ids in applies.items():
+        if ids:
+            by_requirement[requirement_id][MISSING] = len(ids)
+        for unit_id in ids:
+            counts = by_unit.get(unit_id)
+            if counts is None:
+                counts = by_unit[unit_id] = {s: 0 for s in STATES}
+            counts[MISSING] += 1
+    for (requirement_id, unit_id), cell in found.items():
         state = cell.state
-        matrix.totals[state] += 1
-        matrix.by_requirement.setdefault(requirement_id, {s: 0 for s in STATES})[state] += 1
-        matrix.by_unit.setdefault(unit_id, {s: 0 for s in STATES})[state] += 1
+        if state != MISSING:
+            for counts in (by_requirement[requirement_id], by_unit[unit_id]):
+                counts[state] += 1
+                counts[MISSING] -= 1
+    matrix.by_requirement, matrix.by_unit = by_requirement, by_unit
+    matrix.totals = {s: sum(c[s] for c in by_requirement.values()) for s in STATES}
     return matrix

@@ -90,9 +90,9 @@ def build(user, *, day: datetime.date | None = None) -> Report:
         counts = matrix.by_requirement.get(requirement.pk)
         if not counts or counts[completeness.COMPLETE] == sum(counts.values()):
             continue
-        lacking = [(units[u], matrix.cells[(requirement.pk, u)]) for u in sorted(
-            matrix.applies[requirement.pk], key=lambda u: units[u].path)
-            if matrix.cells[(requirement.pk, u)].state != completeness.COMPLETE]
+        cells = ((units[u], matrix.cell(requirement.pk, u)) for u in sorted(
+            matrix.applies[requirement.pk], key=lambda u: units[u].path))
+        lacking = [(unit, cell) for unit, cell in cells if cell.state != completeness.COMPLETE]
         report.gaps.append(Gap(requirement, counts, lacking[:LIST_LIMIT]))
 
     paths = _overseen(user)

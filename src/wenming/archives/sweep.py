@@ -41,7 +41,7 @@ def remind(today: datetime.date | None = None) -> int:
         for requirement in of_year:
             kind = ReminderKind.DUE if today >= requirement.due_date else ReminderKind.BEFORE
             for unit_id in sorted(matrix.applies[requirement.pk]):
-                cell = matrix.cells[(requirement.pk, unit_id)]
+                cell = matrix.cell(requirement.pk, unit_id)
                 if cell.state == completeness.COMPLETE:
                     continue
                 try:

@@ -202,7 +202,16 @@ def matrix_page(request):
     matrix, units, year, material_type, state = _matrix(request)
     columns = Paginator(matrix.requirements, MATRIX_COLUMNS).get_page(request.GET.get("cp"))
     page = Paginator(units, MATRIX_UNITS).get_page(request.GET.get("page"))
-    rows = [(unit, [(r, matrix.cell(r.pk, unit.pk)) for r in columns], matrix.by_unit.get(unit.pk)) for unit in page]
+    # each cell as plain strings (its state, title, figure, link): the table of 100 × 30 cells renders quickly
+    heads = [(r, reverse("archives:requirement", args=[r.pk])) for r in columns]
+    rows = []
+    for unit in page:
+        cells = []
+        for r, href in heads:
+            c = matrix.cell(r.pk, unit.pk)
+            cells.append((c.state, f"{r.code} {c.label}", f"{c.accepted}/{c.needed}",
+                          f"{href}?unit={unit.pk}&year={year}") if c else None)
+        rows.append((unit, cells, matrix.by_unit.get(unit.pk)))
     params = {k: v for k, v in {"year": year, "type": material_type, "state": state, "cp": columns.number}.items()
               if v}
     return render(request, "archives/matrix.html", {

@@ -164,7 +164,7 @@ def build_archives(org: DemoOrg, *, seed: int = 2026, now: datetime.datetime | N
     collected = collect.collect()
     result.links = collected.added
     matrix = completeness.compute(requirements, _all(), year)
-    result.cells, result.complete = len(matrix.cells), matrix.totals[completeness.COMPLETE]
+    result.cells, result.complete = matrix.size, matrix.totals[completeness.COMPLETE]
     return result
 
 

@@ -62,7 +62,7 @@ def test_the_matrix_counted_by_hand(filled, org, personas, login):
 
     matrix = selectors.matrix(personas["office_city"], YEAR)
     assert len(matrix.requirements) == 46
-    assert len(matrix.cells) == 17 * 3 + 22 * 1 == 73
+    assert matrix.size == 17 * 3 + 22 * 1 == 73
     assert matrix.totals == {"complete": 3, "partial": 2, "rejected": 1, "missing": 67}
     cell = matrix.cell(filled["JD06-2"].pk, org["street_a1"].pk)
     assert (cell.accepted, cell.needed, cell.state) == (2, 3, "partial")
@@ -78,7 +78,7 @@ def test_the_matrix_counted_by_hand(filled, org, personas, login):
     assert later.cell(filled["SQ12G-2"].pk, org["community_a1"].pk).accepted == 3
     # district A's office: its two streets and the community (17 × 2 + 22)
     district = selectors.matrix(personas["office_district_a"], YEAR)
-    assert len(district.cells) == 56 and district.totals == {"complete": 3, "partial": 2, "rejected": 0, "missing": 51}
+    assert district.size == 56 and district.totals == {"complete": 3, "partial": 2, "rejected": 0, "missing": 51}
 
     # the page shows the same figures, its filter and its export
     office = login("office_city")
