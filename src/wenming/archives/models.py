@@ -139,7 +139,9 @@ class Evidence(TimeStampedModel):
         verbose_name = "档案材料"
         verbose_name_plural = "档案材料"
         ordering = ["-year", "-created_at", "-id"]
-        indexes = [models.Index(fields=["requirement", "unit", "year"]), models.Index(fields=["unit_path", "year"])]
+        # (…, status): the completeness matrix's grouped count is read from the index alone
+        indexes = [models.Index(fields=["requirement", "unit", "year", "status"]),
+                   models.Index(fields=["unit_path", "year"])]
         constraints = [models.UniqueConstraint(fields=["requirement", "unit", "link_key"],
                                                condition=~models.Q(link_key=""), name="archives_evidence_link_once")]
 
