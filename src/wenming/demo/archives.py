@@ -63,7 +63,7 @@ def pdf_bytes(title: str) -> bytes:
     document.add_blank_page(page_size=(595, 842))
     document.docinfo["/Title"] = title
     out = io.BytesIO()
-    document.save(out)
+    document.save(out, deterministic_id=True)   # the same title, the same bytes (and one stored file)
     return out.getvalue()
 
 
