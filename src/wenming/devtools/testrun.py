@@ -16,6 +16,7 @@ Exit status is non-zero if any pass fails; "no tests collected" (pytest exit 5) 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -274,7 +275,7 @@ def _side_by_side(passes, pytest_args, base_env, root) -> list[PassResult]:
     import threading
 
     results: dict[str, PassResult] = {}
-    logs = {label: tempfile.TemporaryFile() for label, _ in passes}
+    logs = {label: tempfile.NamedTemporaryFile(prefix="wenming-pass-", suffix=".log") for label, _ in passes}
     print("== 测试 tests: " + " + ".join(label for label, _ in passes) + " 同时运行 side by side (--serial: one after "
           "the other) ==", flush=True)
 
@@ -285,8 +286,13 @@ def _side_by_side(passes, pytest_args, base_env, root) -> list[PassResult]:
     for thread in threads:
         thread.start()
     shown: set[str] = set()
+    last_word = time.monotonic()
     try:
         while len(shown) < len(passes):
+            if time.monotonic() - last_word >= HEARTBEAT:   # a word now and then: CI sees the passes move
+                print("   … " + "；".join(f"{label} {_progress(logs[label].name)}" for label, _ in passes
+                                       if label not in shown), flush=True)
+                last_word = time.monotonic()
             for (label, _), thread in zip(passes, threads, strict=True):
                 if label not in shown and not thread.is_alive():
                     banner(label)
@@ -306,6 +312,21 @@ def _side_by_side(passes, pytest_args, base_env, root) -> list[PassResult]:
         for log in logs.values():
             log.close()
     return [results[label] for label, _ in passes]
+
+
+HEARTBEAT = 300   # seconds between the progress lines of passes run side by side
+PERCENT = re.compile(rb"\[\s*(\d+)%\]")
+
+
+def _progress(path: str) -> str:
+    """How far a pass is, from the last ``[ 42%]`` pytest printed in its log (read by name: a handle of our own)."""
+    try:
+        with open(path, "rb") as log:
+            log.seek(max(0, os.path.getsize(path) - 4096))
+            found = PERCENT.findall(log.read())
+    except OSError:
+        found = []
+    return f"{int(found[-1])}%" if found else "开始 starting"
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
