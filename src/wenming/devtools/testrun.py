@@ -199,6 +199,8 @@ def run_pytest(name: str, pytest_args: list[str], env: dict[str, str], root: Pat
     with tempfile.TemporaryDirectory(prefix="wenming-junit-") as tmp:
         report = Path(tmp) / "report.xml"
         own = ["-p", "no:cacheprovider", f"--basetemp={Path(tmp) / 'pytest'}"] if log is not None else []
+        if log is not None:   # written as it goes, not in blocks: the progress lines read the log
+            env = {**env, "PYTHONUNBUFFERED": "1"}
         started = time.monotonic()
         child = subprocess.Popen(
             [sys.executable, "-m", "pytest", f"--junitxml={report}", *own, *pytest_args], cwd=root, env=env,
