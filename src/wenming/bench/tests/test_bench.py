@@ -96,47 +96,38 @@ def server_on_the_test_connection():
 
 
 @pytest.mark.django_db
-def test_intake_clients_against_a_live_server(settings):
+def test_intake_against_a_live_server_and_in_process(settings):
+    """One small city (without its assessment and plan: the intake needs its people and places) for both ways of
+    measuring the intake: clients over HTTP against a live server (SQLite only), and in-process."""
     from django.db import connection
 
-    from wenming.bench.intake import measure, pick_reporters
+    from wenming.bench.intake import measure, measure_in_process, pick_reporters
     from wenming.cases.models import Problem
     from wenming.demo.build import build_demo
     from wenming.demo.org import DEMO_PASSWORD
 
-    if connection.vendor != "sqlite":
-        pytest.skip("the in-thread server shares the connection only on SQLite")
     settings.ROOT_URLCONF = "wenming.bench.urls"
     settings.ALLOWED_HOSTS = ["*"]
-    build_demo(scale="small", seed=3, plans=False)
-    before = Problem.objects.count()
+    build_demo(scale="small", seed=3, scoring=False, plans=False)
     reporters = pick_reporters(2, seed=3)
-    lines: list[str] = []
-    with server_on_the_test_connection() as (host, port):
-        # one request at a time: the clients take turns on the one shared connection
-        figures = {}
-        for reporter in reporters:
-            figures = measure(host, port, [reporter], DEMO_PASSWORD, seconds=0.5, max_requests=3, warmup=0,
-                              out=lines.append)
-            assert figures["errors"] == 0, lines
-            assert figures["api_ok"] == 3 and figures["api_per_s"] > 0 and figures["baseline_per_s"] > 0
-    assert Problem.objects.count() - before == 6
-    made_by = set(Problem.objects.order_by("-id")[:6].values_list("reporter__username", flat=True))
-    assert made_by == {r.username for r in reporters}
+    if connection.vendor == "sqlite":   # the in-thread server shares the connection only on SQLite
+        before = Problem.objects.count()
+        lines: list[str] = []
+        with server_on_the_test_connection() as (host, port):
+            # one request at a time: the clients take turns on the one shared connection
+            figures = {}
+            for reporter in reporters:
+                figures = measure(host, port, [reporter], DEMO_PASSWORD, seconds=0.5, max_requests=3, warmup=0,
+                                  out=lines.append)
+                assert figures["errors"] == 0, lines
+                assert figures["api_ok"] == 3 and figures["api_per_s"] > 0 and figures["baseline_per_s"] > 0
+        assert Problem.objects.count() - before == 6
+        made_by = set(Problem.objects.order_by("-id")[:6].values_list("reporter__username", flat=True))
+        assert made_by == {r.username for r in reporters}
 
-
-@pytest.mark.django_db
-def test_intake_in_process_figures(settings):
-    from wenming.bench.intake import measure_in_process, pick_reporters
-    from wenming.cases.models import Problem
-    from wenming.demo.build import build_demo
-
-    settings.ROOT_URLCONF = "wenming.bench.urls"
-    settings.ALLOWED_HOSTS = ["*"]
-    build_demo(scale="small", seed=3, plans=False)
     before = Problem.objects.count()
-    lines: list[str] = []
-    figures = measure_in_process(pick_reporters(2, seed=3), requests=5, rounds=2, out=lines.append)
+    lines = []
+    figures = measure_in_process(reporters, requests=5, rounds=2, out=lines.append)
     assert Problem.objects.count() - before == 20 + 1 + 2 * 5  # warm-up, the counted one, the timed ones
     # the API's statements (see cases/tests/test_intake.py) and the baseline's session and user
     assert figures["queries_api"] == 15 and figures["queries_ping"] == 2
