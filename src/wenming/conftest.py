@@ -35,6 +35,21 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _migration_seeds(request):
+    """What the migrations seed (the point types, the problem categories and 整改设置 defaults) is there in every
+    test: a transactional test starts after another one's flush emptied the tables, so it is seeded again."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker is not None and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        from wenming.cases.settings.defaults import load as load_case_defaults
+        from wenming.standards.defaults import load as load_point_types
+
+        load_point_types()
+        load_case_defaults()
+    yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_lifts_append_only_guards():
     """A transactional test ends with Django's flush (DELETE on SQLite, TRUNCATE on PostgreSQL),

@@ -692,6 +692,8 @@ def bulletin_pdf(docx: bytes, timeout: float = 120) -> bytes:
     directory, so conversions may run side by side). Raises :class:`PdfUnavailable` when
     LibreOffice is not installed and :class:`PdfFailed` when it fails or runs over ``timeout``
     seconds."""
+    if find_soffice() is None:
+        raise PdfUnavailable()
     with tempfile.TemporaryDirectory(prefix="wenming-pdf-") as tmp:
         work = Path(tmp)
         source = work / "bulletin.docx"
