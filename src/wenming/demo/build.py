@@ -366,9 +366,7 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
 
     # ``plans`` False leaves out the work plan and the 创城档案 (a quicker build, for tests of other parts)
     with_plans, plans, archives = plans, None, None
-    if not with_plans:
-        pass
-    elif scale == "small" and problems != 0:
+    if with_plans and scale == "small" and problems != 0:
         from .plans import build_plans
 
         out("正在建立年度工作方案（导入任务分解表、下发、各单位报送进度、会议议定事项）……")
@@ -386,7 +384,7 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
             archives = build_archives(org, seed=seed, lagging_path=lagging_street_path())
         timings["archives"] = time.perf_counter() - mark
         out(archives.summary())
-    elif scale == "city" and problems != 0:
+    elif with_plans and scale == "city" and problems != 0:
         from .archives import CITY_EVIDENCE, build_city_archives
         from .plans import CITY_TASKS, build_city_plans
 
