@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wenming.cases.models import Notification
+from wenming.cases.notify import nearest_office_users
 from wenming.core import access, audit
 from wenming.core.errors import Conflict, ValidationFailed
-from wenming.org.models import Membership, Role, Unit
+from wenming.org.models import Unit
 from wenming.plans.services_reports import check_files, store_file
 from wenming.standards.models import CheckItem, IndexSystem, Indicator, Method, PointType
 
@@ -239,12 +240,8 @@ def evidence_withdraw(*, actor, evidence: Evidence) -> None:
 
 
 def _reviewers(unit: Unit) -> list[int]:
-    """The office of the nearest unit above ``unit`` that has one."""
-    above = [p for p in policy.ancestor_paths(unit.path) if p != unit.path]
-    rows = list(Membership.objects.filter(unit__path__in=above, role=Role.OFFICE, is_active=True,
-                                          user__is_active=True).values_list("user_id", "unit__path"))
-    nearest = max((len(path) for _, path in rows), default=0)
-    return [user_id for user_id, path in rows if len(path) == nearest]
+    """The office of the nearest unit above ``unit`` that has one (the one that reviews its materials)."""
+    return nearest_office_users(unit.parent)
 
 
 def _tell(user_ids, title: str, evidence: Evidence) -> None:
