@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from wenming.org.models import Membership, Role
 
 from . import policy, progress
 from .models import Assignment, AssignmentRole, ProgressReport, ReportFile, ReportStatus, TaskStatus
+from .orphans import keep_or_write
 
 MAX_FILES = 10
 NARRATIVE_MAX = 2000
@@ -65,11 +65,7 @@ def store_file(stored, data: bytes, filename: str, found) -> None:
     """Save an uploaded file's row (a ReportFile or MeetingFile); the same content is stored once."""
     stored.filename, stored.extension, stored.content_type = filename, found.extension, found.content_type
     stored.size, stored.sha256 = found.size, found.sha256
-    path = type(stored)._meta.get_field("file").upload_to(stored, filename)
-    if stored.file.storage.exists(path):
-        stored.file.name = path
-    else:
-        stored.file.save(path, ContentFile(data), save=False)
+    keep_or_write(stored, type(stored)._meta.get_field("file").upload_to(stored, filename), data)
     stored.save()
 
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from wenming.archives import sweep as archive_sweep
 from wenming.core import jobs, outbound
+from wenming.plans import orphans
 from wenming.plans.escalation import sweep as task_sweep
 
 from ...escalation.sweeper import sweep
@@ -14,7 +15,7 @@ ARCHIVE_INTERVAL = 3600   # the archive's links and reminders: once an hour is e
 
 class Command(BaseCommand):
     help = ("巡检到期问题：到期前预警、逾期下发督办单、仍逾期下发督办函、列入通报批评；并清理过期的导出文件，"
-            "重新提交未被后台任务处理的短信/邮件；汇总驾驶舱的问题日统计；归集创城档案材料并提醒到期未齐的材料")
+            "重新提交未被后台任务处理的短信/邮件；汇总驾驶舱的问题日统计；归集创城档案材料并提醒到期未齐的材料；删除回滚后无记录引用的上传文件")
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="持续运行（生产环境），每隔 --interval 秒巡检一次")
@@ -44,6 +45,8 @@ class Command(BaseCommand):
                 archived_at = time.monotonic()
                 self.stdout.write(f"创城档案：归集新增 {archived.collected.added} 份、移除 {archived.collected.removed} 份，"
                                   f"到期提醒 {archived.reminded} 条")
+                pruned = orphans.prune()
+                self.stdout.write(f"上传文件：检查 {pruned.checked} 个，删除无记录引用的文件 {pruned.deleted} 个")
             resubmitted = outbound.resubmit_stale()
             if resubmitted or not loop:
                 self.stdout.write(f"外发消息：重新提交未处理的短信/邮件 {resubmitted} 条")
