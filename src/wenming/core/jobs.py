@@ -35,6 +35,8 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -70,6 +72,8 @@ class Output:
     name: str                # the file name the owner downloads (问题台账-20261122.xlsx)
     content_type: str
     message: str = ""        # e.g. 共导出 1,234 行
+    refused: bool = False    # the work ran but what was asked was refused (an import with bad rows): the job
+                             # shows 失败 with ``message``, and ``file`` (the error list) stays downloadable
 
 
 def retention() -> timedelta:
@@ -78,16 +82,55 @@ def retention() -> timedelta:
 
 # --- starting a job ------------------------------------------------------------------------------
 
-def enqueue(*, actor, kind: str, title: str, params: dict, task, permission: str | None = None) -> Job:
+def enqueue(*, actor, kind: str, title: str, params: dict, task, permission: str | None = None,
+            upload: tuple[bytes, str] | None = None, back: tuple[str, str] | None = None) -> Job:
     """Record a job for ``actor`` and queue ``task(job.pk)``. ``permission`` (from core.access) is
-    checked first; the task re-checks what it needs when it runs."""
+    checked first; the task re-checks what it needs when it runs.
+
+    ``upload`` — (bytes, file name) of a file the work reads (an import's sheet): kept under
+    ``imports/`` until the job ends (:func:`read_upload`), then deleted. ``back`` — (URL, label) of
+    the page the job was started from, linked from the job page (返回工作方案)."""
     if permission is not None and not access.scope_for(actor).has(permission):
         access.refuse_forbidden(actor, permission)
+    params = dict(params)
+    if back is not None:
+        params["back"] = {"url": back[0], "label": back[1]}
     with transaction.atomic():
+        if upload is not None:
+            data, filename = upload
+            params["upload"] = {"name": filename[-200:],
+                                "path": default_storage.save(upload_path(filename), ContentFile(data))}
         job = Job.objects.create(owner=actor, kind=kind, title=title[:200], params=params)
-        audit.record("job.enqueue", actor=actor, target=job, detail={"kind": kind, "params": params})
+        audit.record("job.enqueue", actor=actor, target=job,
+                     detail={"kind": kind, "params": {k: v for k, v in params.items() if k != "back"}})
         transaction.on_commit(lambda: _submit(job, task))
     return job
+
+
+def upload_path(filename: str) -> str:
+    from pathlib import PurePath
+    from uuid import uuid4
+
+    return f"{timezone.localtime():imports/%Y/%m/}{uuid4().hex}{PurePath(filename).suffix.lower()[:6]}"
+
+
+def read_upload(job: Job) -> tuple[bytes, str]:
+    """(bytes, file name) of the file the job was started with."""
+    found = job.params.get("upload") or {}
+    try:
+        with default_storage.open(found["path"], "rb") as handle:
+            return handle.read(), found["name"]
+    except (KeyError, OSError):
+        raise JobFailed("上传的文件已不存在（可能已被清理），请重新上传。") from None
+
+
+def _drop_upload(job: Job) -> None:
+    found = job.params.get("upload") or {}
+    if found.get("path"):
+        try:
+            default_storage.delete(found["path"])
+        except OSError:
+            logger.exception("could not delete %s", found["path"])
 
 
 def _submit(job: Job, task) -> None:
@@ -165,7 +208,8 @@ def run(job_id: int, work: Callable[[Job, Progress], Output]) -> dict:
         _finish(job, output, progress)
     finally:
         output.file.close()
-    return {"job": job_id, "status": JobStatus.DONE}
+        _drop_upload(job)
+    return {"job": job_id, "status": JobStatus.FAILED if output.refused else JobStatus.DONE}
 
 
 def _finish(job: Job, output: Output, progress: Progress) -> None:
@@ -173,7 +217,7 @@ def _finish(job: Job, output: Output, progress: Progress) -> None:
     job.result_file.save(output.name, File(output.file), save=False)
     now = timezone.now()
     done = progress.done
-    job.status = JobStatus.DONE
+    job.status = JobStatus.FAILED if output.refused else JobStatus.DONE
     job.progress_done = done
     job.progress_total = max(done, progress.total or 0) if progress.total is not None else done
     job.result_name, job.result_content_type = output.name[:200], output.content_type[:100]
@@ -184,6 +228,7 @@ def _finish(job: Job, output: Output, progress: Progress) -> None:
 
 
 def _fail(job: Job, message: str) -> None:
+    _drop_upload(job)
     now = timezone.now()
     Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=message[:500], finished_at=now,
                                          expires_at=now + retention(), updated_at=now)
@@ -215,14 +260,16 @@ def cleanup(now=None) -> CleanupReport:
     results of the database backend."""
     now = now or timezone.now()
     report = CleanupReport()
-    for job in Job.objects.filter(expires_at__lt=now, status=JobStatus.DONE).only("pk", "result_file"):
+    for job in (Job.objects.filter(expires_at__lt=now, status__in=[JobStatus.DONE, JobStatus.FAILED])
+                .exclude(result_file="").only("pk", "status", "result_file")):
         if job.result_file:
             try:
                 job.result_file.delete(save=False)
             except OSError:
                 logger.exception("could not delete %s", job.result_file.name)
                 continue
-        Job.objects.filter(pk=job.pk).update(status=JobStatus.EXPIRED, result_file="", updated_at=now)
+        status = JobStatus.EXPIRED if job.status == JobStatus.DONE else job.status  # a refused job stays 失败
+        Job.objects.filter(pk=job.pk).update(status=status, result_file="", updated_at=now)
         report.files_deleted += 1
     for job in (Job.objects.filter(status=JobStatus.RUNNING, updated_at__lt=now - STALE_RUNNING)
                 | Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - STALE_QUEUED)).select_related("owner"):

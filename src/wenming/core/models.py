@@ -209,7 +209,7 @@ class Job(models.Model):
 
     @property
     def downloadable(self) -> bool:
-        return self.status == JobStatus.DONE and bool(self.result_file)
+        return self.status in (JobStatus.DONE, JobStatus.FAILED) and bool(self.result_file)
 
     @property
     def waiting_long(self) -> bool:
@@ -217,6 +217,12 @@ class Job(models.Model):
         from django.utils import timezone
 
         return self.status == JobStatus.QUEUED and (timezone.now() - self.created_at).total_seconds() > 60
+
+    @property
+    def back(self) -> dict | None:
+        """{"url", "label"} of the page the job was started from (core.jobs.enqueue ``back``)."""
+        found = (self.params or {}).get("back")
+        return found if isinstance(found, dict) and found.get("url") else None
 
     @property
     def writing_file(self) -> bool:

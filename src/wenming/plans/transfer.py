@@ -185,7 +185,9 @@ class IndicatorDirectory:
         return list(dict.fromkeys(found)), problems
 
 
-def import_tasks(*, actor, plan: WorkPlan, data: bytes, filename: str) -> ImportReport:
+def import_tasks(*, actor, plan: WorkPlan, data: bytes, filename: str, progress=None) -> ImportReport:
+    """Check every row, then write all of them or none. ``progress`` (a core.jobs.Progress, when the
+    import runs as a background job) is told the rows checked, then the rows written."""
     if not policy.may_manage(actor, plan):
         from wenming.core import access
 
@@ -194,6 +196,9 @@ def import_tasks(*, actor, plan: WorkPlan, data: bytes, filename: str) -> Import
     sheet = read_sheet(data, filename, SHEET, report.errors)
     if sheet.refused:
         return report
+    total = len(sheet.rows)
+    if progress is not None:
+        progress.start(2 * total)  # each row is checked, then written
     units = UnitDirectory(plan.owner)
     indicators = IndicatorDirectory(plan.system)
     stages = {s.name: s for s in Stage.objects.filter(plan=plan)}
@@ -243,9 +248,13 @@ def import_tasks(*, actor, plan: WorkPlan, data: bytes, filename: str) -> Import
         checked.update(found)
         sheet.errors_by_field(row.number, checked, FIELD_COLUMN)
         parsed.append((item, current))
+        if progress is not None:
+            progress(len(parsed))
     sheet.sort_errors()
     write_all_or_nothing(report, lambda: _write(actor, plan, filename, parsed, report),
                          conflict="导入过程中本方案的任务已被他人修改", column="序号")
+    if progress is not None and report.ok:
+        progress(2 * total)
     return report
 
 

@@ -18,7 +18,7 @@ from wenming.core.parsing import parse_id
 from wenming.core.sheets import SheetError, xlsx_response
 from wenming.core.uploads import read_all
 
-from . import computed, policy, progress, selectors, services, services_reports, transfer
+from . import computed, jobs, policy, progress, selectors, services, services_reports, transfer
 from .forms import ImportForm, IssueForm, PlanForm, ReportForm, ReviewForm, StageForm, TaskForm
 from .models import AssignmentRole, Stage, TaskStatus, format_number
 
@@ -324,8 +324,12 @@ def tasks_import(request, pk: int):
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        data = upload.read()
+        if jobs.in_background(data):  # thousands of rows: checked and written by the worker, with progress
+            job = jobs.enqueue(actor=request.user, plan=plan, data=data, filename=upload.name)
+            return redirect("job", job.pk)
         try:
-            report = transfer.import_tasks(actor=request.user, plan=plan, data=upload.read(), filename=upload.name)
+            report = transfer.import_tasks(actor=request.user, plan=plan, data=data, filename=upload.name)
         except SheetError as error:
             form.add_error("file", str(error))
         except ServiceError as error:  # the plan changed while the sheet was checked: nothing was written
