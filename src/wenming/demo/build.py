@@ -349,6 +349,28 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
         timings["inspections"] = time.perf_counter() - mark
         out(inspections.summary())
 
+    # ``plans`` False leaves out the work plan and the 创城档案 (a quicker build, for tests of other parts);
+    # the plan comes before the assessment (its tasks feed 任务完成), the archive after it (it links bulletins)
+    with_plans, plans, archives = plans, None, None
+    if with_plans and scale == "small" and problems != 0:
+        from .plans import build_plans
+
+        out("正在建立年度工作方案（导入任务分解表、下发、各单位报送进度、会议议定事项）……")
+        mark = time.perf_counter()
+        with transaction.atomic():
+            plans = build_plans(org, seed=seed)
+        timings["plans"] = time.perf_counter() - mark
+        out(plans.summary())
+    elif with_plans and scale == "city" and problems != 0:
+        from .plans import CITY_TASKS, build_city_plans
+
+        out(f"正在建立工作方案（{CITY_TASKS:,} 项任务）……")
+        mark = time.perf_counter()
+        with transaction.atomic():
+            tasks = build_city_plans(org, seed=seed)
+        timings["plans"] = time.perf_counter() - mark
+        out(f"  工作方案：任务 {tasks:,} 项")
+
     assessment = None
     if inspections is not None and scoring:
         if scale == "city":
@@ -364,17 +386,7 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
         timings["scoring"] = time.perf_counter() - mark
         out(assessment.summary())
 
-    # ``plans`` False leaves out the work plan and the 创城档案 (a quicker build, for tests of other parts)
-    with_plans, plans, archives = plans, None, None
     if with_plans and scale == "small" and problems != 0:
-        from .plans import build_plans
-
-        out("正在建立年度工作方案（导入任务分解表、下发、各单位报送进度、会议议定事项）……")
-        mark = time.perf_counter()
-        with transaction.atomic():
-            plans = build_plans(org, seed=seed)
-        timings["plans"] = time.perf_counter() - mark
-        out(plans.summary())
         from .archives import build_archives
         from .inspections import lagging_street_path
 
@@ -386,15 +398,13 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
         out(archives.summary())
     elif with_plans and scale == "city" and problems != 0:
         from .archives import CITY_EVIDENCE, build_city_archives
-        from .plans import CITY_TASKS, build_city_plans
 
-        out(f"正在建立工作方案（{CITY_TASKS:,} 项任务）和创城档案（{CITY_EVIDENCE:,} 份材料）……")
+        out(f"正在建立创城档案（{CITY_EVIDENCE:,} 份材料）……")
         mark = time.perf_counter()
         with transaction.atomic():
-            tasks = build_city_plans(org, seed=seed)
             evidence = build_city_archives(org, seed=seed)
-        timings["plans"] = time.perf_counter() - mark
-        out(f"  工作方案：任务 {tasks:,} 项；创城档案：材料 {evidence:,} 份")
+        timings["archives"] = time.perf_counter() - mark
+        out(f"  创城档案：材料 {evidence:,} 份")
 
     seconds = time.perf_counter() - started
     audit.record("demo.build", target=org.city, unit=org.city, username="cli",

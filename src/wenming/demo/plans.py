@@ -104,14 +104,26 @@ def build_plans(org: DemoOrg, *, seed: int = 2026, now: datetime.datetime | None
         end = min(task.deadline, today - datetime.timedelta(days=1))
         if end <= start or rng.random() < 0.12:   # a few units never reported
             continue
-        # two to four reports over the task's time, the last one's percent by how the unit is doing
+        # two to four reports over the task's time, the last one's percent by how the unit is doing; most units
+        # finish a task whose 完成时限 has passed with a report of 100 % by the deadline, some a few days late
         count = rng.randint(2, 4)
         ability = rng.uniform(0.45, 1.05)
-        days = sorted({start + datetime.timedelta(days=rng.randint(0, (end - start).days)) for _ in range(count)})
+        finish = None
+        if task.deadline < today and rng.random() < 0.88:
+            finish = (task.deadline - datetime.timedelta(days=rng.randint(0, 3)) if rng.random() < 0.9
+                      else min(task.deadline + datetime.timedelta(days=rng.randint(1, 6)), today - datetime.timedelta(days=1)))
+            finish = max(finish, start + datetime.timedelta(days=1))
+            end = finish - datetime.timedelta(days=1)
+        days = sorted({start + datetime.timedelta(days=rng.randint(0, (end - start).days))
+                       for _ in range(count - (finish is not None))})
+        if finish is not None:
+            days.append(finish)
         for index, day in enumerate(days):
             share = (day - start).days / max((task.deadline - start).days, 1)
             percent = max(5, min(100, round(100 * min(1.0, share * ability + 0.1) / 5) * 5))
             last = index == len(days) - 1
+            if last and finish is not None:
+                percent = 100
             actor = _reporter(assignment, office, staff)
             measured = None
             if task.has_target and task.target_unit == "%":
@@ -124,7 +136,7 @@ def build_plans(org: DemoOrg, *, seed: int = 2026, now: datetime.datetime | None
                     narrative=f"{assignment.unit.name}：本期完成{percent}%，" + rng.choice(
                         ["已召开专题会议部署", "已完成排查建档", "问题已逐项整改", "正在组织集中整治", "已落实专人负责"]))
             result.reports += 1
-            waiting = last and rng.random() < 0.15
+            waiting = last and finish is None and rng.random() < 0.15
             if waiting:
                 result.waiting += 1
                 continue

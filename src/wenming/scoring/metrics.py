@@ -15,9 +15,15 @@ assessed unit at once — a fixed number of grouped queries whatever the number 
 督办 ``supervision``
     100 − ``per_notice`` per 督办单 − ``per_letter`` per 督办函 issued in the period to the unit's
     subtree − ``per_bulletin`` per problem put on the 通报批评 list in the period, at least 0.
-任务完成, 问卷调查, 志愿服务
-    no data source yet (the plans, surveys and volunteers apps): the component is shown as absent
-    and the others are scaled to 100 (按实有项目折算).
+任务完成 ``tasks``
+    the unit's parts (its own and its subtree's) as 责任单位 in issued tasks whose 完成时限 falls in the
+    year up to the period's last day (年度累计), each done on time when an accepted report of 100 % was submitted by
+    its 完成时限, done late when that report came after it (counting ``late`` % of a task, default 50),
+    not done otherwise — all as accepted by the moment of closing: 100 × (on time + late × late %) /
+    due. A unit with nothing due has no value this period.
+问卷调查, 志愿服务
+    no data source yet (the surveys and volunteers apps): the component is shown as absent and the
+    others are scaled to 100 (按实有项目折算).
 
 Scores are out of 100; a component's points are ``weight × score / 100``. Decimals are rounded
 half-up to 2 places.
@@ -45,9 +51,10 @@ DEFAULT_PARAMS: dict[str, dict] = {
                                         RoundKind.THIRD_PARTY]},
     Metric.RECTIFICATION: {"on_time": 60, "rework": 20, "recurrence": 20, "per_overdue": 2},
     Metric.SUPERVISION: {"per_notice": 5, "per_letter": 10, "per_bulletin": 20},
+    Metric.TASKS: {"late": 50},
 }
 # metrics whose data exists; the others wait for their apps
-AVAILABLE = {Metric.INSPECTION, Metric.RECTIFICATION, Metric.SUPERVISION}
+AVAILABLE = {Metric.INSPECTION, Metric.RECTIFICATION, Metric.SUPERVISION, Metric.TASKS}
 # the default scheme's weights, after the seeds' practice (实地测评 50, 问题整改 20, 督办 10, 任务 10, 问卷 10)
 DEFAULT_WEIGHTS = [(Metric.INSPECTION, 50), (Metric.RECTIFICATION, 20), (Metric.SUPERVISION, 10),
                    (Metric.TASKS, 10), (Metric.SURVEY, 10)]
@@ -210,3 +217,47 @@ def problem_components(units: dict[str, int], window: Window, root_path: str,
         rect[unit_id] = rectification_value(Metrics.from_counts(counts), params.get(Metric.RECTIFICATION, {}))
         sup[unit_id] = supervision_value(counts, bulletins.get(unit_id, 0), params.get(Metric.SUPERVISION, {}))
     return rect, sup
+
+
+def tasks(units: dict[str, int], window: Window, root_path: str, params: dict) -> dict[int, Value]:
+    """任务完成 for every unit: one query for the parts due, one for their first accepted report of 100 %."""
+    from django.db.models import Min
+
+    from wenming.plans.models import Assignment, AssignmentRole, ProgressReport, ReportStatus, TaskStatus
+
+    late_share = Decimal(params.get("late", 50)) / HUNDRED
+    due = list(Assignment.objects.filter(
+        role=AssignmentRole.RESPONSIBLE, unit_path__startswith=root_path, task__status=TaskStatus.ISSUED,
+        task__issued_at__lte=window.until, task__deadline__gte=date(window.last.year, 1, 1),
+        task__deadline__lte=window.last)
+        .values_list("pk", "unit_path", "task__deadline"))
+    finished = dict(ProgressReport.objects.filter(
+        assignment_id__in=[pk for pk, _, _ in due], status=ReportStatus.ACCEPTED, percent=100,
+        reviewed_at__lte=window.until, created_at__lte=window.until)
+        .values("assignment_id").annotate(first=Min("created_at")).values_list("assignment_id", "first").order_by())
+    counts: dict[int, list[int]] = {}
+    for pk, path, deadline in due:
+        unit_id = _owner_of(path, units)
+        if unit_id is None:
+            continue
+        entry = counts.setdefault(unit_id, [0, 0, 0])   # on time, late, not done
+        done_at = finished.get(pk)
+        if done_at is None:
+            entry[2] += 1
+        elif done_at.astimezone(TZ).date() <= deadline:
+            entry[0] += 1
+        else:
+            entry[1] += 1
+    values: dict[int, Value] = {}
+    for unit_id in units.values():
+        on_time, late, missed = counts.get(unit_id, (0, 0, 0))
+        total = on_time + late + missed
+        if not total:
+            values[unit_id] = Value(None, "本期没有到完成时限的任务，不计。")
+            continue
+        score = q2((on_time + late * late_share) * HUNDRED / total)
+        text = (f"本年度截至期末到完成时限的任务{total}项：按时完成{on_time}项、逾期完成{late}项"
+                f"（按{q2(late_share * HUNDRED).normalize():f}%计）、未完成{missed}项，得{score}分。")
+        values[unit_id] = Value(score, text, {"due": total, "on_time": on_time, "late": late, "missed": missed},
+                                sample=total)
+    return values

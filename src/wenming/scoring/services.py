@@ -287,6 +287,8 @@ def compute_period(scheme: Scheme, first: date, last: date, until: datetime) -> 
     values: dict[str, dict[int, metrics.Value]] = {}
     if any(c.metric == Metric.INSPECTION for c in components):
         values[Metric.INSPECTION] = metrics.inspection(by_path, window, scheme.root_path, params[Metric.INSPECTION])
+    if any(c.metric == Metric.TASKS for c in components):
+        values[Metric.TASKS] = metrics.tasks(by_path, window, scheme.root_path, params[Metric.TASKS])
     if any(c.metric in (Metric.RECTIFICATION, Metric.SUPERVISION) for c in components):
         rect, sup = metrics.problem_components(by_path, window, scheme.root_path, params)
         values[Metric.RECTIFICATION], values[Metric.SUPERVISION] = rect, sup

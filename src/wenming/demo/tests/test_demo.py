@@ -318,6 +318,16 @@ def test_command_prints_login_table():
     for username in PERSONA_USERNAMES:
         assert username in text
     assert "江城市" in text and "东湖区" in text
+    # the plan is built before the assessment, so its tasks count in 任务完成 of the last closed month
+    from wenming.plans.models import Assignment, TaskStatus
+    from wenming.scoring.models import Period, PeriodScore
+
+    month = Period.objects.filter(kind="month", status="closed", scheme__unit_kind=UnitKind.STREET).latest("end")
+    parts = [next(c for c in s.components if c["metric"] == "tasks")
+             for s in PeriodScore.objects.filter(period=month, version=month.version)]
+    if Assignment.objects.filter(task__status=TaskStatus.ISSUED, task__deadline__year=month.end.year,
+                                 task__deadline__lte=month.end).exists():   # (in January nothing is due yet)
+        assert any(p["score"] is not None and p["detail"]["due"] > 0 for p in parts), parts
     with pytest.raises(DemoError):
         call_command("demo", stdout=StringIO())
     # --if-empty (the first of the README's two commands) leaves an existing city alone
