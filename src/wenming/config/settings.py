@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "wenming.dashboard",
     "wenming.plans",
     "wenming.archives",
+    "wenming.surveys",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 
 from wenming.cases.ledger import views as cases_views
 from wenming.core.api import not_found_view
+from wenming.surveys import views as survey_views
 
 from .api import api
 
@@ -17,6 +18,9 @@ urlpatterns = [
     path("dashboard/", include("wenming.dashboard.urls")),
     path("plans/", include("wenming.plans.urls")),
     path("archives/", include("wenming.archives.urls")),
+    path("surveys/", include("wenming.surveys.urls")),
+    path("public/survey/<str:token>/", survey_views.self_fill, name="public_survey"),
+    path("public/survey/<str:token>/submit/", survey_views.self_fill_submit, name="public_survey_submit"),
     path("public/closed/", cases_views.public_closed, name="public_closed"),
     path("public/track/", cases_views.track, name="public_track"),
     path("api-tokens/", include("wenming.core.urls_tokens")),

@@ -53,6 +53,13 @@ def data(personas, org):
 
     template = bulletins.template_upload(actor=personas["office_city"], issuer=org["city"], data=default_template(),
                                          filename="市版式.docx")
+    from wenming.surveys import services as surveys
+
+    questionnaire = surveys.questionnaire_publish(actor=personas["office_city"], questionnaire=surveys.builtin_install(
+        actor=personas["office_city"], owner=org["city"]))
+    campaign = surveys.campaign_create(actor=personas["office_city"], owner=org["city"], item=surveys.CampaignInput(
+        title="群众满意度调查", scope=org["city"], questionnaire=questionnaire, mode="interview",
+        starts_on=datetime.date(2026, 11, 1), ends_on=datetime.date(2026, 12, 31)))
     from wenming.plans import services as plans
 
     plan = plans.plan_create(actor=personas["office_city"], owner=org["city"], title="创文方案", year=2026)
@@ -60,7 +67,7 @@ def data(personas, org):
         plans.task_save(actor=personas["office_city"], plan=plan, item=plans.TaskInput(
             seq=seq, content=f"任务{seq}", responsible=[org["street_a1"]]))
     return {"system": system, "notice": notice, "job": job, "items": system.items.count(), "period": period,
-            "template": template, "plan": plan}
+            "template": template, "plan": plan, "questionnaire": questionnaire, "campaign": campaign}
 
 
 # url name, url, persona, what, rows (a number, or a key of `data`), extra detail expected
@@ -102,6 +109,10 @@ DOWNLOADS = [
      {"format": "xlsx"}),
     ("archives:matrix_export", lambda d: reverse("archives:matrix_export") + "?year=2026", "office_city",
      "档案完整度矩阵", 0, {"format": "xlsx", "year": 2026}),
+    ("surveys:questionnaire_export", lambda d: reverse("surveys:questionnaire_export", args=[d["questionnaire"].pk,
+     "xlsx"]), "office_city", "问卷", 7, {"format": "xlsx"}),
+    ("surveys:results_export", lambda d: reverse("surveys:results_export", args=[d["campaign"].pk]), "office_city",
+     "问卷调查结果", 2, {"format": "xlsx"}),
     ("job_download", lambda d: reverse("job_download", args=[d["job"].pk]), "office_city", "问题台账导出（全部）", 42,
      {"kind": "cases.ledger_export"}),
 ]

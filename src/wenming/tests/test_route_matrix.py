@@ -485,6 +485,60 @@ case("archives:file", "street A1's PDF", lambda w: f"/archives/files/{w.evidence
      seen_by(EVIDENCE_SEERS))
 case("archives:file", "missing", "/archives/files/999999/", expect(404))
 
+# --- surveys (问卷调查) ----------------------------------------------------------------------------------------
+# the city's built-in questionnaire; its 入户 campaign over the city (甲一社区) with a flagged response, and its
+# 扫码自填 campaign. Offices, leaders and admins oversee (questionnaires, results); offices, handlers and grid workers
+# collect; every one of them sees the campaigns covering his unit; only the city office manages them.
+SURVEY_USERS = [OC, OD, H1, H2, LD, AD, GW]
+SURVEY_OVERSEERS = [OC, OD, LD, AD]
+A1_COLLECTORS = [OC, OD, H1, GW]
+case("surveys:home", "", "/surveys/", only(200, SURVEY_USERS))
+case("surveys:questionnaires", "", "/surveys/questionnaires/", only(200, SURVEY_OVERSEERS))
+post("surveys:builtin", "", "/surveys/questionnaires/builtin/", only(302, OFFICES))
+case("surveys:questionnaire_import", "", "/surveys/questionnaires/import/", only(200, OFFICES))
+post("surveys:questionnaire_import", "nothing sent", "/surveys/questionnaires/import/", only(200, OFFICES))
+case("surveys:questionnaire", "the city's", lambda w: f"/surveys/questionnaires/{w.questionnaire.pk}/",
+     seen_by(SURVEY_OVERSEERS))
+case("surveys:questionnaire", "missing", "/surveys/questionnaires/999999/", expect(404))
+post("surveys:questionnaire_publish", "already published", lambda w: f"/surveys/questionnaires/{w.questionnaire.pk}/publish/",
+     acting([OC], SURVEY_OVERSEERS))
+post("surveys:questionnaire_delete", "published: refused", lambda w: f"/surveys/questionnaires/{w.questionnaire.pk}/delete/",
+     acting([OC], SURVEY_OVERSEERS))
+case("surveys:questionnaire_export", "yaml", lambda w: f"/surveys/questionnaires/{w.questionnaire.pk}/export/yaml/",
+     seen_by(SURVEY_OVERSEERS))
+case("surveys:questionnaire_export", "xlsx", lambda w: f"/surveys/questionnaires/{w.questionnaire.pk}/export/xlsx/",
+     seen_by(SURVEY_OVERSEERS))
+case("surveys:questionnaire_export", "unknown format", lambda w: f"/surveys/questionnaires/{w.questionnaire.pk}/export/pdf/",
+     seen_by(SURVEY_OVERSEERS, 302))
+case("surveys:campaign_new", "", "/surveys/campaigns/new/", only(200, OFFICES))
+post("surveys:campaign_new", "nothing sent", "/surveys/campaigns/new/", only(200, OFFICES))
+case("surveys:campaign", "the city's", lambda w: f"/surveys/campaigns/{w.campaign.pk}/", seen_by(SURVEY_USERS))
+case("surveys:campaign", "missing", "/surveys/campaigns/999999/", expect(404))
+case("surveys:results", "", lambda w: f"/surveys/campaigns/{w.campaign.pk}/results/",
+     expect(404, (403, SURVEY_USERS), (200, SURVEY_OVERSEERS)))
+case("surveys:results", "by street, cross-tab of question 1", lambda w: f"/surveys/campaigns/{w.campaign.pk}/results/"
+     "?level=street&q=1", expect(404, (403, SURVEY_USERS), (200, SURVEY_OVERSEERS)))
+case("surveys:results_export", "", lambda w: f"/surveys/campaigns/{w.campaign.pk}/results/export/",
+     expect(404, (403, SURVEY_USERS), (200, SURVEY_OVERSEERS)))
+case("surveys:review", "", lambda w: f"/surveys/campaigns/{w.campaign.pk}/review/", acting([OC], SURVEY_USERS, 200))
+case("surveys:qr", "甲一社区's link", lambda w: f"/surveys/campaigns/{w.campaign_self.pk}/qr/{w.campaign_self.units.get().pk}/",
+     acting([OC], SURVEY_USERS, 200))
+post("surveys:campaign_action", "close", lambda w: f"/surveys/campaigns/{w.campaign.pk}/close/", acting([OC], SURVEY_USERS))
+post("surveys:campaign_action", "check surveyors", lambda w: f"/surveys/campaigns/{w.campaign.pk}/check/",
+     acting([OC], SURVEY_USERS))
+post("surveys:campaign_action", "unknown action", lambda w: f"/surveys/campaigns/{w.campaign.pk}/fly/", expect(404))
+post("surveys:response_review", "the flagged one", lambda w: f"/surveys/responses/{w.response.pk}/review/",
+     acting([OC], SURVEY_OVERSEERS))
+case("surveys:collect_list", "", "/surveys/collect/", only(200, SURVEY_USERS))
+case("surveys:collect", "甲一社区", lambda w: f"/surveys/collect/{w.campaign.units.get().pk}/", seen_by(A1_COLLECTORS))
+post("surveys:collect_submit", "nothing sent", lambda w: f"/surveys/collect/{w.campaign.units.get().pk}/submit/",
+     seen_by(A1_COLLECTORS, 400))
+case("public_survey", "甲一社区's link (no account needed)", lambda w: f"/public/survey/{w.campaign_self.units.get().token}/",
+     expect(200), anonymous=200)
+case("public_survey", "unknown link", "/public/survey/nothing/", expect(404), anonymous=404)
+post("public_survey_submit", "nothing sent", lambda w: f"/public/survey/{w.campaign_self.units.get().token}/submit/",
+     expect(400), anonymous=400)
+
 # --- dashboard (领导驾驶舱) ----------------------------------------------------------------------------------
 # offices and leaders read it (each over his own unit); everyone else is refused; another's unit is not found
 DASHBOARD = [OC, OD, LD]

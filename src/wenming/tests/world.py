@@ -146,6 +146,10 @@ class World:
     meeting: object           # the city's 调度会, with its minutes as a PDF
     requirement: object       # the city's 创城档案 requirement for 文化站 (WHZ) points: street A1 and district B
     evidence: object          # street A1's material for it, a PDF waiting for review
+    questionnaire: object     # the built-in 市民问卷, published by the city office
+    campaign: object          # the city's open 入户 campaign (甲一社区 the one community)
+    campaign_self: object     # the city's open 扫码自填 campaign
+    response: object          # a response to ``campaign`` in 甲一社区, flagged (too fast), waiting for review
     sessions: dict = field(default_factory=dict)  # persona → session key (tests/conftest.py)
 
     def __getitem__(self, name):
@@ -363,6 +367,24 @@ def build(org: dict, personas: dict) -> World:
         point_types=[PointType.objects.get(code="WHZ")], min_count=2))
     evidence = archives.evidence_upload(actor=p["handler_street_a1"], requirement=requirement, unit=org["street_a1"],
                                         year=2026, title="文化站活动记录", files=[(b"%PDF-1.4\n%%EOF\n", "活动记录.pdf")])
+
+    # --- 问卷调查: the built-in questionnaire, an 入户 and a 扫码自填 campaign, a flagged response -------------
+    from wenming.surveys import services as surveys
+
+    questionnaire = surveys.questionnaire_publish(actor=office, questionnaire=surveys.builtin_install(
+        actor=office, owner=org["city"]))
+    campaigns = []
+    for mode in ("interview", "self"):
+        made = surveys.campaign_create(actor=office, owner=org["city"], item=surveys.CampaignInput(
+            title=f"群众满意度调查（{mode}）", scope=org["city"], questionnaire=questionnaire, mode=mode,
+            starts_on=datetime.date(2026, 11, 1), ends_on=datetime.date(2026, 12, 31)))
+        campaigns.append(surveys.campaign_open(actor=office, campaign=made))
+    campaign, campaign_self = campaigns
+    started = timezone.now() - datetime.timedelta(seconds=10)
+    response = surveys.response_submit(
+        campaign_unit=campaign.units.select_related("campaign", "unit").get(), client_key="world-1",
+        answers={"1": "A", "3": "A", "4": True, "5": 5}, started_at=started, submitted_at=timezone.now(),
+        surveyor=p["handler_street_a1"]).response
 
     # --- a job ---------------------------------------------------------------------------------------
     job = case_jobs.request_export(actor=office, f=LedgerFilter(), params={})
