@@ -21,9 +21,14 @@ assessed unit at once — a fixed number of grouped queries whatever the number 
     its 完成时限, done late when that report came after it (counting ``late`` % of a task, default 50),
     not done otherwise — all as accepted by the moment of closing: 100 × (on time + late × late %) /
     due. A unit with nothing due has no value this period.
-问卷调查, 志愿服务
-    no data source yet (the surveys and volunteers apps): the component is shown as absent and the
-    others are scaled to 100 (按实有项目折算).
+问卷调查 ``survey``
+    the mean of the rates (知晓率, 支持率, 参与率, 满意度 — those the questionnaire measures) of the unit's
+    communities over the official survey campaigns (not 模拟) that end within the period and are closed,
+    counting only responses counted after review (surveys.selectors.official_counts). A unit without
+    such responses has no value this period.
+志愿服务
+    no data source yet (the volunteers app): the component is shown as absent and the others are
+    scaled to 100 (按实有项目折算).
 
 Scores are out of 100; a component's points are ``weight × score / 100``. Decimals are rounded
 half-up to 2 places.
@@ -54,7 +59,7 @@ DEFAULT_PARAMS: dict[str, dict] = {
     Metric.TASKS: {"late": 50},
 }
 # metrics whose data exists; the others wait for their apps
-AVAILABLE = {Metric.INSPECTION, Metric.RECTIFICATION, Metric.SUPERVISION, Metric.TASKS}
+AVAILABLE = {Metric.INSPECTION, Metric.RECTIFICATION, Metric.SUPERVISION, Metric.TASKS, Metric.SURVEY}
 # the default scheme's weights, after the seeds' practice (实地测评 50, 问题整改 20, 督办 10, 任务 10, 问卷 10)
 DEFAULT_WEIGHTS = [(Metric.INSPECTION, 50), (Metric.RECTIFICATION, 20), (Metric.SUPERVISION, 10),
                    (Metric.TASKS, 10), (Metric.SURVEY, 10)]
@@ -260,4 +265,35 @@ def tasks(units: dict[str, int], window: Window, root_path: str, params: dict) -
                 f"（按{q2(late_share * HUNDRED).normalize():f}%计）、未完成{missed}项，得{score}分。")
         values[unit_id] = Value(score, text, {"due": total, "on_time": on_time, "late": late, "missed": missed},
                                 sample=total)
+    return values
+
+
+def survey(units: dict[str, int], window: Window, root_path: str) -> dict[int, Value]:
+    """问卷调查 for every unit: one query over the closed official campaigns' tallies."""
+    from wenming.surveys.models import Rate
+    from wenming.surveys.selectors import official_counts
+
+    sums: dict[int, dict] = {}
+    for path, responses, counts in official_counts(root_path, window.first, window.last):
+        unit_id = _owner_of(path, units)
+        if unit_id is None:
+            continue
+        entry = sums.setdefault(unit_id, {"responses": 0, "rates": {rate: [0, 0] for rate in Rate.values}})
+        entry["responses"] += responses
+        for rate, (positive, answered) in counts.items():
+            entry["rates"][rate][0] += positive
+            entry["rates"][rate][1] += answered
+    values: dict[int, Value] = {}
+    for unit_id in units.values():
+        entry = sums.get(unit_id)
+        measured = [(rate, p, n) for rate, (p, n) in (entry["rates"].items() if entry else []) if n]
+        if not measured:
+            values[unit_id] = Value(None, "本期没有结束的正式问卷调查，不计。")
+            continue
+        shares = [Decimal(p) * HUNDRED / n for _, p, n in measured]
+        score = q2(sum(shares) / len(shares))
+        parts = "、".join(f"{Rate(rate).label}{q2(share)}%（{p}/{n}）" for (rate, p, n), share in zip(measured, shares))
+        values[unit_id] = Value(score, f"{parts}，平均得{score}分。",
+                                {"responses": entry["responses"],
+                                 "rates": {rate: [p, n] for rate, p, n in measured}}, sample=entry["responses"])
     return values

@@ -287,6 +287,8 @@ def compute_period(scheme: Scheme, first: date, last: date, until: datetime) -> 
     values: dict[str, dict[int, metrics.Value]] = {}
     if any(c.metric == Metric.INSPECTION for c in components):
         values[Metric.INSPECTION] = metrics.inspection(by_path, window, scheme.root_path, params[Metric.INSPECTION])
+    if any(c.metric == Metric.SURVEY for c in components):
+        values[Metric.SURVEY] = metrics.survey(by_path, window, scheme.root_path)
     if any(c.metric == Metric.TASKS for c in components):
         values[Metric.TASKS] = metrics.tasks(by_path, window, scheme.root_path, params[Metric.TASKS])
     if any(c.metric in (Metric.RECTIFICATION, Metric.SUPERVISION) for c in components):

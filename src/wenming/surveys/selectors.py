@@ -217,10 +217,11 @@ TALLY_FIELDS = [name for rate in Rate.values for name in (rate, f"answered_{rate
 
 def official_counts(root_path: str, first, last) -> list[tuple[str, int, dict[str, list[int]]]]:
     """(community path, counted responses, {rate: [positive, answered]}) of the official campaigns — not
-    模拟, started — that end within [first, last], for the communities under ``root_path``."""
+    模拟, closed (their figures final: a closed campaign's responses are not reviewed again) — that end within
+    [first, last], for the communities under ``root_path``."""
     rows = (Tally.objects.filter(unit_path__startswith=root_path, campaign__ends_on__gte=first,
-                                 campaign__ends_on__lte=last)
-            .exclude(campaign__mode="mock").exclude(campaign__status=CampaignStatus.DRAFT)
+                                 campaign__ends_on__lte=last, campaign__status=CampaignStatus.CLOSED)
+            .exclude(campaign__mode="mock")
             .values_list("unit_path", "responses", *TALLY_FIELDS))
     out = []
     for path, responses, *numbers in rows:

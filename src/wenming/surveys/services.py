@@ -46,6 +46,8 @@ MAX_QUOTA_TOTAL = 1_000_000
 MAX_QUOTA_FIXED = 10_000
 MAX_DAYS = 366
 KEY_MAX = 64
+# a closed campaign's figures are final (the assessment reads them): reopening it is an audited act
+CLOSED_FINAL = "调查已结束，结果已定；如需复核答卷，请先重新开始调查"
 OUTLIER_MIN = 20       # a surveyor is compared with the others once he has this many counted responses …
 OUTLIER_Z = 3.0        # … and flagged when one of his rates is this many standard errors from theirs
                        # (at least three surveyors with that many: with two, nothing tells which one is off)
@@ -369,6 +371,8 @@ def response_review(*, actor, response: Response, count: bool, note: str = "") -
     questions = list(campaign.questionnaire.questions.all())
     with transaction.atomic():
         CampaignUnit.objects.select_for_update().get(campaign=campaign, unit_id=response.unit_id)
+        if Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.CLOSED:
+            raise Conflict(CLOSED_FINAL)
         locked = Response.objects.select_for_update().get(pk=response.pk)
         if locked.status == to:
             raise Conflict(f"该答卷已是“{locked.get_status_display()}”")
@@ -392,6 +396,8 @@ def surveyors_check(*, actor, campaign: Campaign) -> list[tuple[int, str]]:
     answers): they wait for review. Returns (surveyor id, the reason) of each surveyor flagged."""
     if not policy.may_review(actor, campaign):
         access.refuse_forbidden(actor, "surveys.surveyors_check", target=campaign, unit=campaign.owner)
+    if campaign.status == CampaignStatus.CLOSED:
+        raise Conflict(CLOSED_FINAL)
     rows = list(Response.objects.filter(campaign=campaign, status=ResponseStatus.COUNTED, surveyor__isnull=False)
                 .values_list("surveyor_id", *Rate.values))
     found: list[tuple[int, str]] = []

@@ -203,12 +203,34 @@ def test_a_surveyor_far_from_his_peers_is_flagged(personas, org, communities, ca
 
 
 def test_mock_campaigns_are_marked_and_never_official(personas, org, communities, questionnaire):
+    from decimal import Decimal
+
+    from wenming.scoring import metrics
+
+    surveyor = personas["handler_street_a1"]
     mock = new_campaign(personas, org, questionnaire, mode="mock", title="调查员培训（模拟）")
-    cu = cu_of(mock, communities["a1"])
-    submit(cu, ALL_YES, "m1", surveyor=personas["handler_street_a1"])
+    real = new_campaign(personas, org, questionnaire, title="正式调查")
+    submit(cu_of(mock, communities["a1"]), ALL_YES, "m1", surveyor=surveyor)
+    for n in range(3):
+        submit(cu_of(real, communities["a1"]), ALL_YES if n < 2 else ALL_NO, f"r{n}", surveyor=surveyor)
+    flagged = submit(cu_of(real, communities["a1"]), ALL_YES, "fast", seconds=5, surveyor=surveyor).response
     assert mock.is_mock and Tally.objects.get(campaign=mock).responses == 1
-    figures = selectors.official(org["city"], datetime.date(2026, 11, 1), datetime.date(2026, 12, 31))
-    assert figures == {}
+    nov, dec = datetime.date(2026, 11, 1), datetime.date(2026, 12, 31)
+    assert selectors.official(org["city"], nov, dec) == {}              # an open campaign is not final yet
+    for campaign in (mock, real):
+        services.campaign_close(actor=personas["office_city"], campaign=campaign)
+    with pytest.raises(Conflict, match="调查已结束，结果已定"):
+        services.response_review(actor=personas["office_city"], response=flagged, count=True)
+    figures = selectors.official(org["city"], nov, dec)
+    assert (figures["awareness"].positive, figures["awareness"].n) == (2, 3)    # the mock one never counted
+    # the assessment's 问卷调查: the mean of the four rates, 2/3 each → 66.67; a street without a survey: no value
+    units = {org["street_a1"].path: org["street_a1"].pk, org["street_a2"].path: org["street_a2"].pk}
+    values = metrics.survey(units, metrics.Window(nov, dec, timezone.now()), org["city"].path)
+    a1 = values[org["street_a1"].pk]
+    assert a1.score == Decimal("66.67") and a1.sample == 3
+    assert a1.text == ("知晓率66.67%（2/3）、支持率66.67%（2/3）、参与率66.67%（2/3）、满意度66.67%（2/3），"
+                       "平均得66.67分。")
+    assert values[org["street_a2"].pk].score is None
 
 
 def test_households_drawn_and_a_household_twice_is_flagged(personas, communities, campaign):
