@@ -60,6 +60,7 @@ class DemoResult:
     scoring: ScoringResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
     plans: object | None = None          # demo.plans.PlansResult
+    surveys: object | None = None        # demo.surveys.SurveysResult
     archives: object | None = None       # demo.archives.ArchivesResult
 
 
@@ -215,6 +216,15 @@ def _reset_archives() -> None:
     Requirement.objects.all().delete()   # materials, their files' rows and reminders with them
 
 
+def _reset_surveys() -> None:
+    """Questionnaires, campaigns, households, responses and their tallies."""
+    from wenming.surveys.models import Campaign, Household, Questionnaire
+
+    Campaign.objects.all().delete()      # their communities, responses and tallies with them
+    Questionnaire.objects.all().delete()
+    Household.objects.all().delete()
+
+
 def _reset_plans() -> None:
     """Work plans, their tasks, reports and meetings, with the files uploaded to them."""
     from wenming.cases.models import SupervisionNotice
@@ -230,6 +240,7 @@ def _reset_plans() -> None:
 
 RESET_STEPS = [
     ("创城档案", _reset_archives),
+    ("问卷调查", _reset_surveys),
     ("工作方案、任务、进度报告与会议", _reset_plans),
     ("考核方案、考核期、奖惩台账与通报", _reset_scoring),
     ("问题、整改记录、督办文书与通知", _reset_cases),
@@ -371,6 +382,19 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
         timings["plans"] = time.perf_counter() - mark
         out(f"  工作方案：任务 {tasks:,} 项")
 
+    # the surveys before the assessment too: last month's closed 入户调查 counts in 问卷调查
+    surveys = None
+    if with_plans and scale == "small" and problems != 0:
+        from .inspections import lagging_street_path
+        from .surveys import build_surveys
+
+        out("正在开展问卷调查（上月入户调查、本月扫码自填、调查员模拟培训）……")
+        mark = time.perf_counter()
+        with transaction.atomic():
+            surveys = build_surveys(org, seed=seed, lagging_path=lagging_street_path())
+        timings["surveys"] = time.perf_counter() - mark
+        out(surveys.summary())
+
     assessment = None
     if inspections is not None and scoring:
         if scale == "city":
@@ -413,7 +437,8 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
                          "points": places.points, "seconds": round(seconds, 1)})
     out(f"完成，用时 {seconds:.1f} 秒。")
     return DemoResult(org=org, seconds=seconds, timings=timings, cases=cases, places=places,
-                      inspections=inspections, scoring=assessment, plans=plans, archives=archives)
+                      inspections=inspections, scoring=assessment, plans=plans, archives=archives,
+                      surveys=surveys)
 
 
 # --- the login help printed at the end -------------------------------------------------------------

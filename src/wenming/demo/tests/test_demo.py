@@ -319,6 +319,10 @@ def test_command_prints_login_table():
         assert username in text
     assert "江城市" in text and "东湖区" in text
     # the plan is built before the assessment, so its tasks count in 任务完成 of the last closed month
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from wenming.plans.models import Assignment, TaskStatus
     from wenming.scoring.models import Period, PeriodScore
 
@@ -328,6 +332,13 @@ def test_command_prints_login_table():
     if Assignment.objects.filter(task__status=TaskStatus.ISSUED, task__deadline__year=month.end.year,
                                  task__deadline__lte=month.end).exists():   # (in January nothing is due yet)
         assert any(p["score"] is not None and p["detail"]["due"] > 0 for p in parts), parts
+    # and last month's closed 入户调查 counts in 问卷调查 of that month
+    last = Period.objects.filter(kind="month", status="closed", scheme__unit_kind=UnitKind.STREET,
+                                 end__gte=timezone.localdate().replace(day=1) - timedelta(days=1)).first()
+    if last is not None:
+        surveyed = [next(c for c in s.components if c["metric"] == "survey")
+                    for s in PeriodScore.objects.filter(period=last, version=last.version)]
+        assert surveyed and all(p["score"] is not None and p["detail"]["responses"] > 0 for p in surveyed), surveyed
     with pytest.raises(DemoError):
         call_command("demo", stdout=StringIO())
     # --if-empty (the first of the README's two commands) leaves an existing city alone

@@ -98,3 +98,36 @@ def test_the_archive_has_materials_in_every_state_and_gaps(small):
                      / sum(sum(matrix.by_unit[u].values()) for u in lagging))
     assert missing_share > matrix.totals["missing"] / matrix.size
     assert "创城档案：材料要求 47 项" in result.summary()
+
+
+def test_the_surveys_have_responses_in_every_state(small, client):
+    from django.utils import timezone
+
+    from wenming.demo.inspections import lagging_street_path
+    from wenming.surveys import selectors as survey_selectors
+    from wenming.surveys.models import Campaign, CampaignStatus, Response, ResponseStatus, Tally
+
+    result = small.surveys
+    assert result.campaigns == Campaign.objects.count() == (3 if timezone.localdate().day > 1 else 2)
+    assert {s for s in Response.objects.values_list("status", flat=True)} == set(ResponseStatus.values)
+    assert result.counted + result.flagged + result.excluded == result.responses == Response.objects.count()
+    interview = Campaign.objects.get(mode="interview")
+    mock = Campaign.objects.get(mode="mock")
+    assert interview.status == mock.status == CampaignStatus.CLOSED
+    # the tallies agree with the responses they count
+    counted = Response.objects.filter(campaign=interview, status=ResponseStatus.COUNTED)
+    assert sum(Tally.objects.filter(campaign=interview).values_list("responses", flat=True)) == counted.count()
+    assert sum(Tally.objects.filter(campaign=interview).values_list("awareness", flat=True)) == \
+        counted.filter(awareness=True).count()
+    # the 后进 street's residents know less of the campaign than the city's on the whole
+    office = small.org.personas["office_city"].user
+    found = survey_selectors.results(office, interview, "street")
+    lagging = next(r for r in found.rows if r.unit.path == lagging_street_path())
+    assert lagging.figures["awareness"].percent < found.total.figures["awareness"].percent
+    # the mock round is official nowhere
+    first = interview.starts_on.replace(day=1)
+    official = survey_selectors.official(small.org.city, first, interview.ends_on)
+    assert official["awareness"].n == found.total.counts["awareness"][1]
+    client.force_login(office)
+    page = client.get(f"/surveys/campaigns/{mock.pk}/results/").content.decode()
+    assert "模拟调查（培训用）：以下结果不计入正式数据" in page
