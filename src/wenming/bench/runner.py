@@ -6,6 +6,7 @@
     wenming bench round-score [--db sqlite|postgres] [--sizes 200,2000] [--requests 15]
     wenming bench ranking [--db sqlite|postgres] [--problems 100000] [--points 20000] [--sample 5000] [--requests 15]
     wenming bench plans [--db sqlite|postgres] [--sizes 200,2000] [--import-rows 5000] [--requests 15]
+    wenming bench survey [--db sqlite|postgres] [--sizes 50000,500000] [--requests 15]
 
 Every workload runs on a throwaway database (a SQLite file in a temporary directory, or with
 ``--db postgres`` a temporary PostgreSQL server from wenming.devtools.pgserver) that is deleted
@@ -30,6 +31,7 @@ WORKLOADS = {
     "round-score": "wenming.bench.round_score",
     "ranking": "wenming.bench.ranking",
     "plans": "wenming.bench.plans",
+    "survey": "wenming.bench.survey",
 }
 
 

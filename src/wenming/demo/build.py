@@ -394,6 +394,14 @@ def build_demo(*, scale: str = "small", seed: int = 2026, stdout=None, reset: bo
             surveys = build_surveys(org, seed=seed, lagging_path=lagging_street_path())
         timings["surveys"] = time.perf_counter() - mark
         out(surveys.summary())
+    elif with_plans and scale == "city" and problems != 0:
+        from .surveys import CITY_RESPONSES, build_city_surveys
+
+        out(f"正在生成问卷调查（{CITY_RESPONSES:,} 份答卷）……")
+        mark = time.perf_counter()
+        _, written = build_city_surveys(org, seed=seed)
+        timings["surveys"] = time.perf_counter() - mark
+        out(f"  问卷调查：全市入户调查答卷 {written:,} 份")
 
     assessment = None
     if inspections is not None and scoring:

@@ -153,3 +153,103 @@ def build_surveys(org: DemoOrg, *, seed: int = 2026, now: datetime.datetime | No
     result.flagged = Response.objects.filter(status=ResponseStatus.FLAGGED).count()
     result.excluded = Response.objects.filter(status=ResponseStatus.EXCLUDED).count()
     return result
+
+
+# --- city scale -------------------------------------------------------------------------------------------
+
+CITY_RESPONSES = 500_000
+
+
+def build_city_surveys(org: DemoOrg, *, seed: int = 2026, count: int = CITY_RESPONSES, campaign=None,
+                       batch: int = 5000) -> tuple[object, int]:
+    """``count`` responses to a closed official 入户调查 over the whole city, in bulk: each answered as a
+    resident of its community would (:func:`answers`), its rate outcomes and the community's tallies worked
+    out by the questionnaire's own rules (surveys.definition), the rows written in batches. With ``campaign``
+    (from an earlier call) the responses are added to it. Returns (campaign, responses written)."""
+    from django.db import transaction
+
+    from wenming.surveys import definition
+    from wenming.surveys.models import OptionTally, Rate, Tally
+
+    office = org.personas["office_city"].user
+    rng = random.Random(seed + 43)
+    today = timezone.localdate()
+    if campaign is None:
+        with transaction.atomic():
+            questionnaire = services.questionnaire_publish(
+                actor=office, questionnaire=services.builtin_install(actor=office, owner=org.city))
+            last_end = today.replace(day=1) - datetime.timedelta(days=1)
+            campaign = services.campaign_open(actor=office, campaign=services.campaign_create(
+                actor=office, owner=org.city, item=services.CampaignInput(
+                    title=f"{last_end.year}年{last_end.month}月全市群众知晓率满意度入户调查", scope=org.city,
+                    questionnaire=questionnaire, mode="interview", starts_on=last_end.replace(day=1), ends_on=last_end,
+                    quota_rule="population", quota_value=max(count, 1), min_seconds=90)))
+    questions = list(campaign.questionnaire.questions.all())
+    units = list(CampaignUnit.objects.filter(campaign=campaign).order_by("unit_path"))
+    level = {cu.unit_id: random.Random(seed + cu.unit_id).uniform(0.45, 1.0) for cu in units}
+    start_day = campaign.starts_on
+    days = max(1, (campaign.ends_on - campaign.starts_on).days)
+    first = Response.objects.filter(campaign=campaign).count()
+    tallies: dict[int, dict] = {}
+    options: dict[tuple[int, int, str], int] = {}
+    rows: list[Response] = []
+    written = 0
+
+    def flush() -> None:
+        Response.objects.bulk_create(rows, batch_size=batch)
+        rows.clear()
+
+    for n in range(count):
+        cu = units[n % len(units)]
+        given = answers(rng, level[cu.unit_id])
+        outcome = definition.outcomes(questions, given)
+        started = _at(start_day + datetime.timedelta(days=rng.randrange(days)), 9 + rng.randrange(9), rng.randrange(60))
+        seconds = rng.randint(150, 420)
+        rows.append(Response(
+            campaign=campaign, unit_id=cu.unit_id, unit_path=cu.unit_path, client_key=f"city-{first + n}",
+            surveyor=office, started_at=started, submitted_at=started + datetime.timedelta(seconds=seconds),
+            seconds=seconds, answers=given, status=ResponseStatus.COUNTED, **outcome))
+        entry = tallies.setdefault(cu.unit_id, {"responses": 0, **{f: 0 for r in Rate.values
+                                                                    for f in (r, f"answered_{r}")}})
+        entry["responses"] += 1
+        for rate, value in outcome.items():
+            if value is not None:
+                entry[f"answered_{rate}"] += 1
+                entry[rate] += int(value)
+        for q in questions:
+            for option in definition.options_chosen(q, given.get(str(q.seq))):
+                options[(cu.unit_id, q.seq, option)] = options.get((cu.unit_id, q.seq, option), 0) + 1
+        if len(rows) >= batch:
+            with transaction.atomic():
+                flush()
+        written += 1
+    with transaction.atomic():
+        flush()
+        paths = {cu.unit_id: cu.unit_path for cu in units}
+        existing = {t.unit_id: t for t in Tally.objects.filter(campaign=campaign)}
+        new, changed = [], []
+        for unit_id, entry in tallies.items():
+            tally = existing.get(unit_id)
+            if tally is None:
+                new.append(Tally(campaign=campaign, unit_id=unit_id, unit_path=paths[unit_id], **entry))
+            else:
+                for name, value in entry.items():
+                    setattr(tally, name, getattr(tally, name) + value)
+                changed.append(tally)
+        Tally.objects.bulk_create(new, batch_size=2000)
+        Tally.objects.bulk_update(changed, list(next(iter(tallies.values())).keys()) if tallies else [], batch_size=2000)
+        have = {(o.unit_id, o.seq, o.option): o for o in OptionTally.objects.filter(campaign=campaign)}
+        add, update = [], []
+        for (unit_id, seq, option), value in options.items():
+            row = have.get((unit_id, seq, option))
+            if row is None:
+                add.append(OptionTally(campaign=campaign, unit_id=unit_id, unit_path=paths[unit_id], seq=seq,
+                                       option=option, count=value))
+            else:
+                row.count += value
+                update.append(row)
+        OptionTally.objects.bulk_create(add, batch_size=5000)
+        OptionTally.objects.bulk_update(update, ["count"], batch_size=5000)
+    if campaign.status != "closed":
+        campaign = services.campaign_close(actor=office, campaign=campaign)
+    return campaign, written

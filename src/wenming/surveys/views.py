@@ -11,6 +11,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +29,7 @@ from .forms import CampaignForm, QuestionnaireImportForm, ReviewForm
 from .models import CampaignMode, CampaignStatus, QuestionnaireStatus, Rate, Response
 
 MAX_BODY = 64 * 1024
+RESULT_ROWS = 100   # units per page of the results (the totals and the Excel export cover them all)
 
 
 def _office(user) -> Unit | None:
@@ -270,12 +272,17 @@ def results(request, pk: int):
     questions = [q for q in campaign.questionnaire.questions.all() if q.kind != "text"]
     seq = parse_id(request.GET.get("q"))
     table = selectors.crosstab(request.user, campaign, seq, level) if seq else None
-    chart = {"units": [r.unit.name for r in found.rows],
-             "series": [{"name": label, "data": [r.figures[rate].percent for r in found.rows]}
+    page = Paginator(found.rows, RESULT_ROWS).get_page(request.GET.get("page"))
+    chart = {"units": [r.unit.name for r in page.object_list],
+             "series": [{"name": label, "data": [r.figures[rate].percent for r in page.object_list]}
                         for rate, label in found.rates]}
+    if table is not None and page.object_list:   # the same units as the rates table (both in unit order)
+        table.rows = table.rows[page.start_index() - 1:page.end_index()]
+    params = {k: v for k, v in request.GET.items() if k in ("level", "q")}
     return render(request, "surveys/results.html", {
-        "campaign": campaign, "found": found, "level": level, "levels": selectors.LEVEL_LABELS.items(),
-        "questions": questions, "table": table, "seq": seq, "chart": chart})
+        "campaign": campaign, "found": found, "page": page, "rows": page.object_list, "params": params,
+        "level": level, "levels": selectors.LEVEL_LABELS.items(), "questions": questions, "table": table, "seq": seq,
+        "chart": chart})
 
 
 @login_required
