@@ -367,6 +367,24 @@ def _kept_submit_key(request) -> str:
     return key if key and len(key) <= services.SUBMIT_KEY_MAX else uuid.uuid4().hex
 
 
+def _survey_hints(row, groups) -> None:
+    """A 问卷调查 item's rate as the unit's latest closed official survey measured it, beside its input."""
+    from wenming.surveys import selectors as surveys
+
+    wanted = [e for g in groups.values() for e in g["entries"]
+              if e["item"].method == "survey" and surveys.rate_of_item(e["item"])]
+    if not wanted:
+        return
+    found = surveys.latest_official(row.unit)
+    if found is None:
+        return
+    campaign, figures = found
+    for entry in wanted:
+        figure = figures.get(surveys.rate_of_item(entry["item"]))
+        if figure is not None:
+            entry["survey"] = {"campaign": campaign, "figure": figure}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspect(request, pk: int):
@@ -454,6 +472,7 @@ def inspect(request, pk: int):
         group["entries"].append(entry)
         group["filled"] += entry["answered"]
     summary = [entry for group in groups.values() for entry in group["entries"] if entry["errors"]]
+    _survey_hints(row, groups)
     return render(request, "inspections/inspect.html", {
         "row": row, "groups": list(groups.values()), "errors": errors, "summary": summary,
         "inspection": inspection, "submit_key": _kept_submit_key(request), "item_count": len(items),

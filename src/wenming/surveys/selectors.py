@@ -243,3 +243,30 @@ def official(unit: Unit, first, last) -> dict[str, stats.RateFigure]:
     if not responses:
         return {}
     return {rate: stats.figure(p, n) for rate, (p, n) in totals.items() if n}
+
+
+# the rate a check item of the index system measures, read from its short name (群众知晓率 → 知晓率); a
+# 窗口服务满意率 item is about the window's clients, not residents: it matches none
+RATE_BY_NAME = {label: value for value, label in Rate.choices}
+
+
+def rate_of_item(item) -> str | None:
+    name = getattr(item, "short_name", "") or ""
+    return next((rate for label, rate in RATE_BY_NAME.items() if label in name), None)
+
+
+def latest_official(unit: Unit):
+    """(campaign, {rate: figure}) of the latest closed official campaign with counted responses in ``unit``'s
+    communities, or None: what an inspector entering a 问卷调查 item's rate at a point of the unit sees."""
+    tallies = (Tally.objects.filter(unit_path__startswith=unit.path, responses__gt=0,
+                                    campaign__status=CampaignStatus.CLOSED)
+               .exclude(campaign__mode="mock").select_related("campaign").order_by("-campaign__ends_on", "-campaign_id"))
+    first = tallies.first()
+    if first is None:
+        return None
+    totals = {rate: [0, 0] for rate in Rate.values}
+    for tally in tallies.filter(campaign_id=first.campaign_id):
+        for rate in Rate.values:
+            totals[rate][0] += getattr(tally, rate)
+            totals[rate][1] += getattr(tally, f"answered_{rate}")
+    return first.campaign, {rate: stats.figure(p, n) for rate, (p, n) in totals.items() if n}

@@ -259,3 +259,29 @@ def test_campaign_refusals_and_audit(personas, org, communities, questionnaire):
     campaign = new_campaign(personas, org, questionnaire, rule="population", value=100, scope=org["city"])
     assert dict(campaign.units.values_list("unit__name", "quota")) == {"甲一社区": 53, "甲二社区": 27, "乙一社区": 20}
     assert AuditEvent.objects.filter(action="surveys.campaign_create").count() == 1
+
+
+def test_the_inspector_sees_the_communitys_surveyed_rate_beside_the_item(personas, org, communities, campaign, login):
+    """The 问卷调查 items (MY01 群众知晓率 …) at a community's point: the latest closed official survey's figures."""
+    from wenming.inspections import services as inspections
+    from wenming.inspections.models import RoundPoint
+    from wenming.inspections.tests.conftest import make_point
+    from wenming.standards.services import load_builtin
+
+    system = load_builtin()
+    cu = cu_of(campaign, communities["a1"])
+    for n in range(10):
+        submit(cu, ALL_YES if n < 9 else ALL_NO, f"k{n}", surveyor=personas["handler_street_a1"])
+    services.campaign_close(actor=personas["office_city"], campaign=campaign)
+    point = make_point("A1-SQ", "甲一社区居委会", "SQ", communities["a1"], communities["a1"])
+    district = personas["office_district_a"]
+    round_ = inspections.round_create(
+        actor=district, title="甲区第48周测评", kind="weekly", system=system, owner=org["district_a"],
+        scope_units=[org["district_a"]], period_start=datetime.date(2026, 11, 23), period_end=datetime.date(2026, 11, 29))
+    inspections.round_sample(actor=district, round_=round_)
+    inspections.round_assign(actor=district, round_=round_, inspectors=[personas["inspector"]])
+    inspections.round_open(actor=district, round_=round_)
+    row = RoundPoint.objects.get(round=round_, point=point)
+    page = login("inspector").get(f"/inspections/do/{row.pk}/").content.decode()
+    assert page.count('data-testid="survey-hint"') == 3            # MY01 知晓率, MY02 支持率, MY03 参与率
+    assert "问卷调查（2026年第四季度群众满意度调查）：90.0%，95%置信区间59.6%–98.2%，有效样本10份" in page
