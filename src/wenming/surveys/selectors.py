@@ -6,8 +6,7 @@ queries whatever the number of responses)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from django.db.models import Q
+from functools import cached_property
 
 from wenming.core.errors import NotFound
 from wenming.org.models import Unit, UnitKind
@@ -83,19 +82,41 @@ def flagged(user, campaign: Campaign):
 
 # --- results --------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class UnitRef:
+    """What a results row shows of its unit (read as plain values: no model row per community)."""
+
+    pk: int
+    name: str
+    path: str
+
+
 @dataclass
 class ResultRow:
-    unit: Unit
+    unit: UnitRef
     quota: int = 0
     responses: int = 0
     flagged: int = 0
     counts: dict[str, list[int]] = field(default_factory=lambda: {r: [0, 0] for r in Rate.values})  # positive, n
     options: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    measured: list[tuple[str, str]] = field(default_factory=list)
 
-    @property
+    @cached_property
     def figures(self) -> dict[str, stats.RateFigure]:
         return {rate: stats.figure(positive, n, self.quota) for rate, (positive, n) in self.counts.items()}
+
+    @cached_property
+    def notes(self) -> list[str]:
+        """What a reader must know before trusting the row: too few responses, an interval across 90 %."""
+        notes = []
+        if not self.responses:
+            notes.append("暂无有效样本")
+        elif self.responses < self.quota:
+            notes.append(f"样本不足：{self.responses}/{self.quota}份")
+        for rate, label in self.measured:
+            if self.figures[rate].straddles:
+                notes.append(f"{label}置信区间跨越{stats.RATE_TARGET}%，尚不能判断是否达标")
+        return notes
 
     @property
     def short(self) -> bool:
@@ -116,61 +137,66 @@ def _measured(campaign: Campaign) -> list[tuple[str, str]]:
     return [(value, label) for value, label in Rate.choices if value in found]
 
 
+def _units(user, campaign: Campaign) -> list[tuple[int, str, int, str]]:
+    """(community id, path, quota, name) of the campaign's communities the user sees, in path order."""
+    return list(campaign_units(user, campaign).values_list("unit_id", "unit_path", "quota", "unit__name"))
+
+
+TALLY_COLUMNS = ["unit_id", "responses", "flagged", *[name for rate in Rate.values
+                                                     for name in (rate, f"answered_{rate}")]]
+
+
 def results(user, campaign: Campaign, level: str = "community") -> Results:
-    """The rates of the communities the user sees, rolled up to ``level`` (community, street, district)."""
+    """The rates of the communities the user sees, rolled up to ``level`` (community, street, district): four
+    queries whatever the number of communities and responses (the communities, their tallies, the units
+    rows name, the questionnaire's rates)."""
     kind = LEVELS.get(level, UnitKind.COMMUNITY)
     level = level if level in LEVELS else "community"
-    units = list(campaign_units(user, campaign))
-    tallies = {t.unit_id: t for t in Tally.objects.filter(campaign=campaign, unit_id__in=[u.unit_id for u in units])}
+    units = _units(user, campaign)
+    wanted = {unit[0] for unit in units}
+    tallies = {row[0]: row for row in Tally.objects.filter(campaign=campaign).values_list(*TALLY_COLUMNS)
+               if row[0] in wanted}
     holders = _holders(units, kind)
+    measured = _measured(campaign)
     rows: dict[int, ResultRow] = {}
-    total = ResultRow(unit=campaign.scope)
-    for cu in units:
-        holder = holders.get(cu.unit_id, cu.unit)
-        row = rows.setdefault(holder.pk, ResultRow(unit=holder))
-        tally = tallies.get(cu.unit_id)
+    scope = campaign.scope
+    total = ResultRow(unit=UnitRef(scope.pk, scope.name, scope.path), measured=measured)
+    rates = list(enumerate(Rate.values))
+    for unit_id, _, quota, _ in units:
+        holder = holders[unit_id]
+        row = rows.get(holder.pk)
+        if row is None:
+            row = rows[holder.pk] = ResultRow(unit=holder, measured=measured)
+        tally = tallies.get(unit_id)
         for target in (row, total):
-            target.quota += cu.quota
+            target.quota += quota
             if tally is None:
                 continue
-            target.responses += tally.responses
-            target.flagged += tally.flagged
-            for rate in Rate.values:
-                target.counts[rate][0] += getattr(tally, rate)
-                target.counts[rate][1] += getattr(tally, f"answered_{rate}")
+            target.responses += tally[1]
+            target.flagged += tally[2]
+            for index, rate in rates:
+                counts = target.counts[rate]
+                counts[0] += tally[3 + 2 * index]
+                counts[1] += tally[4 + 2 * index]
     ordered = sorted(rows.values(), key=lambda r: r.unit.path)
-    measured = _measured(campaign)
-    for row in [*ordered, total]:
-        row.notes = _notes(row, measured)
     return Results(campaign, level, ordered, total, measured)
 
 
-def _notes(row: ResultRow, measured: list[tuple[str, str]]) -> list[str]:
-    """What a reader must know before trusting the row: too few responses, an interval across 90 %."""
-    notes = []
-    if not row.responses:
-        notes.append("暂无有效样本")
-    elif row.responses < row.quota:
-        notes.append(f"样本不足：{row.responses}/{row.quota}份")
-    figures = row.figures
-    for rate, label in measured:
-        if figures[rate].straddles:
-            notes.append(f"{label}置信区间跨越{stats.RATE_TARGET}%，尚不能判断是否达标")
-    return notes
-
-
-def _holders(units: list[CampaignUnit], kind: str) -> dict[int, Unit]:
+def _holders(units: list[tuple[int, str, int, str]], kind: str) -> dict[int, UnitRef]:
     """{community id: the unit of ``kind`` it lies under (itself for communities)}."""
     if kind == UnitKind.COMMUNITY:
-        return {cu.unit_id: cu.unit for cu in units}
-    ids = {int(p) for cu in units for p in cu.unit_path.strip("/").split("/") if p}
-    above = {u.pk: u for u in Unit.objects.filter(pk__in=ids, kind=kind)}
+        return {unit_id: UnitRef(unit_id, name, path) for unit_id, path, _, name in units}
+    ids = {int(p) for _, path, _, _ in units for p in path.strip("/").split("/") if p}
+    above = {pk: UnitRef(pk, name, path) for pk, name, path in
+             Unit.objects.filter(pk__in=ids, kind=kind).values_list("pk", "name", "path")}
     out = {}
-    for cu in units:
-        for part in cu.unit_path.strip("/").split("/"):
+    for unit_id, path, _, name in units:
+        for part in path.strip("/").split("/"):
             if part and int(part) in above:
-                out[cu.unit_id] = above[int(part)]
+                out[unit_id] = above[int(part)]
                 break
+        else:
+            out[unit_id] = UnitRef(unit_id, name, path)
     return out
 
 
@@ -194,12 +220,11 @@ def crosstab(user, campaign: Campaign, seq: int, level: str = "community") -> Cr
     else:
         columns = [(o["code"], f"{o['code']}. {o['label']}") for o in question.options]
     base = results(user, campaign, level)
-    holders = _holders(list(campaign_units(user, campaign)), LEVELS.get(level, UnitKind.COMMUNITY))
+    holders = _holders(_units(user, campaign), LEVELS.get(level, UnitKind.COMMUNITY))
     by_holder = {row.unit.pk: row for row in base.rows}
     for row in [*base.rows, base.total]:
         row.options = {code: 0 for code, _ in columns}
-    scope = Q(unit_id__in=list(holders))
-    for unit_id, option, count in OptionTally.objects.filter(scope, campaign=campaign, seq=seq) \
+    for unit_id, option, count in OptionTally.objects.filter(campaign=campaign, seq=seq) \
             .values_list("unit_id", "option", "count"):
         holder = holders.get(unit_id)
         row = by_holder.get(holder.pk) if holder is not None else None

@@ -116,7 +116,7 @@ def test_rates_counted_by_hand_with_a_retry_counted_once(personas, org, communit
     assert (tally.responses, tally.answered_awareness, tally.awareness, tally.satisfaction) == (10, 10, 9, 9)
     assert OptionTally.objects.get(campaign=campaign, unit=communities["a1"], seq=2, option="C").count == 9
     found = selectors.results(personas["office_city"], campaign)
-    row = next(r for r in found.rows if r.unit == communities["a1"])
+    row = next(r for r in found.rows if r.unit.pk == communities["a1"].pk)
     # 9 of 10: 90.0 %, Wilson 59.6 %–98.2 %; 10 of the quota 20: 样本不足
     assert row.figures["awareness"].percent == 90.0 and row.figures["awareness"].interval == (59.6, 98.2)
     assert row.notes[0] == "样本不足：10/20份" and "知晓率置信区间跨越90%，尚不能判断是否达标" in row.notes
