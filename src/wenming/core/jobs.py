@@ -95,15 +95,20 @@ def enqueue(*, actor, kind: str, title: str, params: dict, task, permission: str
     params = dict(params)
     if back is not None:
         params["back"] = {"url": back[0], "label": back[1]}
-    with transaction.atomic():
+    if upload is not None:  # written before the transaction, and deleted again if it rolls back
+        data, filename = upload
+        params["upload"] = {"name": filename[-200:],
+                            "path": default_storage.save(upload_path(filename), ContentFile(data))}
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(owner=actor, kind=kind, title=title[:200], params=params)
+            audit.record("job.enqueue", actor=actor, target=job,
+                         detail={"kind": kind, "params": {k: v for k, v in params.items() if k != "back"}})
+            transaction.on_commit(lambda: _submit(job, task))
+    except Exception:
         if upload is not None:
-            data, filename = upload
-            params["upload"] = {"name": filename[-200:],
-                                "path": default_storage.save(upload_path(filename), ContentFile(data))}
-        job = Job.objects.create(owner=actor, kind=kind, title=title[:200], params=params)
-        audit.record("job.enqueue", actor=actor, target=job,
-                     detail={"kind": kind, "params": {k: v for k, v in params.items() if k != "back"}})
-        transaction.on_commit(lambda: _submit(job, task))
+            default_storage.delete(params["upload"]["path"])
+        raise
     return job
 
 
